@@ -1,0 +1,2 @@
+// Every workflow the worker serves; the worker bundles this file, so it must only reach deterministic code.
+export { hello } from './hello';
