@@ -45,6 +45,8 @@ export interface HeldPermit {
   requestId: string;
   grantedAt: number;
   leaseExpiresAt: number;
+  /** Lease length of this permit: each renewal moves `leaseExpiresAt` to now + `leaseMs`. */
+  leaseMs: number;
 }
 
 export interface WaitingRequest {
@@ -53,6 +55,8 @@ export interface WaitingRequest {
   /** Permits still owed to this request. */
   remaining: number;
   requestedAt: number;
+  /** Lease length the permits of this request get when granted. */
+  leaseMs: number;
 }
 
 export interface BudgetState {
@@ -62,6 +66,10 @@ export interface BudgetState {
   waiting: WaitingRequest[];
   /** Permits taken back because their lease ran out: a sign of a holder that died. */
   reclaimed: number;
+  /** Permits taken back because the grant could not be signalled (the holder no longer exists). */
+  undelivered: number;
+  /** Permits granted since the budget first started (across continue-as-new). */
+  granted: number;
 }
 
 /** Sent to the budget (by an activity's signalWithStart for the first request). */
