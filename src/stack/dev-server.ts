@@ -1,0 +1,180 @@
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Connection } from '@temporalio/client';
+import { assertPortFree } from './ports';
+import { DATA_DIR } from './project-paths';
+import type { Log } from './temporal-cli';
+
+export interface DevServerOptions {
+  cliPath: string;
+  port?: number;
+  uiPort?: number;
+  namespace?: string;
+  /** SQLite file, so workflows survive a restart of the stack. */
+  dbFile?: string;
+  log?: Log;
+  readyTimeoutMs?: number;
+}
+
+export interface DevServer {
+  address: string;
+  uiUrl: string;
+  pid: number;
+  logFile: string;
+  stop(): Promise<void>;
+}
+
+interface PidFile {
+  serverPid: number;
+  ownerPid: number;
+}
+
+const PID_FILE = path.join(DATA_DIR, 'temporal.pid');
+
+/**
+ * Starts `temporal server start-dev` on 127.0.0.1 and resolves once it answers gRPC. The server runs in its own
+ * process group so that a Ctrl-C reaches our shutdown code first: workers drain while the server is still up.
+ */
+export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
+  const port = options.port ?? 7233;
+  const uiPort = options.uiPort ?? 8233;
+  const namespace = options.namespace ?? 'default';
+  const log = options.log ?? (() => undefined);
+  mkdirSync(DATA_DIR, { recursive: true });
+  const dbFile = options.dbFile ?? path.join(DATA_DIR, 'temporal.db');
+  const logFile = path.join(DATA_DIR, 'temporal.log');
+
+  await reclaimOrphan(log);
+  const hint = 'Is another Temporal server or `npm start` running? Stop it, or choose other ports.';
+  await assertPortFree(port, 'Temporal frontend', hint);
+  await assertPortFree(uiPort, 'Temporal UI', hint);
+
+  const logFd = openSync(logFile, 'a');
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--ui-port', String(uiPort)];
+  args.push('--namespace', namespace, '--db-filename', dbFile, '--log-level', 'warn');
+  const child = spawn(options.cliPath, args, { detached: true, stdio: ['ignore', logFd, logFd] });
+  closeSync(logFd);
+  const pid = child.pid;
+  if (pid === undefined) throw new Error(`Could not start ${options.cliPath}: no process was created`);
+  writePidFile({ serverPid: pid, ownerPid: process.pid });
+
+  let exitCode: number | null | undefined;
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', (code, signal) => {
+      exitCode = code ?? (signal ? -1 : null);
+      resolve();
+    }),
+  );
+
+  const address = `127.0.0.1:${port}`;
+  const stop = async (): Promise<void> => {
+    if (exitCode === undefined) {
+      child.kill('SIGTERM');
+      const stopped = await Promise.race([exited.then(() => true), sleep(15_000).then(() => false)]);
+      if (!stopped) {
+        log(`Temporal dev server (pid ${pid}) ignored SIGTERM for 15 s; killing it`);
+        child.kill('SIGKILL');
+        await exited;
+      }
+    }
+    removePidFile(pid);
+  };
+
+  try {
+    await waitUntilReady(address, namespace, options.readyTimeoutMs ?? 60_000, () => exitCode !== undefined);
+  } catch (error) {
+    await stop();
+    const tail = readTail(logFile);
+    throw new Error(`${(error as Error).message}\nLast lines of ${logFile}:\n${tail}`);
+  }
+  return { address, uiUrl: `http://127.0.0.1:${uiPort}`, pid, logFile, stop };
+}
+
+async function waitUntilReady(address: string, namespace: string, timeoutMs: number, hasExited: () => boolean) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (hasExited()) throw new Error('The Temporal dev server exited while starting');
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
+      try {
+        await connection.workflowService.describeNamespace({ namespace });
+        return;
+      } finally {
+        await connection.close();
+      }
+    } catch (error) {
+      if (Date.now() > deadline) {
+        throw new Error(`The Temporal dev server did not answer on ${address} within ${timeoutMs} ms: ${String(error)}`);
+      }
+      await sleep(200);
+    }
+  }
+}
+
+/**
+ * A stack killed with SIGKILL leaves its dev server running. If the process that started it is gone, stop the
+ * orphan; if that process is alive, another `npm start` owns it and we must not start a second one.
+ */
+async function reclaimOrphan(log: Log): Promise<void> {
+  const recorded = readPidFile();
+  if (!recorded) return;
+  if (recorded.ownerPid !== process.pid && isAlive(recorded.ownerPid)) {
+    throw new Error(
+      `bridgekeeper's stack is already running (process ${recorded.ownerPid} owns the Temporal dev server ` +
+        `${recorded.serverPid}). Stop it with Ctrl-C in its terminal or \`kill ${recorded.ownerPid}\`.`,
+    );
+  }
+  if (isAlive(recorded.serverPid) && isTemporal(recorded.serverPid)) {
+    log(`Stopping a Temporal dev server (pid ${recorded.serverPid}) left behind by an earlier run`);
+    process.kill(recorded.serverPid, 'SIGTERM');
+    const deadline = Date.now() + 15_000;
+    while (isAlive(recorded.serverPid) && Date.now() < deadline) await sleep(100);
+    if (isAlive(recorded.serverPid)) process.kill(recorded.serverPid, 'SIGKILL');
+  }
+  rmSync(PID_FILE, { force: true });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function isTemporal(pid: number): boolean {
+  if (!existsSync('/proc')) return true; // no /proc (macOS): trust the pid file
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('start-dev');
+  } catch {
+    return false;
+  }
+}
+
+function readPidFile(): PidFile | undefined {
+  if (!existsSync(PID_FILE)) return undefined;
+  try {
+    return JSON.parse(readFileSync(PID_FILE, 'utf8')) as PidFile;
+  } catch {
+    return undefined;
+  }
+}
+
+function writePidFile(content: PidFile): void {
+  writeFileSync(PID_FILE, JSON.stringify(content));
+}
+
+function removePidFile(serverPid: number): void {
+  if (readPidFile()?.serverPid === serverPid) rmSync(PID_FILE, { force: true });
+}
+
+function readTail(file: string, lines = 15): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
