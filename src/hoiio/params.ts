@@ -1,0 +1,141 @@
+import { z } from 'zod';
+import { parseHoiioDate } from '../domain/hoiio-time';
+import { HoiioInputError, type HoiioInputIssue } from './errors';
+
+/**
+ * The documented parameter rules (hoiio/API.md §2), checked before anything is sent: a bad number should fail in
+ * our process with a message naming it, not cost a request (and a rate-limit slot) to learn the same from Hoiio.
+ * Objects are strict so that a misspelt option (`notifyURL`) fails instead of being silently dropped.
+ */
+
+export const MAX_DESTINATIONS_PER_REQUEST = 8;
+export const E164_PATTERN = /^\+[0-9]{1,15}$/;
+export const ROOM_PATTERN = /^[A-Za-z0-9._]{1,32}$/;
+export const MAX_TAG_LENGTH = 256;
+export const MAX_NOTIFY_URL_LENGTH = 4000;
+
+const e164 = z.string().regex(E164_PATTERN, 'must be E.164: "+" then 1 to 15 digits, nothing else');
+
+const destinations = z
+  .array(e164)
+  .min(1, 'needs at least one destination')
+  .max(MAX_DESTINATIONS_PER_REQUEST, `at most ${MAX_DESTINATIONS_PER_REQUEST} destinations per request`)
+  .superRefine((numbers, ctx) => {
+    const seen = new Map<string, number>();
+    numbers.forEach((number, index) => {
+      const first = seen.get(number);
+      // The same number twice would dial the same person twice into one room.
+      if (first !== undefined) {
+        ctx.addIssue({ code: 'custom', path: [index], message: `duplicate of dest[${first}]` });
+      } else {
+        seen.set(number, index);
+      }
+    });
+  });
+
+const room = z.string().regex(ROOM_PATTERN, 'must be 1 to 32 characters of A-Z a-z 0-9 . _');
+
+const callerId = z
+  .string()
+  .refine((value) => value === 'private' || E164_PATTERN.test(value), 'must be E.164 ("+" then 1 to 15 digits) or "private"');
+
+const tag = z
+  .string()
+  .min(1, 'must not be empty (leave it out instead)')
+  .max(MAX_TAG_LENGTH, `must be at most ${MAX_TAG_LENGTH} characters`);
+
+const notifyUrl = z
+  .string()
+  .max(MAX_NOTIFY_URL_LENGTH, `must be at most ${MAX_NOTIFY_URL_LENGTH} characters`)
+  .refine(isQualifiedHttpUrl, 'must be a fully qualified http:// or https:// URL');
+
+const txnRef = z.string().trim().min(1, 'must be a non-empty transaction reference');
+
+const hoiioDate = z
+  .string()
+  .refine((text) => parseHoiioDate(text) !== undefined, 'must be a real date written "YYYY-MM-DD HH:MM:SS" (GMT+8)');
+
+export const conferenceCallParams = z.strictObject({
+  dest: destinations,
+  room: room.optional(),
+  callerId: callerId.optional(),
+  tag: tag.optional(),
+  notifyUrl: notifyUrl.optional(),
+});
+export type ConferenceCallParams = z.input<typeof conferenceCallParams>;
+
+export const moderateActions = ['kick', 'mute', 'unmute'] as const;
+export type ModerateAction = (typeof moderateActions)[number];
+
+export const moderateParams = z.strictObject({
+  txnRef,
+  action: z.enum(moderateActions, { error: `must be one of ${moderateActions.join(', ')}` }),
+});
+export type ModerateParams = z.input<typeof moderateParams>;
+
+export const txnRefParams = z.strictObject({ txnRef });
+
+export const historyParams = z.strictObject({
+  from: hoiioDate.optional(),
+  to: hoiioDate.optional(),
+  page: z.number().int('must be a whole number').min(1, 'must be 1 or more (pages count from 1)').optional(),
+});
+export type HistoryParams = z.input<typeof historyParams>;
+
+export const rateParams = z.strictObject({ dest1: e164, dest2: e164 });
+export type RateParams = z.input<typeof rateParams>;
+
+/** Parses `input` with `schema`, or throws a HoiioInputError that names every bad value and the rule it breaks. */
+export function validateParams<Schema extends z.ZodType>(
+  endpoint: string | undefined,
+  schema: Schema,
+  input: unknown,
+): z.output<Schema> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  throw new HoiioInputError(endpoint, describeIssues(result.error.issues, input));
+}
+
+/** Turns zod issues into `path ("value"): rule` entries, quoting the offending value so the caller can find it. */
+export function describeIssues(issues: readonly z.core.$ZodIssue[], input: unknown): HoiioInputIssue[] {
+  return issues.map((issue) => {
+    const path = formatPath(issue.path);
+    const value = valueAt(input, issue.path);
+    const message = value === undefined ? issue.message : `${quote(value)} ${issue.message}`;
+    return { path: path || '(parameters)', message };
+  });
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((text, key) => {
+    if (typeof key === 'number') return `${text}[${key}]`;
+    return text ? `${text}.${String(key)}` : String(key);
+  }, '');
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let current = input;
+  for (const key of path) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<PropertyKey, unknown>)[key];
+  }
+  return path.length === 0 ? undefined : current;
+}
+
+const MAX_QUOTED = 80;
+
+function quote(value: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = String(value);
+  }
+  return text.length > MAX_QUOTED ? `${text.slice(0, MAX_QUOTED)}…(${text.length} chars)` : text;
+}
+
+function isQualifiedHttpUrl(text: string): boolean {
+  if (!URL.canParse(text)) return false;
+  const url = new URL(text);
+  return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname.length > 0;
+}
