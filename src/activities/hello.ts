@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 
-export async function greet(name: string): Promise<string> {
-  const { workflowExecution, attempt } = Context.current().info;
-  return `Hello, ${name}! Greeted by worker process ${process.pid} for ${workflowExecution.workflowId} (attempt ${attempt})`;
+export function greet(name: string): string {
+  const { workflowExecution, activityId, attempt } = Context.current().info;
+  const caller = workflowExecution?.workflowId ?? activityId;
+  return `Hello, ${name}! Greeted by worker process ${process.pid} for ${caller} (attempt ${attempt})`;
 }

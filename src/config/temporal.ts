@@ -23,7 +23,7 @@ export interface TemporalConfig {
   namespace: string;
   taskQueue: string;
   /** Fits both the client's Connection and the worker's NativeConnection. */
-  connection: Pick<ConnectionOptions, 'address' | 'apiKey' | 'tls'>;
+  connection: { address: string; apiKey?: string; tls?: ConnectionOptions['tls'] };
 }
 
 export function temporalConfigFromEnv(env: NodeJS.ProcessEnv = process.env): TemporalConfig {

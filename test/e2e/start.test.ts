@@ -1,0 +1,76 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { freePort, isAlive, startProcess } from '../support/processes';
+
+/** `npm start` as a user runs it: a real process tree with its own dev server, on ports of its own. */
+async function stackEnv() {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'bridgekeeper-e2e-'));
+  const env = {
+    BRIDGEKEEPER_DATA_DIR: dataDir,
+    BRIDGEKEEPER_TEMPORAL_PORT: String(await freePort()),
+    BRIDGEKEEPER_TEMPORAL_UI_PORT: String(await freePort()),
+  };
+  return { dataDir, env, cleanup: () => rmSync(dataDir, { recursive: true, force: true }) };
+}
+
+describe('npm start', () => {
+  it('--once runs the demo workflow on a real dev server and exits 0', async () => {
+    const { env, cleanup } = await stackEnv();
+    try {
+      const run = startProcess('npm', ['start', '--', '--once'], env);
+      const { code } = await run.exited;
+      expect(run.output()).toMatch(/Workflow hello-\d+ completed: Hello, bridgekeeper!/);
+      expect(code).toBe(0);
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('keeps running, serves workflows, and leaves no temporal process behind after SIGTERM', async () => {
+    const { dataDir, env, cleanup } = await stackEnv();
+    try {
+      const run = startProcess('npm', ['start'], env);
+      await run.waitFor('Press Ctrl-C to stop.');
+      const workflowId = /Workflow (hello-\d+) completed/.exec(run.output())?.[1];
+      expect(workflowId).toBeDefined();
+
+      // The demo's history is on the server: the activity really ran through a worker.
+      const connection = await Connection.connect({ address: `127.0.0.1:${env.BRIDGEKEEPER_TEMPORAL_PORT}` });
+      try {
+        const handle = new Client({ connection }).workflow.getHandle(workflowId!);
+        expect((await handle.describe()).status.name).toBe('COMPLETED');
+        const history = await handle.fetchHistory();
+        expect(history.events?.some((event) => event.activityTaskCompletedEventAttributes)).toBe(true);
+      } finally {
+        await connection.close();
+      }
+
+      const { serverPid } = JSON.parse(readFileSync(path.join(dataDir, 'temporal.pid'), 'utf8')) as { serverPid: number };
+      expect(isAlive(serverPid)).toBe(true);
+      run.child.kill('SIGTERM');
+      const { code } = await run.exited;
+      expect(code).toBe(0);
+      expect(isAlive(serverPid)).toBe(false);
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('names the port when it is already in use, and starts nothing', async () => {
+    const { env, cleanup } = await stackEnv();
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(Number(env.BRIDGEKEEPER_TEMPORAL_PORT), '127.0.0.1', resolve));
+    try {
+      const run = startProcess('npm', ['start', '--', '--once'], env);
+      const { code } = await run.exited;
+      expect(code).toBe(1);
+      expect(run.output()).toContain(`Port ${env.BRIDGEKEEPER_TEMPORAL_PORT} on 127.0.0.1 (Temporal frontend) is already in use`);
+    } finally {
+      blocker.close();
+      cleanup();
+    }
+  });
+});
