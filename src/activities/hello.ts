@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 
-export function greet(name: string): string {
+export function greet(name: string): Promise<string> {
   const { workflowExecution, activityId, attempt } = Context.current().info;
   const caller = workflowExecution?.workflowId ?? activityId;
-  return `Hello, ${name}! Greeted by worker process ${process.pid} for ${caller} (attempt ${attempt})`;
+  return Promise.resolve(`Hello, ${name}! Greeted by worker process ${process.pid} for ${caller} (attempt ${attempt})`);
 }
