@@ -80,13 +80,8 @@ const accountEntry = z.strictObject({
     .optional(),
 });
 
-const accountsJson = z.record(
-  z
-    .string()
-    .regex(ACCOUNT_NAME, 'account names are lowercase [a-z][a-z0-9_-]*, at most 64 characters')
-    .refine((name) => name !== DEFAULT_ACCOUNT, `"${DEFAULT_ACCOUNT}" is reserved for the HOIIO_APP_ID account`),
-  accountEntry,
-);
+// Names are checked by hand below: zod reports a bad record key only as "Invalid key in record".
+const accountsJson = z.record(z.string(), accountEntry);
 
 export function hoiioConfigFromEnv(env: NodeJS.ProcessEnv = process.env): HoiioConfig {
   // Only the variables we read are validated; HOIIO_ACCESS_TOKEN is read apart so that zod never sees (or echoes) it.
@@ -127,7 +122,7 @@ export function hoiioConfigFromEnv(env: NodeJS.ProcessEnv = process.env): HoiioC
 export function selectHoiioAccount(config: HoiioConfig, name: string = DEFAULT_ACCOUNT): HoiioAccountConfig {
   const account = Object.hasOwn(config.accounts, name) ? config.accounts[name] : undefined;
   if (account) return account;
-  const known = Object.keys(config.accounts).join(', ');
+  const known = Object.keys(config.accounts).sort().join(', ');
   throw new HoiioConfigError([{ path: `account ${JSON.stringify(name)}`, message: `unknown; configured: ${known}` }]);
 }
 
@@ -152,6 +147,17 @@ function readNamedAccounts(
     return;
   }
   for (const [name, entry] of Object.entries(parsed.data)) {
+    if (name === DEFAULT_ACCOUNT) {
+      issues.push({ path: `HOIIO_ACCOUNTS.${name}`, message: 'is reserved for the HOIIO_APP_ID account' });
+      continue;
+    }
+    if (!ACCOUNT_NAME.test(name)) {
+      issues.push({
+        path: `HOIIO_ACCOUNTS.${name}`,
+        message: 'account names are lowercase [a-z][a-z0-9_-]*, at most 64 characters',
+      });
+      continue;
+    }
     const token = nonEmpty(env[entry.accessTokenEnv]);
     if (token === undefined) {
       issues.push({
