@@ -1,0 +1,79 @@
+import Fastify from 'fastify';
+import { type AddressInfo } from 'node:net';
+import { type AccountConfig, describeIssues, optionsFileSchema } from './config-schema';
+import { registerInspectionRoutes } from './inspection-routes';
+import { registerApiRoutes } from './routes';
+import { applyConfigPatch } from './runtime-config';
+import {
+  completeAccount,
+  DEFAULT_ACCOUNT,
+  DEFAULT_HOST,
+  DEFAULT_PORT,
+  defaultSettings,
+  SettingsError,
+  type SimulatorOptions,
+} from './settings';
+import { createState, type SimulatorState } from './state';
+
+export type { SimulatorOptions } from './settings';
+export { DEFAULT_ACCOUNT } from './settings';
+
+export interface RunningSimulator {
+  /** Where a Hoiio client points, e.g. http://127.0.0.1:4010/open/ */
+  baseUrl: string;
+  /** e.g. http://127.0.0.1:4010, for /_sim/ requests. */
+  origin: string;
+  host: string;
+  port: number;
+  /** Live state, for in-process tools; tests should prefer the HTTP inspection routes. */
+  state: SimulatorState;
+  /** Stops listening, clears every timer, drops held notifications and waits for in-flight deliveries. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the Hoiio simulator. `port: 0` picks a free port. Options are validated the same way as `/_sim/config`
+ * bodies, so a bad knob fails here with the field named.
+ */
+export async function startSimulator(options: Partial<SimulatorOptions> = {}): Promise<RunningSimulator> {
+  const { log = () => undefined, ...json } = options;
+  const parsed = optionsFileSchema.safeParse(json);
+  if (!parsed.success) throw new SettingsError(describeIssues(parsed.error));
+  const { host = DEFAULT_HOST, port = DEFAULT_PORT, includeDefaultAccount = true, accounts = [], ...knobs } =
+    parsed.data;
+
+  const configs = new Map<string, AccountConfig>();
+  if (includeDefaultAccount) configs.set(DEFAULT_ACCOUNT.appId, DEFAULT_ACCOUNT);
+  for (const input of accounts) configs.set(input.appId, completeAccount(input, configs.get(input.appId)));
+
+  const settings = defaultSettings();
+  const state = createState(settings, [...configs.values()], log);
+  applyConfigPatch(state, { ...knobs, seed: knobs.seed ?? settings.seed });
+
+  // No Fastify logger: it would print request URLs, and a GET request carries the access token in its query.
+  const app = Fastify({ logger: false, forceCloseConnections: true });
+  await registerApiRoutes(app, state);
+  registerInspectionRoutes(app, state);
+  await app.listen({ host, port });
+
+  const address = app.server.address() as AddressInfo;
+  const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const origin = `http://${urlHost}:${address.port}`;
+  let closing: Promise<void> | undefined;
+  return {
+    baseUrl: `${origin}/open/`,
+    origin,
+    host: address.address,
+    port: address.port,
+    state,
+    close: () => {
+      closing ??= (async () => {
+        state.timers.close();
+        state.timers.wakeSleepers();
+        await app.close();
+        await state.notifier.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,67 @@
+import { formatHoiioDate } from '../domain/hoiio-time';
+import { formatMoney } from '../domain/money';
+import { type Leg } from './call-engine';
+
+/** Java's SDK reads `ongoing` as "still in progress"; the docs list only the four final statuses. */
+export const ONGOING = 'ongoing';
+
+/** A leg as voice/query_status and voice/get_history describe it; duration and debit only once it has ended. */
+export function transactionFields(leg: Leg): Record<string, string> {
+  const fields: Record<string, string> = { txn_ref: leg.txnRef };
+  if (leg.tag !== undefined) fields.tag = leg.tag;
+  fields.dest1 = leg.dest;
+  fields.call_status_dest1 = leg.callStatus ?? ONGOING;
+  fields.date = formatHoiioDate(leg.dialedAt);
+  if (leg.minutes !== undefined) fields.duration = String(leg.minutes);
+  fields.currency = leg.currency;
+  fields.rate = formatMoney(leg.rate);
+  if (leg.debit !== undefined) fields.debit = formatMoney(leg.debit);
+  return fields;
+}
+
+/** The end-of-leg notification body, in the documented field order; only called for ended legs. */
+export function notificationFields(leg: Leg): [string, string][] {
+  const fields: [string, string][] = [
+    ['dest', leg.dest],
+    ['call_status_dest', leg.callStatus ?? ONGOING],
+    ['txn_ref', leg.txnRef],
+  ];
+  if (leg.tag !== undefined) fields.push(['tag', leg.tag]);
+  fields.push(
+    ['date', formatHoiioDate(leg.dialedAt)],
+    ['duration', String(leg.minutes ?? 0)],
+    ['currency', leg.currency],
+    ['rate', formatMoney(leg.rate)],
+    ['debit', formatMoney(leg.debit ?? 0)],
+  );
+  return fields;
+}
+
+const iso = (epochMs: number | undefined): string | null => (epochMs === undefined ? null : new Date(epochMs).toISOString());
+
+/** A leg for `GET /_sim/calls`: Hoiio field names plus timestamps; no token, no notify_url. */
+export function inspectionView(leg: Leg): Record<string, unknown> {
+  return {
+    txn_ref: leg.txnRef,
+    dest: leg.dest,
+    room: leg.room,
+    tag: leg.tag ?? null,
+    app_id: leg.appId,
+    call_status_dest: leg.callStatus ?? ONGOING,
+    state: leg.state,
+    duration: leg.minutes === undefined ? null : String(leg.minutes),
+    rate: formatMoney(leg.rate),
+    debit: leg.debit === undefined ? null : formatMoney(leg.debit),
+    currency: leg.currency,
+    dialed_at: iso(leg.dialedAt),
+    answered_at: iso(leg.answeredAt),
+    ended_at: iso(leg.endedAt),
+    ended_by: leg.endedBy ?? null,
+    muted: leg.muted,
+    caller_id: leg.callerId ?? null,
+    endpoint: leg.endpoint,
+    has_notify_url: leg.notifyUrl !== undefined,
+    planned_outcome: leg.plan.outcome,
+    scripted: leg.plan.scripted,
+  };
+}
