@@ -1,0 +1,125 @@
+import { request } from 'undici';
+import { createHoiioClient, type HoiioClient, type HoiioClientOptions } from '../../src/hoiio';
+import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/simulator';
+
+/**
+ * Drives the real simulator over HTTP: its /_sim/ inspection routes, and raw Hoiio requests for the statuses the
+ * client refuses to provoke (it validates those parameters locally). Raw requests use undici directly, not our client.
+ */
+
+export const DEMO = { appId: 'demo-app', accessToken: 'demo-token' } as const;
+
+export interface SimCall {
+  txn_ref: string;
+  dest: string;
+  room: string;
+  tag: string | null;
+  app_id: string;
+  call_status_dest: string;
+  state: string;
+  duration: string | null;
+  rate: string;
+  debit: string | null;
+  currency: string;
+  ended_by: string | null;
+  muted: boolean;
+}
+
+export interface SimStats {
+  requests: Record<string, number>;
+  rejections: Record<string, number>;
+  peakConcurrentCalls: Record<string, number>;
+  peakRoomParticipants: Record<string, number>;
+  activeCalls: Record<string, number>;
+}
+
+export class SimHarness {
+  private readonly clients: HoiioClient[] = [];
+
+  private constructor(readonly sim: RunningSimulator) {}
+
+  static async start(options: Partial<SimulatorOptions> = {}): Promise<SimHarness> {
+    return new SimHarness(await startSimulator({ port: 0, ...options }));
+  }
+
+  /** A client on this simulator (demo account unless told otherwise), closed with the harness. */
+  client(options: Partial<HoiioClientOptions> = {}): HoiioClient {
+    const client = createHoiioClient({ baseUrl: this.sim.baseUrl, ...DEMO, ...options });
+    this.clients.push(client);
+    return client;
+  }
+
+  async config(patch: Record<string, unknown>): Promise<void> {
+    const response = await request(`${this.sim.origin}/_sim/config`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(patch),
+    });
+    const text = await response.body.text();
+    if (response.statusCode !== 200) throw new Error(`/_sim/config refused the patch: ${text}`);
+  }
+
+  async reset(): Promise<void> {
+    const response = await request(`${this.sim.origin}/_sim/reset`, { method: 'POST' });
+    await response.body.dump();
+  }
+
+  async calls(): Promise<SimCall[]> {
+    const response = await request(`${this.sim.origin}/_sim/calls`);
+    return ((await response.body.json()) as { calls: SimCall[] }).calls;
+  }
+
+  async stats(): Promise<SimStats> {
+    const response = await request(`${this.sim.origin}/_sim/stats`);
+    return (await response.body.json()) as SimStats;
+  }
+
+  /** A Hoiio request sent by hand, for what our client will not send. Returns the HTTP status and the raw body. */
+  async raw(
+    endpoint: string,
+    body: string | Buffer,
+    method: 'POST' | 'PUT' | 'DELETE' | 'GET' = 'POST',
+  ): Promise<{ statusCode: number; body: string }> {
+    const response = await request(`${this.sim.baseUrl}${endpoint}`, {
+      method,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: method === 'GET' ? undefined : body,
+    });
+    return { statusCode: response.statusCode, body: await response.body.text() };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.clients.map((client) => client.close()));
+    await this.sim.close();
+  }
+}
+
+/** Resolves once `check` returns a value, polling; fails with `what` after `timeoutMs`. */
+export async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** The rejection of `promise`, or a failure if it resolved. */
+export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    (value) => {
+      throw new Error(`expected a rejection, got ${JSON.stringify(value)}`);
+    },
+    (error: unknown) => error,
+  );
+}
+
+export function form(params: Record<string, string>): string {
+  return new URLSearchParams(params).toString();
+}
+
+/** Eight distinct Singapore numbers starting at +6580000000 + offset. */
+export function numbers(count: number, offset = 0): string[] {
+  return Array.from({ length: count }, (_, index) => `+658${String(offset + index).padStart(7, '0')}`);
+}
