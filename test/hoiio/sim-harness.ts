@@ -8,6 +8,8 @@ import { startSimulator, type RunningSimulator, type SimulatorOptions } from '..
  */
 
 export const DEMO = { appId: 'demo-app', accessToken: 'demo-token' } as const;
+/** The demo account as Hoiio form params, for raw requests. */
+export const DEMO_AUTH = { app_id: DEMO.appId, access_token: DEMO.accessToken } as const;
 
 export interface SimCall {
   txn_ref: string;
