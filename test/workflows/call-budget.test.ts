@@ -1,0 +1,416 @@
+/**
+ * The account call budget on a real Temporal dev server: real worker, real signals between workflows, real timers.
+ * Holders are the test workflows of `support/budget-holders.ts`, built on the production `PermitPool`.
+ */
+import { type WorkflowHandle } from '@temporalio/client';
+import { type TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { createBudgetActivities } from '../../src/activities/budget';
+import { callBudget } from '../../src/workflows/call-budget';
+import {
+  budgetStateQuery,
+  callBudgetWorkflowId,
+  permitsGrantedSignal,
+  releasePermitsSignal,
+  type BudgetState,
+} from '../../src/workflows/messages';
+import {
+  startTemporalTestEnv,
+  startTestWorker,
+  stopTemporalTestEnv,
+  uniqueId,
+  type TestWorker,
+} from '../support/temporal-test-env';
+import {
+  greedyHolder,
+  holderCancelUpdate,
+  holderFinishSignal,
+  holderReleaseUpdate,
+  holderRenewUpdate,
+  holderRequestUpdate,
+  holderViewQuery,
+  scriptedHolder,
+  type HolderView,
+  type PermitInterval,
+} from './support/budget-holders';
+
+const workflowsPath = require.resolve('./support/workflows');
+type History = Awaited<ReturnType<WorkflowHandle['fetchHistory']>>;
+type HistoryEvent = NonNullable<History['events']>[number];
+
+let env: TestWorkflowEnvironment;
+let worker: TestWorker;
+
+beforeAll(async () => {
+  env = await startTemporalTestEnv();
+  worker = await startTestWorker(env, { workflowsPath, activities: createBudgetActivities(env.client) });
+});
+
+afterAll(async () => {
+  await stopTemporalTestEnv(env, worker);
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// helpers
+// ---------------------------------------------------------------------------------------------------------------
+
+function budgetHandle(account: string) {
+  return env.client.workflow.getHandle<typeof callBudget>(callBudgetWorkflowId(account));
+}
+
+function budgetState(account: string): Promise<BudgetState> {
+  return budgetHandle(account).query(budgetStateQuery);
+}
+
+/** Reads until `ok` holds (errors such as "workflow not found yet" count as not yet), or fails naming `what`. */
+async function waitFor<T>(read: () => Promise<T>, ok: (value: T) => boolean, what: string, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      last = await read();
+      if (ok(last)) return last;
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(
+    `Timed out waiting for ${what}; last value: ${JSON.stringify(last)}` +
+      (lastError instanceof Error ? `; last error: ${lastError.message}` : ''),
+  );
+}
+
+const heldBy = (state: BudgetState, holder: string) => state.held.filter((p) => p.holder === holder).length;
+const waitingOf = (state: BudgetState) => state.waiting.map((w) => [w.holder, w.remaining] as const);
+const permitNumber = (permitId: string) => Number(permitId.slice(permitId.lastIndexOf('-') + 1));
+
+async function startScripted(account: string, name: string, opts: { capacity?: number; leaseMs?: number } = {}) {
+  return env.client.workflow.start(scriptedHolder, {
+    taskQueue: worker.taskQueue,
+    workflowId: uniqueId(`holder-${name}`),
+    args: [{ account, ...opts }],
+  });
+}
+
+function view(holder: WorkflowHandle<typeof scriptedHolder>): Promise<HolderView> {
+  return holder.query(holderViewQuery);
+}
+
+function request(holder: WorkflowHandle<typeof scriptedHolder>, count: number): Promise<string> {
+  return holder.executeUpdate(holderRequestUpdate, { args: [count] });
+}
+
+function release(holder: WorkflowHandle<typeof scriptedHolder>, ids: string[]): Promise<void> {
+  return holder.executeUpdate(holderReleaseUpdate, { args: [ids] });
+}
+
+/** Every run of the account's budget from `firstRunId` on, following continue-as-new, with its history. */
+async function budgetRuns(account: string, firstRunId: string) {
+  const runs: { runId: string; history: History }[] = [];
+  let runId: string | undefined = firstRunId;
+  while (runId) {
+    const history: History = await env.client.workflow.getHandle(callBudgetWorkflowId(account), runId).fetchHistory();
+    runs.push({ runId, history });
+    const last: HistoryEvent | undefined = history.events?.[history.events.length - 1];
+    runId = last?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
+  }
+  return runs;
+}
+
+/** Most permits held at once by the holders' own records; a release at the same instant counts first. */
+function maxOverlap(intervals: PermitInterval[]): number {
+  const events = intervals.flatMap((i) => [
+    { at: i.from, delta: 1 },
+    { at: i.to, delta: -1 },
+  ]);
+  events.sort((a, b) => a.at - b.at || a.delta - b.delta);
+  let current = 0;
+  let max = 0;
+  for (const e of events) {
+    current += e.delta;
+    max = Math.max(max, current);
+  }
+  return max;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// tests
+// ---------------------------------------------------------------------------------------------------------------
+
+test('three holders wanting 6 each share 8 permits: never more than 8 held, FIFO, partial grants, all served', async () => {
+  const account = uniqueId('acct-load');
+  const holders: WorkflowHandle<typeof greedyHolder>[] = [];
+  for (const name of ['A', 'B', 'C']) {
+    const holder = await env.client.workflow.start(greedyHolder, {
+      taskQueue: worker.taskQueue,
+      workflowId: uniqueId(`greedy-${name}`),
+      args: [{ account, capacity: 8, want: 6, holdMs: 2_000 }],
+    });
+    holders.push(holder);
+    // Start the next holder only once the budget has this one's request, so the arrival order is known.
+    await waitFor(
+      () => budgetState(account),
+      (s) => heldBy(s, holder.workflowId) > 0 || s.waiting.some((w) => w.holder === holder.workflowId),
+      `the request of ${name}`,
+    );
+  }
+
+  // Sample the budget while the holders run.
+  let sampledMax = 0;
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      const s = await budgetState(account);
+      sampledMax = Math.max(sampledMax, s.held.length);
+      expect(s.held.length).toBeLessThanOrEqual(8);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  })();
+  const results = await Promise.all(holders.map((h) => h.result()));
+  sampling = false;
+  await sampler;
+
+  const [a, b, c] = results;
+  for (const r of results) expect(r.intervals).toHaveLength(6);
+  // Partial grant: B arrived when only 2 were free and took them at once instead of waiting for 5 more.
+  expect(b!.batches[0]).toBe(2);
+  // FIFO: every permit of A was granted before any of B's, and B's before any of C's.
+  const numbers = results.map((r) => r.intervals.map((i) => permitNumber(i.permitId)));
+  expect(Math.max(...numbers[0]!)).toBeLessThan(Math.min(...numbers[1]!));
+  expect(Math.max(...numbers[1]!)).toBeLessThan(Math.min(...numbers[2]!));
+  // Never more than 8 at once, and no permit idled while someone waited: 8 were in use at some moment.
+  const all = [...a!.intervals, ...b!.intervals, ...c!.intervals];
+  expect(new Set(all.map((i) => i.permitId)).size).toBe(18);
+  expect(maxOverlap(all)).toBeLessThanOrEqual(8);
+  expect(maxOverlap(all)).toBe(8);
+  expect(sampledMax).toBe(8);
+
+  const final = await waitFor(() => budgetState(account), (s) => s.held.length === 0, 'every permit back');
+  expect(final).toMatchObject({ capacity: 8, waiting: [], granted: 18, reclaimed: 0, undelivered: 0 });
+
+  // The budget's history replays deterministically.
+  const history = await budgetHandle(account).fetchHistory();
+  await Worker.runReplayHistory({ workflowsPath }, history, callBudgetWorkflowId(account));
+  await budgetHandle(account).terminate('test done');
+});
+
+test('grants in strict request order, partially; releases regrant to the head; cancel drops a waiter', async () => {
+  const account = uniqueId('acct-fifo');
+  const [A, B, C, D, E] = await Promise.all(['A', 'B', 'C', 'D', 'E'].map((n) => startScripted(account, n)));
+
+  await request(A!, 6);
+  await waitFor(() => budgetState(account), (s) => heldBy(s, A!.workflowId) === 6, 'A holding 6');
+  await request(B!, 5);
+  let s = await waitFor(() => budgetState(account), (st) => heldBy(st, B!.workflowId) === 2, 'B holding 2 (partial)');
+  expect(waitingOf(s)).toEqual([[B!.workflowId, 3]]);
+  await request(C!, 1);
+  s = await waitFor(() => budgetState(account), (st) => st.waiting.length === 2, 'C queued behind B');
+  expect(waitingOf(s)).toEqual([
+    [B!.workflowId, 3],
+    [C!.workflowId, 1],
+  ]);
+
+  const aIds = (await waitFor(() => view(A!), (v) => v.received.length === 6, 'A received 6')).received;
+  // Two free permits go to the head (B, still owed 3), not to C who wants just one.
+  await release(A!, aIds.slice(0, 2));
+  s = await waitFor(() => budgetState(account), (st) => heldBy(st, B!.workflowId) === 4, 'B holding 4');
+  expect(waitingOf(s)).toEqual([
+    [B!.workflowId, 1],
+    [C!.workflowId, 1],
+  ]);
+  await release(A!, aIds.slice(2, 3));
+  s = await waitFor(() => budgetState(account), (st) => heldBy(st, B!.workflowId) === 5, 'B holding 5');
+  expect(waitingOf(s)).toEqual([[C!.workflowId, 1]]);
+  await release(A!, aIds.slice(3, 4));
+  s = await waitFor(() => budgetState(account), (st) => heldBy(st, C!.workflowId) === 1, 'C holding 1');
+  expect(s.waiting).toEqual([]);
+
+  // Cancel: D (first in line) withdraws; E behind it moves up and gets the next permit.
+  await request(D!, 4);
+  await request(E!, 1);
+  await waitFor(() => budgetState(account), (st) => st.waiting.length === 2, 'D and E waiting');
+  await D!.executeUpdate(holderCancelUpdate);
+  s = await waitFor(() => budgetState(account), (st) => st.waiting.length === 1, 'D gone from the queue');
+  expect(waitingOf(s)).toEqual([[E!.workflowId, 1]]);
+  await release(A!, aIds.slice(4, 6));
+  s = await waitFor(() => budgetState(account), (st) => heldBy(st, E!.workflowId) === 1, 'E holding 1');
+  expect(s.held).toHaveLength(7); // B 5, C 1, E 1: one free, nobody waiting
+  expect(s.waiting).toEqual([]);
+  expect(await view(D!)).toEqual({ received: [], held: [], pending: 0 });
+
+  // Everyone saw exactly the permits the budget says they hold, with no id given twice.
+  await waitFor(() => view(E!), (v) => v.received.length === 1, 'E received 1');
+  const views = await Promise.all([A, B, C, D, E].map((h) => view(h!)));
+  const received = views.flatMap((v) => v.received);
+  expect(new Set(received).size).toBe(received.length);
+  expect(views.map((v) => v.received.length)).toEqual([6, 5, 1, 0, 1]);
+  expect(s.granted).toBe(13);
+
+  await Promise.all([A, B, C, D, E].map((h) => h!.signal(holderFinishSignal)));
+  await budgetHandle(account).terminate('test done');
+});
+
+test('duplicate, unknown and foreign releases change nothing; duplicate grants are ignored by the pool', async () => {
+  const account = uniqueId('acct-dup');
+  const [A, B, W] = await Promise.all(['A', 'B', 'W'].map((n) => startScripted(account, n, { capacity: 4 })));
+  await request(A!, 2);
+  await request(B!, 2);
+  await request(W!, 1);
+  const aIds = (await waitFor(() => view(A!), (v) => v.received.length === 2, 'A received 2')).received;
+  const bIds = (await waitFor(() => view(B!), (v) => v.received.length === 2, 'B received 2')).received;
+  await release(A!, [aIds[0]!]);
+  await waitFor(() => budgetState(account), (st) => heldBy(st, W!.workflowId) === 1, 'W granted the released one');
+  const wIds = (await waitFor(() => view(W!), (v) => v.received.length === 1, 'W received 1')).received;
+
+  // Sent straight to the budget: an id released before, an unknown id, and B's permit "released" by A.
+  const budget = budgetHandle(account);
+  await budget.signal(releasePermitsSignal, { holder: A!.workflowId, permitIds: [aIds[0]!] });
+  await budget.signal(releasePermitsSignal, { holder: A!.workflowId, permitIds: [`${account}-999`] });
+  await budget.signal(releasePermitsSignal, { holder: A!.workflowId, permitIds: [bIds[0]!] });
+  // A real release after them: once it shows, the bogus ones (earlier in the history) have been handled.
+  await release(A!, [aIds[1]!]);
+  const s = await waitFor(() => budgetState(account), (st) => heldBy(st, A!.workflowId) === 0, 'A released all');
+  expect(s.held.map((p) => p.permitId).sort()).toEqual([...bIds, ...wIds].sort());
+  expect(heldBy(s, B!.workflowId)).toBe(2);
+  expect(s.waiting).toEqual([]);
+
+  // The pool releases twice only once: the second release of the same id never reaches the budget.
+  await release(B!, [bIds[0]!]);
+  await release(B!, [bIds[0]!]);
+  await waitFor(() => budgetState(account), (st) => heldBy(st, B!.workflowId) === 1, 'B holding 1');
+
+  // A duplicated grant (same permit id) adds nothing; a grant for a request B never made is handed back.
+  await B!.signal(permitsGrantedSignal, { requestId: 'duplicate', permitIds: [bIds[1]!] });
+  await B!.signal(permitsGrantedSignal, { requestId: 'never-made', permitIds: [`${account}-forged`] });
+  await B!.executeUpdate(holderRenewUpdate); // processed after the signals above
+  const bView = await view(B!);
+  expect(bView.received).toEqual(bIds);
+  expect(bView.held).toEqual([bIds[1]]);
+  expect((await budgetState(account)).held.filter((p) => p.holder === B!.workflowId).map((p) => p.permitId)).toEqual([
+    bIds[1],
+  ]);
+
+  await Promise.all([A, B, W].map((h) => h!.signal(holderFinishSignal)));
+  await budget.terminate('test done');
+});
+
+test('a lease that runs out without renewal is reclaimed and regranted; renewed leases are kept', async () => {
+  const account = uniqueId('acct-lease');
+  const R = await startScripted(account, 'R', { capacity: 3, leaseMs: 1_500 });
+  const X = await startScripted(account, 'X', { leaseMs: 1_500 });
+  const W = await startScripted(account, 'W');
+  await request(R, 1);
+  await request(X, 2);
+  await request(W, 2);
+  const before = await waitFor(() => budgetState(account), (st) => st.waiting.length === 1, 'W waiting');
+  const rPermit = before.held.find((p) => p.holder === R.workflowId)!.permitId;
+  const xIds = before.held.filter((p) => p.holder === X.workflowId).map((p) => p.permitId);
+
+  // R renews every 400 ms; X never does. X's two come back after 1.5 s and go to W.
+  let renewing = true;
+  const renewer = (async () => {
+    while (renewing) {
+      await R.executeUpdate(holderRenewUpdate);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+    }
+  })();
+  const started = Date.now();
+  const after = await waitFor(() => budgetState(account), (st) => heldBy(st, W.workflowId) === 2, 'W granted 2');
+  expect(Date.now() - started).toBeGreaterThanOrEqual(800);
+  expect(after.reclaimed).toBe(2);
+  expect(after.waiting).toEqual([]);
+  expect(after.held.map((p) => p.permitId)).not.toEqual(expect.arrayContaining([xIds[0]]));
+  // Keep renewing past two more lease lengths: R keeps its permit.
+  await new Promise((resolve) => setTimeout(resolve, 3_200));
+  renewing = false;
+  await renewer;
+  const later = await budgetState(account);
+  expect(later.held.find((p) => p.holder === R.workflowId)?.permitId).toBe(rPermit);
+  expect(later.reclaimed).toBe(2);
+
+  // X, late, releases what was taken from it: nothing changes (W keeps its two).
+  await release(X, xIds);
+  await release(R, [rPermit]);
+  const end = await waitFor(() => budgetState(account), (st) => heldBy(st, R.workflowId) === 0, 'R released');
+  expect(heldBy(end, W.workflowId)).toBe(2);
+  expect(end.held).toHaveLength(2);
+
+  await Promise.all([R, X, W].map((h) => h.signal(holderFinishSignal)));
+  await budgetHandle(account).terminate('test done');
+});
+
+test('a grant to a holder that no longer exists is taken back and goes to the next in line', async () => {
+  const account = uniqueId('acct-gone');
+  const Y = await startScripted(account, 'Y', { capacity: 1 });
+  const X = await startScripted(account, 'X');
+  const Z = await startScripted(account, 'Z');
+  await request(Y, 1);
+  await request(X, 1);
+  await request(Z, 1);
+  await waitFor(() => budgetState(account), (st) => st.waiting.length === 2, 'X and Z waiting');
+  // X finishes without cancelling.
+  await X.signal(holderFinishSignal);
+  await X.result();
+  const yIds = (await view(Y)).received;
+  await release(Y, yIds);
+  const s = await waitFor(() => budgetState(account), (st) => heldBy(st, Z.workflowId) === 1, 'Z granted');
+  expect(s).toMatchObject({ undelivered: 1, waiting: [], granted: 3 });
+  expect(s.held).toHaveLength(1);
+
+  await Promise.all([Y, Z].map((h) => h.signal(holderFinishSignal)));
+  await budgetHandle(account).terminate('test done');
+});
+
+test('continue-as-new carries holders, the waiting queue and counters', async () => {
+  const account = uniqueId('acct-can');
+  // Start the budget ourselves with a tiny signal threshold: a new run after every 2 signals.
+  const first = await env.client.workflow.start(callBudget, {
+    taskQueue: worker.taskQueue,
+    workflowId: callBudgetWorkflowId(account),
+    args: [{ account, capacity: 3, maxSignalsPerRun: 2 }],
+  });
+  const A = await startScripted(account, 'A');
+  const B = await startScripted(account, 'B');
+  const C = await startScripted(account, 'C');
+  await request(A, 2);
+  await request(B, 3);
+  // The second signal made the run hand over: the next run must still know A's 2, B's 1 and B's 2 owed.
+  let s = await waitFor(
+    async () => ({ state: await budgetState(account), runId: (await budgetHandle(account).describe()).runId }),
+    ({ state, runId }) => runId !== first.firstExecutionRunId && heldBy(state, B.workflowId) === 1,
+    'a new run with B holding 1',
+  ).then((x) => x.state);
+  expect(heldBy(s, A.workflowId)).toBe(2);
+  expect(waitingOf(s)).toEqual([[B.workflowId, 2]]);
+  expect(s.capacity).toBe(3);
+
+  await request(C, 1);
+  const aIds = (await view(A)).received;
+  await release(A, [aIds[0]!]);
+  await release(A, [aIds[1]!]);
+  s = await waitFor(() => budgetState(account), (st) => heldBy(st, B.workflowId) === 3, 'B holding 3');
+  expect(waitingOf(s)).toEqual([[C.workflowId, 1]]);
+  const bIds = (await waitFor(() => view(B), (v) => v.received.length === 3, 'B received 3')).received;
+  await release(B, bIds);
+  s = await waitFor(() => budgetState(account), (st) => heldBy(st, C.workflowId) === 1, 'C holding 1');
+  expect(s).toMatchObject({ waiting: [], granted: 6, reclaimed: 0, undelivered: 0 });
+  expect(s.held).toHaveLength(1);
+
+  // Permit ids stay unique across runs.
+  const views = await Promise.all([A, B, C].map((h) => view(h)));
+  const received = views.flatMap((v) => v.received);
+  expect(received).toHaveLength(6);
+  expect(new Set(received).size).toBe(6);
+
+  // Walk the chain of runs: several continued-as-new (the last hand-over may still be under way), and every run
+  // replays deterministically.
+  const runs = await waitFor(() => budgetRuns(account, first.firstExecutionRunId), (r) => r.length >= 3, '3 runs');
+  for (const { runId, history } of runs) {
+    await Worker.runReplayHistory({ workflowsPath }, history, `${callBudgetWorkflowId(account)}/${runId}`);
+  }
+
+  await Promise.all([A, B, C].map((h) => h.signal(holderFinishSignal)));
+  await budgetHandle(account).terminate('test done');
+});
