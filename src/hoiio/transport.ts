@@ -80,7 +80,8 @@ export class HoiioTransport {
       statusCode = response.statusCode;
       body = await response.body.text();
     } catch (error) {
-      throw transportFailure(endpoint, error);
+      // undici rejects with the signal's reason, whatever the caller passed to abort(): check the signal itself.
+      throw transportFailure(endpoint, error, signal?.aborted === true);
     }
     return interpret(endpoint, statusCode, body);
   }
@@ -141,7 +142,7 @@ const CONNECT_CODES = new Set([
   'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
 
-function classifyFailure(error: unknown): Classified {
+function classifyFailure(error: unknown, aborted: boolean): Classified {
   const code = errorCode(error);
   if (code && CONNECT_CODES.has(code)) return { reason: 'connect', retryable: true, ambiguous: false };
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
@@ -149,7 +150,7 @@ function classifyFailure(error: unknown): Classified {
   }
   if (code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') return { reason: 'invalid_reply', retryable: false, ambiguous: true };
   if (code === 'UND_ERR_CLOSED') return { reason: 'closed', retryable: false, ambiguous: false };
-  if (code === 'UND_ERR_ABORTED' || (error instanceof Error && error.name === 'AbortError')) {
+  if (aborted || code === 'UND_ERR_ABORTED') {
     // The caller gave up (e.g. a cancelled activity); whether the request went out is unknown.
     return { reason: 'aborted', retryable: false, ambiguous: true };
   }
@@ -157,8 +158,8 @@ function classifyFailure(error: unknown): Classified {
   return { reason: 'network', retryable: true, ambiguous: true };
 }
 
-function transportFailure(endpoint: string, error: unknown): HoiioTransportError {
-  const classified = classifyFailure(error);
+function transportFailure(endpoint: string, error: unknown, aborted: boolean): HoiioTransportError {
+  const classified = classifyFailure(error, aborted);
   const code = errorCode(error);
   // undici's messages name the host and port at most; they never contain the request body, so the token stays out.
   const message = error instanceof Error ? error.message : String(error);
