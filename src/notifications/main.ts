@@ -1,0 +1,68 @@
+import { Client, Connection } from '@temporalio/client';
+import { temporalConfigFromEnv } from '../config/temporal';
+import { hoiioConfigFromEnv } from '../hoiio/config';
+import { receiverConfigFromEnv } from './config';
+import { NOTIFY_PATH } from './notify-url';
+import { startReceiver } from './receiver';
+
+/**
+ * `npm run receiver`: the notification receiver on its own, for deployments that run several of them behind the
+ * public URL. Temporal from TEMPORAL_* variables, accounts from HOIIO_*, listening per RECEIVER_* (see config.ts).
+ * SIGINT/SIGTERM stop listening, let requests in flight finish, close the connection and exit 0.
+ */
+async function main(): Promise<void> {
+  const receiverConfig = receiverConfigFromEnv();
+  const temporal = temporalConfigFromEnv();
+  const hoiio = hoiioConfigFromEnv();
+
+  const connection = await Connection.connect(temporal.connection);
+  const client = new Client({ connection, namespace: temporal.namespace });
+  let receiver;
+  try {
+    receiver = await startReceiver({
+      host: receiverConfig.host,
+      port: receiverConfig.port,
+      client,
+      accounts: hoiio.accounts,
+      notifySecret: receiverConfig.notifySecret,
+    });
+  } catch (error) {
+    await connection.close();
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new Error(
+        `Port ${receiverConfig.port} on ${receiverConfig.host} is already in use: stop what holds it or set RECEIVER_PORT`,
+      );
+    }
+    throw error;
+  }
+  const accounts = Object.keys(hoiio.accounts).sort().join(', ');
+  console.log(
+    `bridgekeeper receiver listening on ${receiver.url}${NOTIFY_PATH} (public URL ${receiverConfig.publicUrl}; ` +
+      `Temporal ${temporal.address}, namespace ${temporal.namespace}; accounts: ${accounts})`,
+  );
+
+  const running = receiver;
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`bridgekeeper receiver: ${signal}, shutting down`);
+    void running
+      .close()
+      .then(() => connection.close())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          console.error('bridgekeeper receiver: shutdown failed:', error instanceof Error ? error.message : error);
+          process.exit(1);
+        },
+      );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((error: unknown) => {
+  console.error(`bridgekeeper receiver: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

@@ -1,0 +1,119 @@
+import { z } from 'zod';
+import { E164_PATTERN, E164_RULE, FINAL_CALL_STATUSES, MAX_TAG_LENGTH } from '../domain/hoiio-rules';
+import { parseHoiioDate } from '../domain/hoiio-time';
+import { formatMoney, parseMoney } from '../domain/money';
+import type { CallEnded } from '../workflows/messages';
+
+/**
+ * One end-of-leg notification, from Hoiio's form fields to the `callEnded` signal's payload.
+ *
+ * Where the fields come from: Hoiio's fields are read from the POST body only, because the body is what
+ * `X-Hoiio-Signature` covers; the URL query is unsigned, so a field there could have been added by anyone who saw
+ * the notify_url. The query carries only our routing params (authenticated by the session token) and pass-on
+ * params, which are ignored here. A field that is missing from the body but present in the query is reported as such.
+ *
+ * Strict about what we use (whole minutes, non-negative money with at most 3 decimals, E.164 dest, a final status,
+ * a real GMT+8 date), tolerant of fields we do not know: Hoiio may add some.
+ */
+
+/** Hoiio's field names, as they appear in the form. */
+export const NOTIFICATION_FIELDS = [
+  'txn_ref',
+  'dest',
+  'call_status_dest',
+  'duration',
+  'currency',
+  'rate',
+  'debit',
+  'date',
+  'tag',
+] as const;
+
+const NON_NEGATIVE_MONEY = /^\d{1,12}(\.\d{1,3})?$/;
+const MONEY_RULE = 'must be a non-negative decimal with at most 3 decimals, such as "0.020"';
+const TXN_REF = /^[\x21-\x7e]{1,128}$/;
+
+// Money is normalised to Hoiio's usual three decimals ("0.02" becomes "0.020"), exact: no float ever holds it.
+const money = z.string().regex(NON_NEGATIVE_MONEY, MONEY_RULE).transform((text) => formatMoney(parseMoney(text)));
+
+export const notificationSchema = z
+  .object({
+    txn_ref: z.string().regex(TXN_REF, 'must be a transaction reference: 1 to 128 visible ASCII characters'),
+    dest: z.string().regex(E164_PATTERN, E164_RULE),
+    call_status_dest: z.enum(FINAL_CALL_STATUSES, {
+      error: `must be one of ${FINAL_CALL_STATUSES.join(', ')}`,
+    }),
+    duration: z
+      .string()
+      .regex(/^\d{1,9}$/, 'must be a whole number of minutes')
+      .transform(Number),
+    currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 currency code such as SGD'),
+    rate: money,
+    debit: money,
+    date: z
+      .string()
+      .refine((text) => parseHoiioDate(text) !== undefined, 'must be a real date written "YYYY-MM-DD HH:MM:SS" (GMT+8)')
+      .optional(),
+    tag: z
+      .string()
+      .min(1, 'must not be empty')
+      .max(MAX_TAG_LENGTH, `must be at most ${MAX_TAG_LENGTH} characters`)
+      .optional(),
+  })
+  .transform(
+    (fields): CallEnded => ({
+      txnRef: fields.txn_ref,
+      dest: fields.dest,
+      callStatus: fields.call_status_dest,
+      durationMinutes: fields.duration,
+      currency: fields.currency,
+      rate: fields.rate,
+      debit: fields.debit,
+      ...(fields.date === undefined ? {} : { date: fields.date }),
+      ...(fields.tag === undefined ? {} : { tag: fields.tag }),
+    }),
+  );
+
+export interface NotificationIssue {
+  /** Hoiio's field name, e.g. `duration`. */
+  field: string;
+  message: string;
+}
+
+export type NotificationParse =
+  | { ok: true; payload: CallEnded }
+  | { ok: false; issues: NotificationIssue[]; /** What is safe to log: txn_ref if it was readable. */ txnRef?: string };
+
+/**
+ * Parses a raw form-urlencoded body. `query` is consulted only to explain a field that is missing from the body.
+ * A Hoiio field given twice in the body is rejected: which copy would be the real one?
+ */
+export function parseNotification(rawBody: string, query: URLSearchParams = new URLSearchParams()): NotificationParse {
+  const form = new URLSearchParams(rawBody);
+  const fields: Record<string, string> = {};
+  const issues: NotificationIssue[] = [];
+  for (const name of NOTIFICATION_FIELDS) {
+    const values = form.getAll(name);
+    if (values.length > 1) issues.push({ field: name, message: `appears ${values.length} times; expected once` });
+    else if (values[0] !== undefined) fields[name] = values[0];
+  }
+  const txnRef = fields.txn_ref !== undefined && TXN_REF.test(fields.txn_ref) ? fields.txn_ref : undefined;
+
+  const parsed = notificationSchema.safeParse(fields);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const field = issue.path.map(String).join('.') || '(form)';
+      if (issues.some((known) => known.field === field)) continue;
+      const missing = fields[field] === undefined && (NOTIFICATION_FIELDS as readonly string[]).includes(field);
+      let message = missing ? 'is required' : issue.message;
+      if (missing && query.has(field)) message = 'is required in the signed body (it is only in the URL query)';
+      issues.push({ field, message });
+    }
+  }
+  if (issues.length > 0 || !parsed.success) return { ok: false, issues, txnRef };
+  return { ok: true, payload: parsed.data };
+}
+
+export function describeIssues(issues: readonly NotificationIssue[]): string {
+  return issues.map((issue) => `${issue.field}: ${issue.message}`).join('; ');
+}
