@@ -39,8 +39,13 @@ export async function startSimulator(options: Partial<SimulatorOptions> = {}): P
   const { log = () => undefined, ...json } = options;
   const parsed = optionsFileSchema.safeParse(json);
   if (!parsed.success) throw new SettingsError(describeIssues(parsed.error));
-  const { host = DEFAULT_HOST, port = DEFAULT_PORT, includeDefaultAccount = true, accounts = [], ...knobs } =
-    parsed.data;
+  const {
+    host = DEFAULT_HOST,
+    port = DEFAULT_PORT,
+    includeDefaultAccount = true,
+    accounts = [],
+    ...knobs
+  } = parsed.data;
 
   const configs = new Map<string, AccountConfig>();
   if (includeDefaultAccount) configs.set(DEFAULT_ACCOUNT.appId, DEFAULT_ACCOUNT);

@@ -37,7 +37,8 @@ export function notificationFields(leg: Leg): [string, string][] {
   return fields;
 }
 
-const iso = (epochMs: number | undefined): string | null => (epochMs === undefined ? null : new Date(epochMs).toISOString());
+const iso = (epochMs: number | undefined): string | null =>
+  epochMs === undefined ? null : new Date(epochMs).toISOString();
 
 /** A leg for `GET /_sim/calls`: Hoiio field names plus timestamps; no token, no notify_url. */
 export function inspectionView(leg: Leg): Record<string, unknown> {

@@ -19,7 +19,13 @@ export interface LegPlan {
 export class OutcomePlanner {
   private readonly attempts = new Map<string, number>();
 
-  plan(dest: string, scripts: Record<string, ScriptEntry>, timing: Timing, weights: OutcomeWeights, rng: Random): LegPlan {
+  plan(
+    dest: string,
+    scripts: Record<string, ScriptEntry>,
+    timing: Timing,
+    weights: OutcomeWeights,
+    rng: Random,
+  ): LegPlan {
     const pick = rng.next();
     const ringDraw = rng.integer(timing.ringSeconds.min, timing.ringSeconds.max);
     const talkDraw = rng.integer(timing.talkSeconds.min, timing.talkSeconds.max);

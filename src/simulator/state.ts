@@ -25,14 +25,26 @@ export interface SimulatorState {
   log: (line: string) => void;
 }
 
-export function createState(settings: Settings, accounts: AccountConfig[], log: (line: string) => void): SimulatorState {
+export function createState(
+  settings: Settings,
+  accounts: AccountConfig[],
+  log: (line: string) => void,
+): SimulatorState {
   const timers = new TimerSet();
   const stats = new Stats();
   const clock = new SimClock(settings.timeScale);
   const planner = new OutcomePlanner();
   const store = new AccountStore(accounts);
-  const state = { settings, accounts: store, clock, timers, stats, planner, log, rngs: streamsFor(settings.seed) } as
-    Omit<SimulatorState, 'engine' | 'notifier' | 'limiter'> as SimulatorState;
+  const state = {
+    settings,
+    accounts: store,
+    clock,
+    timers,
+    stats,
+    planner,
+    log,
+    rngs: streamsFor(settings.seed),
+  } as Omit<SimulatorState, 'engine' | 'notifier' | 'limiter'> as SimulatorState;
   state.limiter = new RateLimiter();
   state.notifier = new Notifier({
     settings,

@@ -8,10 +8,13 @@ export class TimerSet {
   /** Runs `fn` after `ms`; returns undefined (and never runs it) once the set is closed. */
   set(fn: () => void, ms: number): NodeJS.Timeout | undefined {
     if (this.closed) return undefined;
-    const handle = setTimeout(() => {
-      this.pending.delete(handle);
-      fn();
-    }, Math.max(0, ms));
+    const handle = setTimeout(
+      () => {
+        this.pending.delete(handle);
+        fn();
+      },
+      Math.max(0, ms),
+    );
     this.pending.add(handle);
     return handle;
   }

@@ -42,7 +42,13 @@ export async function hostResolves(url: URL): Promise<boolean> {
     timer = setTimeout(() => resolve(false), RESOLVE_TIMEOUT_MS);
   });
   try {
-    return await Promise.race([lookup(host).then(() => true, () => false), timeout]);
+    return await Promise.race([
+      lookup(host).then(
+        () => true,
+        () => false,
+      ),
+      timeout,
+    ]);
   } finally {
     clearTimeout(timer);
   }

@@ -39,7 +39,9 @@ describe('billing', () => {
   it('bills whole-minute blocks from answer: debit = rate x minutes, exact decimal strings', async () => {
     await api(sim, 'conference/call', { dest: '+6511111111,+6522222222,+6533333333,+12125551234' });
     const legs = await ended(sim, 4);
-    expect(legs.map((leg) => [leg.dest, leg.call_status_dest, leg.duration, leg.rate, leg.debit, leg.currency])).toEqual([
+    expect(
+      legs.map((leg) => [leg.dest, leg.call_status_dest, leg.duration, leg.rate, leg.debit, leg.currency]),
+    ).toEqual([
       ['+6511111111', 'answered', '7', '0.020', '0.140', 'SGD'],
       ['+6522222222', 'answered', '2', '0.020', '0.040', 'SGD'],
       ['+6533333333', 'answered', '1', '0.020', '0.020', 'SGD'],
@@ -65,19 +67,31 @@ describe('billing', () => {
     await api(sim, 'conference/call', { ...bonus, dest: '+6511111111' });
     await ended(sim, 1);
     // 0.140 debited: 0.050 from bonus, 0.090 from points.
-    expect((await api(sim, 'user/get_balance', bonus)).body).toEqual({ status: 'success_ok', currency: 'SGD', balance: '0.910', points: '0.910', bonus: '0.000' });
+    expect((await api(sim, 'user/get_balance', bonus)).body).toEqual({
+      status: 'success_ok',
+      currency: 'SGD',
+      balance: '0.910',
+      points: '0.910',
+      bonus: '0.000',
+    });
     await simPost(sim, '/_sim/config', { accounts: [{ appId: 'bonus-app', points: '0.019', bonus: '0.000' }] });
-    expect((await api(sim, 'conference/call', { ...bonus, dest: '+6533333333' })).body.status).toBe('error_insufficient_credit');
+    expect((await api(sim, 'conference/call', { ...bonus, dest: '+6533333333' })).body.status).toBe(
+      'error_insufficient_credit',
+    );
     await simPost(sim, '/_sim/config', { accounts: [{ appId: 'bonus-app', points: '0.020' }] });
     expect((await api(sim, 'conference/call', { ...bonus, dest: '+6533333333' })).body.status).toBe('success_ok');
     await ended(sim, 2);
     expect((await api(sim, 'user/get_balance', bonus)).body.balance).toBe('0.000');
-    expect((await api(sim, 'conference/call', { ...bonus, dest: '+6533333333' })).body.status).toBe('error_insufficient_credit');
+    expect((await api(sim, 'conference/call', { ...bonus, dest: '+6533333333' })).body.status).toBe(
+      'error_insufficient_credit',
+    );
   });
 
   it('charges in the account currency at its own rates; a null default rate makes other prefixes unsupported', async () => {
     const usd = { app_id: 'usd-app', access_token: 'usd-token' };
-    expect((await api(sim, 'conference/call', { ...usd, dest: '+12125551234' })).body.status).toBe('error_dest_not_supported');
+    expect((await api(sim, 'conference/call', { ...usd, dest: '+12125551234' })).body.status).toBe(
+      'error_dest_not_supported',
+    );
     await api(sim, 'conference/call', { ...usd, dest: '+6511111111' });
     const [leg] = await ended(sim, 1);
     expect([leg?.currency, leg?.rate, leg?.duration, leg?.debit]).toEqual(['USD', '0.015', '7', '0.105']);
@@ -99,7 +113,9 @@ describe('outcomes: seeded and scripted', () => {
     const sim = await start({ seed, timeScale: FAST, limits: { maxConcurrentCalls: 64 } });
     try {
       for (let round = 0; round < 4; round += 1) {
-        expect((await api(sim, 'conference/call', { dest: dests.join(','), room: `S${round}` })).body.status).toBe('success_ok');
+        expect((await api(sim, 'conference/call', { dest: dests.join(','), room: `S${round}` })).body.status).toBe(
+          'success_ok',
+        );
       }
       const legs = await ended(sim, 32);
       return legs.map((leg) => `${leg.call_status_dest}/${leg.duration ?? ''}`);

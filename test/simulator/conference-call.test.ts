@@ -46,7 +46,11 @@ describe('conference/call: all 17 statuses', () => {
     const dests = numbers(3);
     const { http, body } = await api(sim, 'conference/call', { dest: dests.join(','), room: 'R123', tag: 'id_1' });
     expect(http).toBe(200);
-    expect(body).toEqual({ txn_refs: [expect.stringMatching(/^AA-C-\d+$/), expect.any(String), expect.any(String)], room: 'R123', status: 'success_ok' });
+    expect(body).toEqual({
+      txn_refs: [expect.stringMatching(/^AA-C-\d+$/), expect.any(String), expect.any(String)],
+      room: 'R123',
+      status: 'success_ok',
+    });
     const refs = body.txn_refs as string[];
     // Consecutive numbers, as in the docs' example (AA-C-141147…49).
     const seqs = refs.map((ref) => Number(ref.split('-')[2]));
@@ -73,24 +77,48 @@ describe('conference/call: all 17 statuses', () => {
   });
 
   it('error_malformed_params for a broken escape or invalid UTF-8', async () => {
-    await expectStatus(apiRaw(sim, 'conference/call', 'app_id=demo-app&access_token=demo-token&dest=%2'), 'error_malformed_params');
-    const badBytes = Buffer.concat([Buffer.from('app_id=demo-app&access_token=demo-token&tag='), Buffer.from([0xc3, 0x28])]);
+    await expectStatus(
+      apiRaw(sim, 'conference/call', 'app_id=demo-app&access_token=demo-token&dest=%2'),
+      'error_malformed_params',
+    );
+    const badBytes = Buffer.concat([
+      Buffer.from('app_id=demo-app&access_token=demo-token&tag='),
+      Buffer.from([0xc3, 0x28]),
+    ]);
     await expectStatus(apiRaw(sim, 'conference/call', badBytes), 'error_malformed_params');
-    await expectStatus(apiRaw(sim, 'conference/call', 'app_id=demo-app&access_token=demo-token&tag=%C3%28'), 'error_malformed_params');
+    await expectStatus(
+      apiRaw(sim, 'conference/call', 'app_id=demo-app&access_token=demo-token&tag=%C3%28'),
+      'error_malformed_params',
+    );
   });
 
   it('error_<param>_param_missing for app_id, access_token and dest (empty counts as missing)', async () => {
-    await expectStatus(api(sim, 'conference/call', { dest: '+6511111111' }, { auth: false }), 'error_app_id_param_missing');
-    await expectStatus(api(sim, 'conference/call', { app_id: 'demo-app', dest: '+6511111111' }, { auth: false }), 'error_access_token_param_missing');
+    await expectStatus(
+      api(sim, 'conference/call', { dest: '+6511111111' }, { auth: false }),
+      'error_app_id_param_missing',
+    );
+    await expectStatus(
+      api(sim, 'conference/call', { app_id: 'demo-app', dest: '+6511111111' }, { auth: false }),
+      'error_access_token_param_missing',
+    );
     await expectStatus(api(sim, 'conference/call', {}), 'error_dest_param_missing');
     await expectStatus(api(sim, 'conference/call', { dest: '' }), 'error_dest_param_missing');
   });
 
   it('error_invalid_app_id and error_invalid_access_token', async () => {
-    await expectStatus(api(sim, 'conference/call', { app_id: 'nope', access_token: 'demo-token', dest: '+6511111111' }), 'error_invalid_app_id');
-    await expectStatus(api(sim, 'conference/call', { access_token: 'demo-tokeN', dest: '+6511111111' }), 'error_invalid_access_token');
+    await expectStatus(
+      api(sim, 'conference/call', { app_id: 'nope', access_token: 'demo-token', dest: '+6511111111' }),
+      'error_invalid_app_id',
+    );
+    await expectStatus(
+      api(sim, 'conference/call', { access_token: 'demo-tokeN', dest: '+6511111111' }),
+      'error_invalid_access_token',
+    );
     // Another account's token does not open this one.
-    await expectStatus(api(sim, 'conference/call', { access_token: 'trial-token', dest: '+6511111111' }), 'error_invalid_access_token');
+    await expectStatus(
+      api(sim, 'conference/call', { access_token: 'trial-token', dest: '+6511111111' }),
+      'error_invalid_access_token',
+    );
   });
 
   it('error_rate_limit_exceeded once the configured conference/call limit is used up (legacy alias shares it)', async () => {
@@ -116,8 +144,13 @@ describe('conference/call: all 17 statuses', () => {
   });
 
   it('error_tag_invalid_length above 256 characters; 256 is fine', async () => {
-    expect((await api(sim, 'conference/call', { dest: '+6511111111', tag: 'x'.repeat(256) })).body.status).toBe('success_ok');
-    await expectStatus(api(sim, 'conference/call', { dest: '+6511111111', tag: 'x'.repeat(257) }), 'error_tag_invalid_length');
+    expect((await api(sim, 'conference/call', { dest: '+6511111111', tag: 'x'.repeat(256) })).body.status).toBe(
+      'success_ok',
+    );
+    await expectStatus(
+      api(sim, 'conference/call', { dest: '+6511111111', tag: 'x'.repeat(257) }),
+      'error_tag_invalid_length',
+    );
   });
 
   it.each([['6511111111'], ['+65 1111 1111'], ['+6511111111,,+6522222222'], ['+0123456789'], ['+65abc']])(
@@ -135,7 +168,10 @@ describe('conference/call: all 17 statuses', () => {
   it('error_not_allowed_for_trial outside the trial numbers; a top-up (trial off) lifts it', async () => {
     const trial = { app_id: 'trial-app', access_token: 'trial-token' };
     expect((await api(sim, 'conference/call', { ...trial, dest: '+6591234567' })).body.status).toBe('success_ok');
-    await expectStatus(api(sim, 'conference/call', { ...trial, dest: '+6591234567,+6511111111' }), 'error_not_allowed_for_trial');
+    await expectStatus(
+      api(sim, 'conference/call', { ...trial, dest: '+6591234567,+6511111111' }),
+      'error_not_allowed_for_trial',
+    );
     await simPost(sim, '/_sim/config', { accounts: [{ appId: 'trial-app', trial: false }] });
     expect((await api(sim, 'conference/call', { ...trial, dest: '+6511111111' })).body.status).toBe('success_ok');
     await simPost(sim, '/_sim/config', { accounts: [{ appId: 'trial-app', trial: true }] });
@@ -148,7 +184,10 @@ describe('conference/call: all 17 statuses', () => {
   it.each([['ftp://example.com/hook'], ['not a url'], ['/relative/path'], [`http://example.com/${'a'.repeat(4000)}`]])(
     'error_invalid_notify_url for %j',
     async (notifyUrl) => {
-      await expectStatus(api(sim, 'conference/call', { dest: '+6511111111', notify_url: notifyUrl }), 'error_invalid_notify_url');
+      await expectStatus(
+        api(sim, 'conference/call', { dest: '+6511111111', notify_url: notifyUrl }),
+        'error_invalid_notify_url',
+      );
     },
   );
 
@@ -162,19 +201,32 @@ describe('conference/call: all 17 statuses', () => {
   it('error_insufficient_credit when the balance does not cover a first minute of every leg', async () => {
     const poor = { app_id: 'poor-app', access_token: 'poor-token' };
     // 0.030 covers one +65 minute (0.020) but not two.
-    await expectStatus(api(sim, 'conference/call', { ...poor, dest: '+6511111111,+6522222222' }), 'error_insufficient_credit');
+    await expectStatus(
+      api(sim, 'conference/call', { ...poor, dest: '+6511111111,+6522222222' }),
+      'error_insufficient_credit',
+    );
     expect((await api(sim, 'conference/call', { ...poor, dest: '+6511111111' })).body.status).toBe('success_ok');
   });
 
   it('error_concurrent_call_limit_reached: the 9th concurrent call of an account, across requests and rooms', async () => {
     const dests = numbers(9);
-    expect((await api(sim, 'conference/call', { dest: dests.slice(0, 5).join(','), room: 'A' })).body.status).toBe('success_ok');
-    expect((await api(sim, 'conference/call', { dest: dests.slice(5, 8).join(','), room: 'B' })).body.status).toBe('success_ok');
-    await expectStatus(api(sim, 'conference/call', { dest: dests[8] ?? '', room: 'C' }), 'error_concurrent_call_limit_reached');
+    expect((await api(sim, 'conference/call', { dest: dests.slice(0, 5).join(','), room: 'A' })).body.status).toBe(
+      'success_ok',
+    );
+    expect((await api(sim, 'conference/call', { dest: dests.slice(5, 8).join(','), room: 'B' })).body.status).toBe(
+      'success_ok',
+    );
+    await expectStatus(
+      api(sim, 'conference/call', { dest: dests[8] ?? '', room: 'C' }),
+      'error_concurrent_call_limit_reached',
+    );
     const stats = await simGet<{ peakConcurrentCalls: Record<string, number> }>(sim, '/_sim/stats');
     expect(stats.peakConcurrentCalls['demo-app']).toBe(8);
     // Another account has its own 8.
-    expect((await api(sim, 'conference/call', { app_id: 'trial-app', access_token: 'trial-token', dest: '+6591234567' })).body.status).toBe('success_ok');
+    expect(
+      (await api(sim, 'conference/call', { app_id: 'trial-app', access_token: 'trial-token', dest: '+6591234567' }))
+        .body.status,
+    ).toBe('success_ok');
   });
 });
 
@@ -189,7 +241,9 @@ describe('conference/call: limits and legacy alias', () => {
   afterAll(() => sim.close());
 
   it('8 destinations in one request are fine; a 9th is error_dest_invalid and dials nothing', async () => {
-    expect((await api(sim, 'conference/call', { dest: numbers(8).join(','), room: 'Eight' })).body.txn_refs).toHaveLength(8);
+    expect(
+      (await api(sim, 'conference/call', { dest: numbers(8).join(','), room: 'Eight' })).body.txn_refs,
+    ).toHaveLength(8);
     await simPost(sim, '/_sim/reset', {});
     const { body } = await api(sim, 'conference/call', { dest: numbers(9).join(',') });
     expect(body).toEqual({ status: 'error_dest_invalid' });
@@ -200,17 +254,27 @@ describe('conference/call: limits and legacy alias', () => {
     await simPost(sim, '/_sim/config', { limits: { maxConcurrentCalls: 20 } });
     try {
       const dests = numbers(10);
-      expect((await api(sim, 'conference/call', { dest: dests.slice(0, 6).join(','), room: 'Full' })).body.status).toBe('success_ok');
-      expect((await api(sim, 'conference/call', { dest: dests.slice(6, 8).join(','), room: 'Full' })).body.status).toBe('success_ok');
-      expect((await api(sim, 'conference/call', { dest: dests[8] ?? '', room: 'Full' })).body).toEqual({ status: 'error_invalid_room' });
+      expect((await api(sim, 'conference/call', { dest: dests.slice(0, 6).join(','), room: 'Full' })).body.status).toBe(
+        'success_ok',
+      );
+      expect((await api(sim, 'conference/call', { dest: dests.slice(6, 8).join(','), room: 'Full' })).body.status).toBe(
+        'success_ok',
+      );
+      expect((await api(sim, 'conference/call', { dest: dests[8] ?? '', room: 'Full' })).body).toEqual({
+        status: 'error_invalid_room',
+      });
       // The same id in a fresh room is fine; rooms of other ids are unaffected.
-      expect((await api(sim, 'conference/call', { dest: dests[9] ?? '', room: 'Other' })).body.status).toBe('success_ok');
+      expect((await api(sim, 'conference/call', { dest: dests[9] ?? '', room: 'Other' })).body.status).toBe(
+        'success_ok',
+      );
       const stats = await simGet<{ peakRoomParticipants: Record<string, number> }>(sim, '/_sim/stats');
       expect(stats.peakRoomParticipants).toEqual({ Full: 8, Other: 1 });
       // Once a participant leaves, there is room again.
       const first = (await calls(sim))[0];
       expect((await api(sim, 'voice/hangup', { txn_ref: first?.txn_ref ?? '' })).body.status).toBe('success_ok');
-      expect((await api(sim, 'conference/call', { dest: dests[8] ?? '', room: 'Full' })).body.status).toBe('success_ok');
+      expect((await api(sim, 'conference/call', { dest: dests[8] ?? '', room: 'Full' })).body.status).toBe(
+        'success_ok',
+      );
     } finally {
       await simPost(sim, '/_sim/config', { limits: { maxConcurrentCalls: 8 } });
     }

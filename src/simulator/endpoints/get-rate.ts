@@ -20,5 +20,10 @@ export function getRate({ params, account }: EndpointContext): Reply {
   if (rate2 === undefined) return fail('error_dest2_not_supported');
   const rate = rate1 + rate2;
   const talktime = rate > 0 ? Math.max(0, Math.floor(balanceOf(account) / rate)) : 0;
-  return { status: 'success_ok', currency: account.config.currency, rate: formatMoney(rate), talktime: String(talktime) };
+  return {
+    status: 'success_ok',
+    currency: account.config.currency,
+    rate: formatMoney(rate),
+    talktime: String(talktime),
+  };
 }
