@@ -1,0 +1,385 @@
+import { randomBytes } from 'node:crypto';
+import { Client, type WorkflowHandle } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { request } from 'undici';
+import { HoiioSecret } from '../../src/hoiio/secret';
+import { signNotification } from '../../src/hoiio/signature';
+import {
+  buildNotifyUrl,
+  formatLogEvent,
+  HEALTH_PATH,
+  NOTIFY_PATH,
+  notifySecret,
+  type ReceiverLogEvent,
+  type RunningReceiver,
+  startReceiver,
+} from '../../src/notifications';
+import type { CallEnded } from '../../src/workflows/messages';
+import {
+  startTemporalTestEnv,
+  startTestWorker,
+  stopTemporalTestEnv,
+  type TestWorker,
+  uniqueId,
+} from '../support/temporal-test-env';
+import { collectedQuery, finishSignal, signalCollector } from './support/signal-collector';
+
+/**
+ * The receiver over real HTTP on 127.0.0.1, signalling a real collector workflow on a real Temporal dev server.
+ * Access tokens are random per run, so "the log holds no token" cannot pass by luck.
+ */
+const TOKENS = {
+  default: randomBytes(20).toString('hex'),
+  sales: randomBytes(20).toString('hex'),
+};
+type AccountName = keyof typeof TOKENS;
+
+let env: TestWorkflowEnvironment;
+let worker: TestWorker;
+let receiver: RunningReceiver;
+const events: ReceiverLogEvent[] = [];
+/** Every session token and signature a test sent, to prove none reached the log. */
+const secretsSent = new Set<string>();
+
+beforeAll(async () => {
+  env = await startTemporalTestEnv();
+  worker = await startTestWorker(env, { workflowsPath: require.resolve('./support/workflows') });
+  receiver = await startReceiver({
+    host: '127.0.0.1',
+    port: 0,
+    client: env.client,
+    accounts: accounts(),
+    log: (event) => events.push(event),
+  });
+});
+
+afterAll(async () => {
+  await receiver?.close();
+  await stopTemporalTestEnv(env, worker);
+});
+
+function accounts(): Record<AccountName, { accessToken: HoiioSecret }> {
+  return {
+    default: { accessToken: new HoiioSecret(TOKENS.default) },
+    sales: { accessToken: new HoiioSecret(TOKENS.sales) },
+  };
+}
+
+async function startCollector(): Promise<WorkflowHandle<typeof signalCollector>> {
+  return env.client.workflow.start(signalCollector, { taskQueue: worker.taskQueue, workflowId: uniqueId('collector') });
+}
+
+function urlFor(
+  workflowId: string,
+  account: AccountName = 'default',
+  options: { base?: string; secret?: string; tokenAccount?: AccountName } = {},
+): string {
+  const secret = options.secret ?? notifySecret(new HoiioSecret(TOKENS[options.tokenAccount ?? account]));
+  const url = buildNotifyUrl({ publicUrl: options.base ?? receiver.url, account, workflowId, secret });
+  const token = new URL(url).searchParams.get('bk_token');
+  if (token) secretsSent.add(token);
+  return url;
+}
+
+function fields(overrides: Record<string, string | undefined> = {}): Record<string, string> {
+  const all: Record<string, string | undefined> = {
+    dest: '+6591234567',
+    call_status_dest: 'answered',
+    txn_ref: uniqueId('AA-C'),
+    tag: 'session-42',
+    date: '2024-05-01 10:00:00',
+    duration: '3',
+    currency: 'SGD',
+    rate: '0.020',
+    debit: '0.060',
+    ...overrides,
+  };
+  return Object.fromEntries(Object.entries(all).filter((entry): entry is [string, string] => entry[1] !== undefined));
+}
+
+const form = (values: Record<string, string>): string => new URLSearchParams(values).toString();
+
+function sign(body: string, account: AccountName = 'default'): string {
+  const signature = signNotification(body, TOKENS[account]);
+  secretsSent.add(signature);
+  return signature;
+}
+
+interface Answer {
+  status: number;
+  body: { status?: string; error?: string };
+}
+
+async function post(
+  url: string,
+  body: string,
+  headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', 'x-hoiio-signature': sign(body) },
+): Promise<Answer> {
+  const response = await request(url, { method: 'POST', body, headers });
+  const text = await response.body.text();
+  return { status: response.statusCode, body: text ? (JSON.parse(text) as Answer['body']) : {} };
+}
+
+async function collected(handle: WorkflowHandle): Promise<CallEnded[]> {
+  return handle.query(collectedQuery);
+}
+
+/** Sends a valid notification after the ones under test and waits for it: signals arrive in order. */
+async function sentinelThenCollected(handle: WorkflowHandle): Promise<CallEnded[]> {
+  const txnRef = uniqueId('SENTINEL');
+  const body = form(fields({ txn_ref: txnRef }));
+  expect((await post(urlFor(handle.workflowId), body)).status).toBe(200);
+  const seen = await collected(handle);
+  expect(seen.at(-1)?.txnRef).toBe(txnRef);
+  return seen;
+}
+
+describe('POST /hoiio/notify', () => {
+  it('signals exactly the parsed notification and answers 200 once Temporal accepted it', async () => {
+    const handle = await startCollector();
+    const values = fields({ txn_ref: 'AA-C-1001', rate: '0.02', debit: '0.06' });
+    const answer = await post(urlFor(handle.workflowId), form(values));
+    expect(answer).toEqual({ status: 200, body: { status: 'accepted' } });
+
+    expect(await collected(handle)).toEqual<CallEnded[]>([
+      {
+        txnRef: 'AA-C-1001',
+        dest: '+6591234567',
+        callStatus: 'answered',
+        durationMinutes: 3,
+        currency: 'SGD',
+        rate: '0.020',
+        debit: '0.060',
+        date: '2024-05-01 10:00:00',
+        tag: 'session-42',
+      },
+    ]);
+    expect(events.at(-1)).toMatchObject({
+      outcome: 'accepted',
+      status: 200,
+      workflowId: handle.workflowId,
+      account: 'default',
+      txnRef: 'AA-C-1001',
+    });
+  });
+
+  it('routes by account: a second account verifies with its own token; unknown fields and pass-on params are ignored', async () => {
+    const handle = await startCollector();
+    const body = form({ ...fields({ txn_ref: 'AA-C-2001', tag: undefined, date: undefined }), room: 'x', extra: 'y' });
+    const url = new URL(urlFor(handle.workflowId, 'sales'));
+    url.searchParams.set('username', 'alice');
+    url.searchParams.set('tag', 'from-the-query-is-unsigned');
+    const answer = await post(url.toString(), body, {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-hoiio-signature': sign(body, 'sales').toUpperCase(),
+    });
+    expect(answer.status).toBe(200);
+    const [payload] = await collected(handle);
+    expect(payload).toEqual({
+      txnRef: 'AA-C-2001',
+      dest: '+6591234567',
+      callStatus: 'answered',
+      durationMinutes: 3,
+      currency: 'SGD',
+      rate: '0.020',
+      debit: '0.060',
+    });
+  });
+
+  it('reads the raw body whatever the content type, or with none', async () => {
+    const handle = await startCollector();
+    for (const contentType of ['text/plain', 'application/json', undefined]) {
+      const body = form(fields({ txn_ref: uniqueId('CT') }));
+      const headers: Record<string, string> = { 'x-hoiio-signature': sign(body) };
+      if (contentType) headers['content-type'] = contentType;
+      expect((await post(urlFor(handle.workflowId), body, headers)).status).toBe(200);
+    }
+    expect(await collected(handle)).toHaveLength(3);
+  });
+
+  it('rejects a wrong session token with 403', async () => {
+    const handle = await startCollector();
+    const other = await startCollector();
+    const body = form(fields());
+    // A token for another session, a token from another account's key, garbage, and one from a different secret.
+    const stolen = new URL(urlFor(other.workflowId));
+    stolen.searchParams.set('bk_session', handle.workflowId);
+    const crossAccount = urlFor(handle.workflowId, 'default', { tokenAccount: 'sales' });
+    const garbage = new URL(urlFor(handle.workflowId));
+    garbage.searchParams.set('bk_token', 'f'.repeat(32));
+    const otherSecret = urlFor(handle.workflowId, 'default', { secret: 'a-secret-this-receiver-does-not-use' });
+    for (const url of [stolen.toString(), crossAccount, garbage.toString(), otherSecret]) {
+      const answer = await post(url, body);
+      expect(answer.status).toBe(403);
+      expect(answer.body.error).toMatch(/token/);
+    }
+    expect(await sentinelThenCollected(handle)).toHaveLength(1);
+  });
+
+  it('rejects a missing, wrong or stale signature and a tampered body with 401', async () => {
+    const handle = await startCollector();
+    const url = urlFor(handle.workflowId);
+    const body = form(fields({ debit: '0.060' }));
+    const tampered = body.replace('debit=0.060', 'debit=0.000');
+    expect(tampered).not.toBe(body);
+    const cases: [string, Record<string, string>][] = [
+      [body, { 'content-type': 'application/x-www-form-urlencoded' }],
+      [body, { 'x-hoiio-signature': 'not-hex' }],
+      [body, { 'x-hoiio-signature': sign(body, 'sales') }],
+      [body, { 'x-hoiio-signature': sign(`${body}&x=1`) }],
+      [tampered, { 'x-hoiio-signature': sign(body) }],
+    ];
+    for (const [sent, headers] of cases) {
+      const answer = await post(url, sent, headers);
+      expect(answer.status).toBe(401);
+      expect(answer.body.error).toMatch(/signature/);
+    }
+    expect(await sentinelThenCollected(handle)).toHaveLength(1);
+  });
+
+  it('answers 404 for an unknown account or missing routing params', async () => {
+    const handle = await startCollector();
+    const body = form(fields());
+    const unknown = buildNotifyUrl({
+      publicUrl: receiver.url,
+      account: 'nobody',
+      workflowId: handle.workflowId,
+      secret: notifySecret(new HoiioSecret(TOKENS.default)),
+    });
+    const prototypeName = new URL(unknown);
+    prototypeName.searchParams.set('bk_account', 'constructor');
+    const missing = new URL(urlFor(handle.workflowId));
+    missing.searchParams.delete('bk_session');
+    const repeated = new URL(urlFor(handle.workflowId));
+    repeated.searchParams.append('bk_account', 'default');
+    for (const url of [unknown, prototypeName.toString(), missing.toString(), repeated.toString(), `${receiver.url}${NOTIFY_PATH}`]) {
+      expect((await post(url, body)).status).toBe(404);
+    }
+    expect(await sentinelThenCollected(handle)).toHaveLength(1);
+  });
+
+  it.each([
+    ['duration', { duration: 'abc' }],
+    ['duration', { duration: '2.5' }],
+    ['dest', { dest: '123' }],
+    ['call_status_dest', { call_status_dest: 'ongoing' }],
+    ['debit', { debit: '0.0601' }],
+    ['rate', { rate: '-0.020' }],
+    ['currency', { currency: 'sgd' }],
+    ['date', { date: '2024-02-31 10:00:00' }],
+    ['txn_ref', { txn_ref: undefined, note: 'missing' }],
+  ])('answers 400 naming %s for %j', async (field, overrides) => {
+    const handle = await startCollector();
+    const answer = await post(urlFor(handle.workflowId), form(fields(overrides)));
+    expect(answer.status).toBe(400);
+    expect(answer.body.error).toContain(`${field}:`);
+    expect(await sentinelThenCollected(handle)).toHaveLength(1);
+  });
+
+  it('names every bad field at once, a repeated field, and a field that is only in the unsigned query', async () => {
+    const handle = await startCollector();
+    const body = `${form(fields({ duration: 'abc', dest: '123', currency: undefined }))}&debit=0.070`;
+    const url = new URL(urlFor(handle.workflowId));
+    url.searchParams.set('currency', 'SGD');
+    const answer = await post(url.toString(), body);
+    expect(answer.status).toBe(400);
+    expect(answer.body.error).toContain('duration: must be a whole number of minutes');
+    expect(answer.body.error).toContain('dest: must be E.164');
+    expect(answer.body.error).toContain('debit: appears 2 times');
+    expect(answer.body.error).toContain('currency: is required in the signed body (it is only in the URL query)');
+    expect(await sentinelThenCollected(handle)).toHaveLength(1);
+  });
+
+  it('answers 404 for a workflow that does not exist or has finished, with a valid token for it', async () => {
+    const body = form(fields());
+    const ghost = await post(urlFor(uniqueId('no-such-session')), body);
+    expect(ghost.status).toBe(404);
+
+    const handle = await startCollector();
+    await handle.signal(finishSignal);
+    await handle.result();
+    const finished = await post(urlFor(handle.workflowId), body);
+    expect(finished.status).toBe(404);
+    expect(events.at(-1)).toMatchObject({ outcome: 'rejected', status: 404, workflowId: handle.workflowId });
+  });
+
+  it('answers 503 when Temporal does not accept the signal', async () => {
+    const client = new Client({ connection: env.client.connection, namespace: uniqueId('no-such-namespace') });
+    const broken = await startReceiver({ port: 0, client, accounts: accounts(), log: (event) => events.push(event) });
+    try {
+      const answer = await post(urlFor('any-session', 'default', { base: broken.url }), form(fields()));
+      expect(answer.status).toBe(503);
+      expect(events.at(-1)).toMatchObject({ outcome: 'failed', status: 503 });
+    } finally {
+      await broken.close();
+    }
+  });
+
+  it('verifies session tokens with BRIDGEKEEPER_NOTIFY_SECRET when one is configured', async () => {
+    const secret = randomBytes(24).toString('hex');
+    secretsSent.add(secret);
+    const configured = await startReceiver({
+      port: 0,
+      client: env.client,
+      accounts: accounts(),
+      notifySecret: secret,
+      log: (event) => events.push(event),
+    });
+    try {
+      const handle = await startCollector();
+      const body = form(fields());
+      const derived = await post(urlFor(handle.workflowId, 'default', { base: configured.url }), body);
+      expect(derived.status).toBe(403);
+      const good = await post(urlFor(handle.workflowId, 'default', { base: configured.url, secret }), body);
+      expect(good.status).toBe(200);
+      expect(await collected(handle)).toHaveLength(1);
+    } finally {
+      await configured.close();
+    }
+  });
+
+  it('rejects a body over the limit with 413', async () => {
+    const handle = await startCollector();
+    const body = form(fields({ tag: 'x'.repeat(20_000) }));
+    expect((await post(urlFor(handle.workflowId), body)).status).toBe(413);
+    expect(await sentinelThenCollected(handle)).toHaveLength(1);
+  });
+});
+
+describe('other routes', () => {
+  it('GET /healthz answers 200', async () => {
+    const response = await request(`${receiver.url}${HEALTH_PATH}`);
+    expect(response.statusCode).toBe(200);
+    expect(await response.body.json()).toEqual({ status: 'ok' });
+  });
+
+  it('other methods on the notify path answer 405, other paths 404', async () => {
+    const get = await request(`${receiver.url}${NOTIFY_PATH}`);
+    await get.body.dump();
+    expect(get.statusCode).toBe(405);
+    expect(get.headers.allow).toBe('POST');
+    const put = await request(`${receiver.url}${NOTIFY_PATH}`, { method: 'PUT', body: 'x' });
+    await put.body.dump();
+    expect(put.statusCode).toBe(405);
+    for (const [method, path] of [['POST', '/notify'], ['GET', '/'], ['POST', '/hoiio/notify/extra']] as const) {
+      const response = await request(`${receiver.url}${path}`, { method, body: method === 'POST' ? 'x' : undefined });
+      await response.body.dump();
+      expect(response.statusCode).toBe(404);
+    }
+  });
+});
+
+describe('the receiver log', () => {
+  it('holds workflow ids, statuses and reasons, but no access token, session token or signature', () => {
+    expect(events.length).toBeGreaterThan(20);
+    expect(new Set(events.map((event) => event.status))).toEqual(new Set([200, 400, 401, 403, 404, 413, 503]));
+    const text = [JSON.stringify(events), ...events.map(formatLogEvent)].join('\n');
+    expect(text).toContain('workflow');
+    for (const token of Object.values(TOKENS)) expect(text).not.toContain(token);
+    expect(secretsSent.size).toBeGreaterThan(10);
+    for (const secret of secretsSent) {
+      expect(text).not.toContain(secret);
+      expect(text.toLowerCase()).not.toContain(secret.toLowerCase());
+    }
+  });
+});

@@ -1,0 +1,2 @@
+// The worker bundle for receiver tests.
+export * from './signal-collector';
