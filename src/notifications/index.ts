@@ -15,12 +15,7 @@ export {
   type RunningReceiver,
 } from './receiver';
 export { type ReceiverAccount, type ReceiverAccounts } from './routing';
-export {
-  consoleReceiverLog,
-  formatLogEvent,
-  type ReceiverLog,
-  type ReceiverLogEvent,
-} from './notification-log';
+export { consoleReceiverLog, formatLogEvent, type ReceiverLog, type ReceiverLogEvent } from './notification-log';
 export {
   notificationSchema,
   parseNotification,

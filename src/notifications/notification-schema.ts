@@ -34,7 +34,10 @@ const MONEY_RULE = 'must be a non-negative decimal with at most 3 decimals, such
 const TXN_REF = /^[\x21-\x7e]{1,128}$/;
 
 // Money is normalised to Hoiio's usual three decimals ("0.02" becomes "0.020"), exact: no float ever holds it.
-const money = z.string().regex(NON_NEGATIVE_MONEY, MONEY_RULE).transform((text) => formatMoney(parseMoney(text)));
+const money = z
+  .string()
+  .regex(NON_NEGATIVE_MONEY, MONEY_RULE)
+  .transform((text) => formatMoney(parseMoney(text)));
 
 export const notificationSchema = z
   .object({
@@ -60,19 +63,17 @@ export const notificationSchema = z
       .max(MAX_TAG_LENGTH, `must be at most ${MAX_TAG_LENGTH} characters`)
       .optional(),
   })
-  .transform(
-    (fields): CallEnded => ({
-      txnRef: fields.txn_ref,
-      dest: fields.dest,
-      callStatus: fields.call_status_dest,
-      durationMinutes: fields.duration,
-      currency: fields.currency,
-      rate: fields.rate,
-      debit: fields.debit,
-      ...(fields.date === undefined ? {} : { date: fields.date }),
-      ...(fields.tag === undefined ? {} : { tag: fields.tag }),
-    }),
-  );
+  .transform((fields): CallEnded => ({
+    txnRef: fields.txn_ref,
+    dest: fields.dest,
+    callStatus: fields.call_status_dest,
+    durationMinutes: fields.duration,
+    currency: fields.currency,
+    rate: fields.rate,
+    debit: fields.debit,
+    ...(fields.date === undefined ? {} : { date: fields.date }),
+    ...(fields.tag === undefined ? {} : { tag: fields.tag }),
+  }));
 
 export interface NotificationIssue {
   /** Hoiio's field name, e.g. `duration`. */

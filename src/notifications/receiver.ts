@@ -53,9 +53,7 @@ export function createReceiver(options: ReceiverOptions): FastifyInstance {
   app.post(NOTIFY_PATH, async (request, reply) => {
     const event = await handleNotification(request, router, options.client, signalTimeoutMs);
     log(event);
-    return reply
-      .code(event.status)
-      .send(event.status === 200 ? { status: 'accepted' } : { error: event.reason });
+    return reply.code(event.status).send(event.status === 200 ? { status: 'accepted' } : { error: event.reason });
   });
 
   app.route({
@@ -68,7 +66,8 @@ export function createReceiver(options: ReceiverOptions): FastifyInstance {
 
   app.setErrorHandler((error: { statusCode?: number; code?: string }, request, reply) => {
     // Body too large, a broken stream and the like: nothing was signalled. Log the path, never the query.
-    const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    const status =
+      error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
     const reason = error.code ?? (status === 500 ? 'internal error' : 'bad request');
     if (request.routeOptions.url === NOTIFY_PATH) log({ outcome: 'rejected', status, reason });
     return reply.code(status).send({ error: reason });

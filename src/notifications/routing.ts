@@ -19,8 +19,7 @@ export interface Route {
 }
 
 export type RouteResult =
-  | { ok: true; route: Route }
-  | { ok: false; status: 404 | 403; reason: string; workflowId?: string; account?: string };
+  { ok: true; route: Route } | { ok: false; status: 404 | 403; reason: string; workflowId?: string; account?: string };
 
 /**
  * Finds where a notification belongs from notify_url's routing params and checks its session token:

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Client, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { request } from 'undici';
+import { createHoiioClient } from '../../src/hoiio/client';
 import { HoiioSecret } from '../../src/hoiio/secret';
 import { signNotification } from '../../src/hoiio/signature';
 import {
@@ -14,7 +15,9 @@ import {
   type RunningReceiver,
   startReceiver,
 } from '../../src/notifications';
+import { startSimulator } from '../../src/simulator';
 import type { CallEnded } from '../../src/workflows/messages';
+import { freePort, startProcess } from '../support/processes';
 import {
   startTemporalTestEnv,
   startTestWorker,
@@ -97,6 +100,16 @@ function fields(overrides: Record<string, string | undefined> = {}): Record<stri
   return Object.fromEntries(Object.entries(all).filter((entry): entry is [string, string] => entry[1] !== undefined));
 }
 
+async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 const form = (values: Record<string, string>): string => new URLSearchParams(values).toString();
 
 function sign(body: string, account: AccountName = 'default'): string {
@@ -113,7 +126,10 @@ interface Answer {
 async function post(
   url: string,
   body: string,
-  headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', 'x-hoiio-signature': sign(body) },
+  headers: Record<string, string> = {
+    'content-type': 'application/x-www-form-urlencoded',
+    'x-hoiio-signature': sign(body),
+  },
 ): Promise<Answer> {
   const response = await request(url, { method: 'POST', body, headers });
   const text = await response.body.text();
@@ -252,7 +268,13 @@ describe('POST /hoiio/notify', () => {
     missing.searchParams.delete('bk_session');
     const repeated = new URL(urlFor(handle.workflowId));
     repeated.searchParams.append('bk_account', 'default');
-    for (const url of [unknown, prototypeName.toString(), missing.toString(), repeated.toString(), `${receiver.url}${NOTIFY_PATH}`]) {
+    for (const url of [
+      unknown,
+      prototypeName.toString(),
+      missing.toString(),
+      repeated.toString(),
+      `${receiver.url}${NOTIFY_PATH}`,
+    ]) {
       expect((await post(url, body)).status).toBe(404);
     }
     expect(await sentinelThenCollected(handle)).toHaveLength(1);
@@ -361,11 +383,142 @@ describe('other routes', () => {
     const put = await request(`${receiver.url}${NOTIFY_PATH}`, { method: 'PUT', body: 'x' });
     await put.body.dump();
     expect(put.statusCode).toBe(405);
-    for (const [method, path] of [['POST', '/notify'], ['GET', '/'], ['POST', '/hoiio/notify/extra']] as const) {
+    for (const [method, path] of [
+      ['POST', '/notify'],
+      ['GET', '/'],
+      ['POST', '/hoiio/notify/extra'],
+    ] as const) {
       const response = await request(`${receiver.url}${path}`, { method, body: method === 'POST' ? 'x' : undefined });
       await response.body.dump();
       expect(response.statusCode).toBe(404);
     }
+  });
+});
+
+describe('with the Hoiio simulator', () => {
+  it("delivers a simulated leg's real, signed notification to the workflow", async () => {
+    // The simulator's built-in account signs with demo-token; a receiver that knows that account takes its POSTs.
+    const demoToken = new HoiioSecret('demo-token');
+    const simReceiver = await startReceiver({
+      port: 0,
+      client: env.client,
+      accounts: { default: { accessToken: demoToken } },
+      log: (event) => events.push(event),
+    });
+    const sim = await startSimulator({ port: 0, timeScale: 600 });
+    const hoiio = createHoiioClient({ baseUrl: sim.baseUrl, appId: 'demo-app', accessToken: 'demo-token' });
+    try {
+      const talker = '+6591000001';
+      const busy = '+6591000002';
+      const config = await request(`${sim.origin}/_sim/config`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          scripts: {
+            [talker]: { outcome: 'answered', ringSeconds: 5, talkSeconds: 150 },
+            [busy]: { outcome: 'busy', ringSeconds: 5 },
+          },
+        }),
+      });
+      expect(config.statusCode).toBe(200);
+      await config.body.dump();
+
+      const handle = await startCollector();
+      const notifyUrl = buildNotifyUrl({
+        publicUrl: simReceiver.url,
+        account: 'default',
+        workflowId: handle.workflowId,
+        secret: notifySecret(demoToken),
+      });
+      const { txnRefs } = await hoiio.conferenceCall({ dest: [talker, busy], tag: 'sim-session', notifyUrl });
+
+      const seen = await eventually('both notifications in the workflow', async () => {
+        const payloads = await collected(handle);
+        return payloads.length >= 2 ? payloads : undefined;
+      });
+      const calls = (await (await request(`${sim.origin}/_sim/calls`)).body.json()) as {
+        calls: {
+          txn_ref: string;
+          dest: string;
+          call_status_dest: string;
+          duration: string;
+          rate: string;
+          debit: string;
+          currency: string;
+        }[];
+      };
+      const expected = calls.calls.map((call) => ({
+        txnRef: call.txn_ref,
+        dest: call.dest,
+        callStatus: call.call_status_dest,
+        durationMinutes: Number(call.duration),
+        currency: call.currency,
+        rate: call.rate,
+        debit: call.debit,
+        tag: 'sim-session',
+      }));
+      const byTxn = (a: { txnRef: string }, b: { txnRef: string }) => a.txnRef.localeCompare(b.txnRef);
+      expect(seen.map(({ date: _date, ...rest }) => rest).sort(byTxn)).toEqual(expected.sort(byTxn));
+      expect(new Set(seen.map((payload) => payload.txnRef))).toEqual(new Set(txnRefs));
+      expect(seen.find((payload) => payload.dest === talker)).toMatchObject({
+        callStatus: 'answered',
+        durationMinutes: 3,
+      });
+      expect(seen.find((payload) => payload.dest === busy)).toMatchObject({ callStatus: 'busy', durationMinutes: 0 });
+
+      const deliveries = await eventually('the simulator to record both deliveries', async () => {
+        const response = await request(`${sim.origin}/_sim/notifications`);
+        const { notifications } = (await response.body.json()) as {
+          notifications: { outcome: string; http_status: number | null }[];
+        };
+        return notifications.every((entry) => entry.outcome !== 'pending') && notifications.length === 2
+          ? notifications
+          : undefined;
+      });
+      expect(deliveries.map((entry) => [entry.outcome, entry.http_status])).toEqual([
+        ['delivered', 200],
+        ['delivered', 200],
+      ]);
+    } finally {
+      await hoiio.close();
+      await sim.close();
+      await simReceiver.close();
+    }
+  });
+});
+
+describe('npm run receiver', () => {
+  it('starts from the environment, takes a notification, and exits 0 on SIGTERM', async () => {
+    const port = await freePort();
+    const secret = randomBytes(24).toString('hex');
+    secretsSent.add(secret);
+    const receiverProcess = startProcess('npm', ['run', '--silent', 'receiver'], {
+      TEMPORAL_ADDRESS: env.address,
+      TEMPORAL_NAMESPACE: env.namespace ?? 'default',
+      RECEIVER_PORT: String(port),
+      BRIDGEKEEPER_NOTIFY_SECRET: secret,
+      HOIIO_BASE_URL: 'http://127.0.0.1:4010/open/',
+      HOIIO_ACCESS_TOKEN: TOKENS.default,
+      HOIIO_ACCOUNTS: '',
+    });
+    try {
+      await receiverProcess.waitFor(`listening on http://127.0.0.1:${port}/hoiio/notify`, 60_000);
+      const health = await request(`http://127.0.0.1:${port}${HEALTH_PATH}`);
+      expect(health.statusCode).toBe(200);
+      await health.body.dump();
+
+      const handle = await startCollector();
+      const url = urlFor(handle.workflowId, 'default', { base: `http://127.0.0.1:${port}`, secret });
+      expect((await post(url, form(fields({ txn_ref: 'AA-C-MAIN' })))).status).toBe(200);
+      expect((await collected(handle)).map((payload) => payload.txnRef)).toEqual(['AA-C-MAIN']);
+      await receiverProcess.waitFor('txn_ref=AA-C-MAIN');
+    } finally {
+      receiverProcess.child.kill('SIGTERM');
+    }
+    expect(await receiverProcess.exited).toEqual({ code: 0, signal: null });
+    const output = receiverProcess.output();
+    expect(output).toContain('notification accepted 200');
+    for (const value of [TOKENS.default, secret, ...secretsSent]) expect(output).not.toContain(value);
   });
 });
 
