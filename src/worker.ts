@@ -1,18 +1,37 @@
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import { temporalConfigFromEnv } from './config/temporal';
+import { createBudgetActivities } from './activities/budget';
+import { createConferenceActivities } from './activities/conference';
 import * as helloActivities from './activities/hello';
+import { temporalConfigFromEnv } from './config/temporal';
+import { hoiioConfigFromEnv, type HoiioConfig } from './hoiio/config';
+import { receiverConfigFromEnv } from './notifications/config';
 
 export interface BridgekeeperWorkerOptions {
   connection: NativeConnection;
+  /** For activities that start or signal workflows (the call budget). */
+  client: Client;
   namespace: string;
   taskQueue: string;
+  hoiio: HoiioConfig;
+  /** Base URL at which Hoiio reaches the notification receiver. */
+  publicUrl: string;
+  notifySecret?: string;
   /** Prebuilt workflow bundle; without it the worker bundles `src/workflows` itself (a few seconds). */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
 
 /** The one place that says what a bridgekeeper worker serves, for `npm start`, `npm run worker` and tests alike. */
 export async function createWorker(options: BridgekeeperWorkerOptions): Promise<Worker> {
-  const activities = { ...helloActivities };
+  const activities = {
+    ...helloActivities,
+    ...createBudgetActivities(options.client),
+    ...createConferenceActivities({
+      hoiio: options.hoiio,
+      publicUrl: options.publicUrl,
+      notifySecret: options.notifySecret,
+    }),
+  };
   return await Worker.create({
     connection: options.connection,
     namespace: options.namespace,
@@ -26,13 +45,24 @@ export async function createWorker(options: BridgekeeperWorkerOptions): Promise<
 
 async function main(): Promise<void> {
   const config = temporalConfigFromEnv();
+  const receiver = receiverConfigFromEnv();
   const connection = await NativeConnection.connect(config.connection);
+  const clientConnection = await Connection.connect(config.connection);
   try {
-    const worker = await createWorker({ connection, namespace: config.namespace, taskQueue: config.taskQueue });
+    const worker = await createWorker({
+      connection,
+      client: new Client({ connection: clientConnection, namespace: config.namespace }),
+      namespace: config.namespace,
+      taskQueue: config.taskQueue,
+      hoiio: hoiioConfigFromEnv(),
+      publicUrl: receiver.publicUrl,
+      notifySecret: receiver.notifySecret,
+    });
     console.log(`Worker polling task queue ${config.taskQueue} on ${config.address} (namespace ${config.namespace})`);
     // The SDK's runtime stops the worker on SIGINT/SIGTERM; run() resolves once in-flight tasks are done.
     await worker.run();
   } finally {
+    await clientConnection.close();
     await connection.close();
   }
 }

@@ -2,7 +2,9 @@
  * Every signal, query and update of bridgekeeper's workflows, in one module shared by workflow code and clients
  * (CLI, receiver, tests), so that names and payload types cannot drift apart.
  */
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { FinalCallStatus } from '../domain/hoiio-rules';
+import type { ParticipantInput, SessionStatus } from '../domain/session-types';
 
 // ---------------------------------------------------------------------------------------------------------------
 // callBudget: the account-wide pool of call permits (one workflow per Hoiio account, id from callBudgetWorkflowId).
@@ -87,3 +89,62 @@ export const budgetStateQuery = defineQuery<BudgetState>('budgetState');
 export function callBudgetWorkflowId(account: string): string {
   return `call-budget:${account}`;
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// conferenceSession: one conference room and its participants.
+// ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * One leg's end-of-call notification, as the receiver read it from Hoiio (money stays in Hoiio's decimal strings;
+ * the workflow turns it into thousandths). Also what a status poll produces for a leg that ended unnoticed.
+ */
+export interface CallEnded {
+  txnRef: string;
+  dest: string;
+  callStatus: FinalCallStatus;
+  /** Whole billed minutes. */
+  durationMinutes: number;
+  currency: string;
+  /** Per-minute rate, e.g. "0.020". */
+  rate: string;
+  /** Total charge, e.g. "0.140". */
+  debit: string;
+  /** GMT+8 "YYYY-MM-DD HH:MM:SS", as Hoiio wrote it. */
+  date?: string;
+  tag?: string;
+}
+
+export interface AddParticipantsRequest {
+  participants: ParticipantInput[];
+}
+
+export interface AddParticipantsResult {
+  /** Numbers queued for dialing, in order. */
+  added: string[];
+}
+
+export interface ModerateRequest {
+  /** The participant's E.164 number. */
+  number: string;
+}
+
+export interface EndRequest {
+  reason?: string;
+}
+
+export interface EndResult {
+  /** Legs that were active and have been hung up. */
+  hungUp: number;
+  /** Participants that were still waiting and will not be dialed. */
+  cancelled: number;
+}
+
+/** Delivered by the notification receiver; duplicates and unknown legs change nothing. */
+export const callEndedSignal = defineSignal<[CallEnded]>('callEnded');
+export const addParticipantsUpdate = defineUpdate<AddParticipantsResult, [AddParticipantsRequest]>('addParticipants');
+export const kickUpdate = defineUpdate<void, [ModerateRequest]>('kick');
+export const muteUpdate = defineUpdate<void, [ModerateRequest]>('mute');
+export const unmuteUpdate = defineUpdate<void, [ModerateRequest]>('unmute');
+/** Hangs up every active leg, dials no more, and lets the session finish with its summary. */
+export const endUpdate = defineUpdate<EndResult, [EndRequest]>('end');
+export const statusQuery = defineQuery<SessionStatus>('status');

@@ -1,0 +1,217 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { formatHoiioDate } from '../domain/hoiio-time';
+import { formatMoney } from '../domain/money';
+import { createHoiioClient, type HoiioClient } from '../hoiio/client';
+import { selectHoiioAccount, type HoiioConfig } from '../hoiio/config';
+import { HoiioApiError, HoiioInputError, HoiioTransportError } from '../hoiio/errors';
+import type { HoiioCallRecord } from '../hoiio/replies';
+import { buildNotifyUrl, notifySecret } from '../notifications/notify-url';
+import type { EndReport } from '../domain/session-state';
+
+export interface ConferenceActivityDeps {
+  hoiio: HoiioConfig;
+  /** Base URL at which Hoiio reaches our notification receiver. */
+  publicUrl: string;
+  /** BRIDGEKEEPER_NOTIFY_SECRET, if configured (else derived from each account's token). */
+  notifySecret?: string;
+}
+
+export interface PlaceCallRequest {
+  account: string;
+  room: string;
+  numbers: string[];
+  callerId?: string;
+  /** Unique per batch and constant across retries: how a retry finds what an earlier attempt dialed. */
+  tag: string;
+  /** When the batch began (epoch ms): history is searched from a little before it. */
+  begunAt: number;
+}
+
+export interface PlacedLeg {
+  number: string;
+  txnRef: string;
+}
+
+export interface PlaceCallResult {
+  legs: PlacedLeg[];
+  /** Numbers of the batch that no earlier attempt dialed, when legs were adopted from history. */
+  notPlaced: string[];
+  adopted: boolean;
+  /** Requests made over every attempt, and why attempts failed. */
+  conferenceCallRequests: number;
+  historyLookups: number;
+  retryReasons: string[];
+}
+
+export type PollResult = { ongoing: true } | { ongoing: false; end: EndReport };
+
+/** Heartbeat details: what earlier attempts did, so that the final result can report all of it. */
+interface Progress {
+  conferenceCallRequests: number;
+  historyLookups: number;
+  retryReasons: string[];
+}
+
+/** Failure types the session handles number by number: the request names no number, so the numbers are tried alone. */
+export const NUMBER_SPECIFIC_STATUSES = ['error_dest_not_supported', 'error_not_allowed_for_trial', 'error_dest_invalid'];
+
+const HISTORY_PAGE_SIZE = 100;
+/** Clocks differ; look a little before the batch began. */
+const HISTORY_SLACK_MS = 5 * 60_000;
+
+/**
+ * The session's side effects on the Hoiio API. Each call is one activity so that Temporal's retry policy applies:
+ * limits and server faults are retried with backoff, everything else fails at once with Hoiio's status as the type.
+ */
+export function createConferenceActivities(deps: ConferenceActivityDeps) {
+  const clients = new Map<string, HoiioClient>();
+  const clientFor = (account: string): HoiioClient => {
+    let client = clients.get(account);
+    if (!client) {
+      client = createHoiioClient(selectHoiioAccount(deps.hoiio, account));
+      clients.set(account, client);
+    }
+    return client;
+  };
+
+  return {
+    async placeConferenceCall(request: PlaceCallRequest): Promise<PlaceCallResult> {
+      const { info } = Context.current();
+      const progress: Progress = (info.heartbeatDetails as Progress | undefined) ?? {
+        conferenceCallRequests: 0,
+        historyLookups: 0,
+        retryReasons: [],
+      };
+      const client = clientFor(request.account);
+      try {
+        if (info.attempt > 1) {
+          // An earlier attempt may have reached Hoiio before it failed (timeout, crash): never dial twice.
+          const found = await findLegsByTag(client, request, progress);
+          if (found.length > 0) {
+            const placed = new Set(found.map((leg) => leg.number));
+            return {
+              legs: found,
+              notPlaced: request.numbers.filter((number) => !placed.has(number)),
+              adopted: true,
+              ...progress,
+            };
+          }
+        }
+        progress.conferenceCallRequests += 1;
+        const account = selectHoiioAccount(deps.hoiio, request.account);
+        const notifyUrl = buildNotifyUrl({
+          publicUrl: deps.publicUrl,
+          account: request.account,
+          workflowId: info.workflowExecution?.workflowId ?? info.activityId,
+          secret: notifySecret(account.accessToken, deps.notifySecret),
+        });
+        const result = await client.conferenceCall({
+          dest: request.numbers,
+          room: request.room,
+          callerId: request.callerId,
+          tag: request.tag,
+          notifyUrl,
+        });
+        const legs = request.numbers.map((number, index) => ({ number, txnRef: result.txnRefs[index]! }));
+        return { legs, notPlaced: [], adopted: false, ...progress };
+      } catch (error) {
+        throw toFailure(error, progress);
+      }
+    },
+
+    async pollLeg(request: { account: string; txnRef: string }): Promise<PollResult> {
+      try {
+        const record = await clientFor(request.account).queryStatus(request.txnRef);
+        return toPollResult(record);
+      } catch (error) {
+        throw toFailure(error);
+      }
+    },
+
+    async hangupLeg(request: { account: string; txnRef: string }): Promise<void> {
+      try {
+        await clientFor(request.account).hangup(request.txnRef);
+      } catch (error) {
+        // The leg ended on its own meanwhile: what we wanted has happened.
+        if (error instanceof HoiioApiError && error.status === 'error_invalid_txn_ref') return;
+        throw toFailure(error);
+      }
+    },
+
+    async moderateLeg(request: { account: string; txnRef: string; action: 'kick' | 'mute' | 'unmute' }): Promise<void> {
+      try {
+        await clientFor(request.account).moderate({ txnRef: request.txnRef, action: request.action });
+      } catch (error) {
+        throw toFailure(error);
+      }
+    },
+  };
+}
+
+export type ConferenceActivities = ReturnType<typeof createConferenceActivities>;
+
+async function findLegsByTag(client: HoiioClient, request: PlaceCallRequest, progress: Progress): Promise<PlacedLeg[]> {
+  const wanted = new Set(request.numbers);
+  const found = new Map<string, string>();
+  const from = formatHoiioDate(request.begunAt - HISTORY_SLACK_MS);
+  for (let page = 1; ; page += 1) {
+    progress.historyLookups += 1;
+    Context.current().heartbeat(progress);
+    const history = await client.getHistory({ from, page });
+    for (const entry of history.entries) {
+      if (entry.tag === request.tag && entry.dest && wanted.has(entry.dest) && !found.has(entry.dest)) {
+        found.set(entry.dest, entry.txnRef);
+      }
+    }
+    if (history.entries.length < HISTORY_PAGE_SIZE || page * HISTORY_PAGE_SIZE >= history.totalEntriesCount) break;
+  }
+  return request.numbers.flatMap((number) => (found.has(number) ? [{ number, txnRef: found.get(number)! }] : []));
+}
+
+function toPollResult(record: HoiioCallRecord): PollResult {
+  if (record.callStatus === 'ongoing' || record.durationMinutes === undefined || record.debit === undefined) {
+    return { ongoing: true };
+  }
+  return {
+    ongoing: false,
+    end: {
+      txnRef: record.txnRef,
+      callStatus: record.callStatus,
+      durationMinutes: record.durationMinutes,
+      currency: record.currency ?? '',
+      rate: formatMoney(record.rate ?? 0),
+      debit: formatMoney(record.debit),
+    },
+  };
+}
+
+/**
+ * Hoiio's answer as a Temporal failure whose type is Hoiio's status, so workflows and retry policies can act on it.
+ * Retryable failures are recorded in the heartbeat first, so the attempt that finally succeeds can report them.
+ */
+function toFailure(error: unknown, progress?: Progress): ApplicationFailure {
+  if (error instanceof HoiioApiError) {
+    if (error.retryable) return retryable(error.message, error.status, progress);
+    return ApplicationFailure.create({
+      message: error.message,
+      type: error.status,
+      nonRetryable: true,
+      details: [{ category: error.category }],
+    });
+  }
+  if (error instanceof HoiioTransportError) {
+    if (error.retryable) return retryable(error.message, `transport_${error.reason}`, progress);
+    return ApplicationFailure.nonRetryable(error.message, `transport_${error.reason}`);
+  }
+  if (error instanceof HoiioInputError) return ApplicationFailure.nonRetryable(error.message, 'HoiioInputError');
+  if (error instanceof ApplicationFailure) return error;
+  return retryable(error instanceof Error ? error.message : String(error), 'unexpected', progress);
+}
+
+function retryable(message: string, type: string, progress: Progress | undefined): ApplicationFailure {
+  if (progress) {
+    progress.retryReasons.push(type);
+    Context.current().heartbeat(progress);
+  }
+  return ApplicationFailure.retryable(message, type);
+}

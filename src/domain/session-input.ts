@@ -1,0 +1,96 @@
+import { z } from 'zod';
+import { E164_PATTERN, E164_RULE, ROOM_PATTERN, ROOM_RULE } from './hoiio-rules';
+import type { ParticipantInput } from './session-types';
+
+/**
+ * The conferenceSession workflow's input: plain JSON, so `temporal workflow start --input '<json>'` works as well as
+ * the CLI. It names an account, never a token: tokens live in the worker's configuration (DESIGN.md invariant 5).
+ */
+/** Room for our own suffix (`:bk-<session>-<batch>`) within Hoiio's 256-character tag. */
+export const MAX_USER_TAG_LENGTH = 200;
+export const MAX_PARTICIPANTS = 1_000;
+
+const number = z.string().regex(E164_PATTERN, E164_RULE);
+const participant = z.union([
+  number,
+  z.strictObject({ number, name: z.string().trim().min(1).max(100).optional() }),
+]);
+
+const redialRule = z.strictObject({
+  attempts: z.number().int().min(0).max(10),
+  delaySeconds: z.number().int().min(0).max(86_400),
+});
+
+export const participantsSchema = z
+  .array(participant)
+  .superRefine((list, ctx) => {
+    const seen = new Map<string, number>();
+    list.forEach((entry, index) => {
+      const value = typeof entry === 'string' ? entry : entry.number;
+      const first = seen.get(value);
+      if (first === undefined) seen.set(value, index);
+      else ctx.addIssue({ code: 'custom', path: [index], message: `${value} is listed twice (first at [${first}])` });
+    });
+  });
+
+export const sessionInputSchema = z.strictObject({
+  participants: participantsSchema.min(1, 'needs at least one participant').max(MAX_PARTICIPANTS),
+  room: z.string().regex(ROOM_PATTERN, ROOM_RULE).optional(),
+  callerId: z
+    .string()
+    .refine((value) => value === 'private' || E164_PATTERN.test(value), 'must be E.164 or "private"')
+    .optional(),
+  tag: z.string().min(1).max(MAX_USER_TAG_LENGTH).optional(),
+  account: z
+    .string()
+    .regex(/^[a-z][a-z0-9_-]{0,63}$/, 'must name a configured Hoiio account (lowercase letters, digits, _ and -)')
+    .optional(),
+  redial: z.strictObject({ busy: redialRule, unanswered: redialRule, failed: redialRule }).partial().optional(),
+  /** A leg with no notification this long after it was dialed is looked up with voice/query_status. */
+  notificationGraceSeconds: z.number().int().min(1).max(86_400).optional(),
+  /** After this long the session ends as if `end` had been called. */
+  deadlineSeconds: z.number().int().min(1).max(30 * 86_400).optional(),
+});
+
+export type SessionInput = z.infer<typeof sessionInputSchema>;
+
+export interface InputProblem {
+  path: string;
+  value?: unknown;
+  message: string;
+}
+
+/** Every problem in the input, each with where it is, the bad value and the rule, e.g. `participants[3]: "+65 1"`. */
+export function validateSessionInput(input: unknown): { ok: true; value: SessionInput } | { ok: false; problems: InputProblem[] } {
+  const parsed = sessionInputSchema.safeParse(input);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  return { ok: false, problems: parsed.error.issues.map((issue) => describe(issue, input)) };
+}
+
+export function validateParticipants(list: unknown): { ok: true; value: ParticipantInput[] } | { ok: false; problems: InputProblem[] } {
+  const parsed = participantsSchema.min(1, 'needs at least one participant').safeParse(list);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  return { ok: false, problems: parsed.error.issues.map((issue) => describe(issue, { participants: list }, 'participants')) };
+}
+
+export function formatProblems(problems: InputProblem[]): string {
+  return problems
+    .map((p) => `${p.path || '(input)'}${p.value === undefined ? '' : ` = ${JSON.stringify(p.value)}`}: ${p.message}`)
+    .join('; ');
+}
+
+function describe(issue: z.core.$ZodIssue, root: unknown, prefix?: string): InputProblem {
+  const path = prefix ? [prefix, ...issue.path] : issue.path;
+  let value: unknown = root;
+  for (const key of path) {
+    value = value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined;
+  }
+  // A union's message ("Invalid input") says less than the rule the number broke.
+  const message = issue.code === 'invalid_union' ? `must be an E.164 number or { number, name }: ${E164_RULE}` : issue.message;
+  const text = path.map((key) => (typeof key === 'number' ? `[${key}]` : `.${String(key)}`)).join('').replace(/^\./, '');
+  return { path: text, value: typeof value === 'object' ? undefined : value, message };
+}
+
+export function participantNumber(entry: ParticipantInput): string {
+  return typeof entry === 'string' ? entry : entry.number;
+}

@@ -1,0 +1,87 @@
+import type { FinalCallStatus } from './hoiio-rules';
+
+/** A participant as callers write it: a bare E.164 number or a number with a display name. */
+export type ParticipantInput = string | { number: string; name?: string };
+
+/** Redial rule for one outcome: how many more attempts after the first, and how long to wait before each. */
+export interface RedialRule {
+  attempts: number;
+  delaySeconds: number;
+}
+
+export type RedialRules = Partial<Record<Exclude<FinalCallStatus, 'answered'>, RedialRule>>;
+
+export type ParticipantStatus =
+  /** Waiting for a place in the room and a permit from the account's call budget. */
+  | 'queued'
+  /** Waiting out a redial delay. */
+  | 'redial-wait'
+  /** A leg is being placed or is ringing/talking. */
+  | 'in-call'
+  | FinalCallStatus
+  /** Never reached: the session ended first. */
+  | 'cancelled';
+
+export interface ParticipantView {
+  number: string;
+  name?: string;
+  status: ParticipantStatus;
+  attempts: number;
+  txnRefs: string[];
+  /** Why the participant failed without a call (e.g. `error_dest_not_supported`), or how the call ended. */
+  reason?: string;
+  minutes: number;
+  debit?: string;
+  currency?: string;
+}
+
+export interface CurrencyTotal {
+  currency: string;
+  /** Exact decimal string, e.g. "1.260". */
+  debit: string;
+  minutes: number;
+}
+
+export type SessionPhase = 'running' | 'ending' | 'finished';
+
+export interface SessionStatus {
+  room: string;
+  phase: SessionPhase;
+  participants: ParticipantView[];
+  counts: Partial<Record<ParticipantStatus, number>>;
+  activeLegs: number;
+  costSoFar: CurrencyTotal[];
+}
+
+export interface ParticipantSummary {
+  number: string;
+  name?: string;
+  status: Exclude<ParticipantStatus, 'queued' | 'redial-wait' | 'in-call'>;
+  reason?: string;
+  attempts: number;
+  txnRefs: string[];
+  minutes: number;
+  /** Per-minute rate of the participant's last billed leg, e.g. "0.020". */
+  rate?: string;
+  debit: string;
+  currency?: string;
+}
+
+export interface SessionSummary {
+  room: string;
+  startedAt: string;
+  endedAt: string;
+  /** Why the session finished. */
+  endedBy: 'completed' | 'end-request' | 'deadline';
+  participants: ParticipantSummary[];
+  totals: CurrencyTotal[];
+  outcomes: Partial<Record<ParticipantSummary['status'], number>>;
+  requests: { conferenceCall: number; historyLookups: number; statusPolls: number; hangups: number; moderations: number };
+  retries: { total: number; reasons: Record<string, number> };
+  legs: {
+    total: number;
+    /** How each leg's end became known. */
+    endedBy: { notification: number; poll: number };
+    duplicateNotifications: number;
+  };
+}
