@@ -1,0 +1,91 @@
+/**
+ * Expected failures of a CLI run, turned into one line for stderr and an exit code. A person at a terminal wants to
+ * know what went wrong and what to check, not a stack trace; stack traces stay for bugs (set BRIDGEKEEPER_DEBUG=1).
+ */
+import {
+  QueryNotRegisteredError,
+  QueryRejectedError,
+  ServiceError,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+} from '@temporalio/client';
+
+/** 0 done, 1 the operation failed, 2 the command line or the input was wrong (nothing was sent). */
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+/** A failure whose message is already fit for the user. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number = EXIT_FAILURE,
+  ) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
+
+/** gRPC status codes the CLI tells apart (from @grpc/grpc-js's `status`, not imported to keep the dependency out). */
+const GRPC_DEADLINE_EXCEEDED = 4;
+const GRPC_UNAVAILABLE = 14;
+
+/** The innermost message of an error chain: failures from workflows wrap the useful text in `cause`. */
+function rootMessage(error: unknown): string {
+  let current: unknown = error;
+  let message = error instanceof Error ? error.message : String(error);
+  for (let depth = 0; depth < 5 && current instanceof Error && current.cause !== undefined; depth += 1) {
+    current = current.cause;
+    if (current instanceof Error && current.message) message = current.message;
+  }
+  return message;
+}
+
+function grpcCode(error: unknown): number | undefined {
+  const cause = error instanceof ServiceError ? error.cause : error;
+  const code = (cause as { code?: unknown } | undefined)?.code;
+  return typeof code === 'number' ? code : undefined;
+}
+
+/** What to print for `error`, and with which exit code. `workflowId` names the workflow the command was about. */
+export function describeError(error: unknown, workflowId?: string): { message: string; exitCode: number } {
+  const about = workflowId ? ` ${workflowId}` : '';
+  if (error instanceof CliError) return { message: error.message, exitCode: error.exitCode };
+  if (error instanceof WorkflowNotFoundError) {
+    return { message: `workflow${about || ` ${error.workflowId}`} not found`, exitCode: EXIT_FAILURE };
+  }
+  if (error instanceof WorkflowExecutionAlreadyStartedError) {
+    return { message: `workflow ${error.workflowId} already exists: pick another --id`, exitCode: EXIT_FAILURE };
+  }
+  if (error instanceof WorkflowUpdateFailedError) {
+    // The validator's reason travels as the cause (an ApplicationFailure with the thrown message).
+    return { message: `rejected by workflow${about}: ${rootMessage(error)}`, exitCode: EXIT_FAILURE };
+  }
+  if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
+    return { message: `no answer from workflow${about}: is a worker running on its task queue?`, exitCode: EXIT_FAILURE };
+  }
+  if (error instanceof QueryNotRegisteredError) {
+    return { message: `workflow${about} does not answer that query: is it the right kind of workflow?`, exitCode: EXIT_FAILURE };
+  }
+  if (error instanceof QueryRejectedError) {
+    return { message: `workflow${about} is closed (${String(error.status)}) and rejected the query`, exitCode: EXIT_FAILURE };
+  }
+  if (error instanceof WorkflowFailedError) {
+    return { message: `workflow${about} did not complete: ${rootMessage(error)}`, exitCode: EXIT_FAILURE };
+  }
+  const code = grpcCode(error);
+  if (code === GRPC_DEADLINE_EXCEEDED) {
+    return {
+      message: `no answer from workflow${about} in time: is a bridgekeeper worker running on its task queue?`,
+      exitCode: EXIT_FAILURE,
+    };
+  }
+  if (code === GRPC_UNAVAILABLE) {
+    return { message: `Temporal server unavailable: ${rootMessage(error)}`, exitCode: EXIT_FAILURE };
+  }
+  if (error instanceof ServiceError) return { message: `Temporal: ${rootMessage(error)}`, exitCode: EXIT_FAILURE };
+  return { message: `unexpected error: ${error instanceof Error ? error.message : String(error)}`, exitCode: EXIT_FAILURE };
+}

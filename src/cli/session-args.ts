@@ -1,0 +1,116 @@
+/**
+ * Command-line flags → the conferenceSession workflow's input. Pure, so that what `bridgekeeper call` would send can
+ * be tested without a server; the same zod schema the workflow uses decides what is valid (DESIGN.md invariant 7),
+ * so the CLI can refuse a bad input before anything is started.
+ */
+import { E164_PATTERN, E164_RULE } from '../domain/hoiio-rules';
+import { formatProblems, validateSessionInput, type SessionInput } from '../domain/session-input';
+import type { ParticipantInput, RedialRule, RedialRules } from '../domain/session-types';
+
+/** The `call` command's options as commander hands them over (every value still a string). */
+export interface CallOptions {
+  name?: string[];
+  room?: string;
+  callerId?: string;
+  tag?: string;
+  account?: string;
+  grace?: string;
+  deadline?: string;
+  redialBusy?: string;
+  redialUnanswered?: string;
+  redialFailed?: string;
+}
+
+export type BuildResult = { ok: true; input: SessionInput } | { ok: false; problems: string[] };
+
+/**
+ * Builds and validates the workflow input. Every problem is collected, flag syntax and schema alike, so one run of
+ * the command names all of them (which flag or which number, and which rule).
+ */
+export function buildSessionInput(numbers: string[], options: CallOptions): BuildResult {
+  const problems: string[] = [];
+  const draft: Record<string, unknown> = {
+    participants: buildParticipants(numbers, options.name ?? [], problems),
+  };
+  if (options.room !== undefined) draft.room = options.room;
+  if (options.callerId !== undefined) draft.callerId = options.callerId;
+  if (options.tag !== undefined) draft.tag = options.tag;
+  if (options.account !== undefined) draft.account = options.account;
+  const grace = parseSeconds('--grace', options.grace, problems);
+  if (grace !== undefined) draft.notificationGraceSeconds = grace;
+  const deadline = parseSeconds('--deadline', options.deadline, problems);
+  if (deadline !== undefined) draft.deadlineSeconds = deadline;
+
+  const redial: RedialRules = {};
+  const rules = [
+    ['busy', '--redial-busy', options.redialBusy],
+    ['unanswered', '--redial-unanswered', options.redialUnanswered],
+    ['failed', '--redial-failed', options.redialFailed],
+  ] as const;
+  for (const [outcome, flag, text] of rules) {
+    const rule = parseRedialRule(flag, text, problems);
+    if (rule) redial[outcome] = rule;
+  }
+  if (Object.keys(redial).length > 0) draft.redial = redial;
+
+  const checked = validateSessionInput(draft);
+  if (!checked.ok) problems.push(...checked.problems.map((problem) => formatProblems([problem])));
+  if (problems.length > 0 || !checked.ok) return { ok: false, problems };
+  return { ok: true, input: checked.value };
+}
+
+/**
+ * Numbers in the order given; a number with a `--name number=name` becomes `{ number, name }`, the others stay bare
+ * strings, so the input reads the way a person would write it by hand for `temporal workflow start`.
+ */
+export function buildParticipants(numbers: string[], names: string[], problems: string[]): ParticipantInput[] {
+  const nameOf = new Map<string, string>();
+  for (const entry of names) {
+    const at = entry.indexOf('=');
+    if (at <= 0) {
+      problems.push(`--name ${JSON.stringify(entry)}: must be <number>=<name>, e.g. +6591234567=Alice`);
+      continue;
+    }
+    const number = entry.slice(0, at).trim();
+    const name = entry.slice(at + 1).trim();
+    if (!numbers.includes(number)) problems.push(`--name ${JSON.stringify(entry)}: ${number} is not one of the numbers to call`);
+    else if (nameOf.has(number)) problems.push(`--name ${JSON.stringify(entry)}: ${number} already has a name`);
+    else nameOf.set(number, name);
+  }
+  return numbers.map((number) => {
+    const name = nameOf.get(number);
+    return name === undefined ? number : { number, name };
+  });
+}
+
+/** `--redial-busy 2:30` → two more attempts, 30 s apart. The ranges are the schema's business. */
+export function parseRedialRule(flag: string, text: string | undefined, problems: string[]): RedialRule | undefined {
+  if (text === undefined) return undefined;
+  const match = /^(\d+):(\d+)$/.exec(text.trim());
+  if (!match) {
+    problems.push(`${flag} ${JSON.stringify(text)}: must be <attempts>:<delaySeconds>, e.g. 2:30`);
+    return undefined;
+  }
+  return { attempts: Number(match[1]), delaySeconds: Number(match[2]) };
+}
+
+/** Whole seconds; zero and other out-of-range values pass through so the schema names its own limits. */
+export function parseSeconds(flag: string, text: string | undefined, problems: string[]): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text.trim())) {
+    problems.push(`${flag} ${JSON.stringify(text)}: must be a whole number of seconds`);
+    return undefined;
+  }
+  return Number(text.trim());
+}
+
+/** For kick/mute/unmute: the same rule as the workflow's, checked before a round trip to the server. */
+export function checkNumber(number: string): string | undefined {
+  return E164_PATTERN.test(number) ? undefined : `${JSON.stringify(number)}: ${E164_RULE}`;
+}
+
+/** `session-20250101T120000Z-1a2b3c`: sortable by start time, and unique without coordination. */
+export function defaultWorkflowId(now: Date, random: string): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return `session-${stamp}-${random}`;
+}

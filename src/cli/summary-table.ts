@@ -1,0 +1,185 @@
+/**
+ * Pure text formatting of a session's status and cost summary, shared by the CLI and `npm start`'s demo. No I/O and
+ * no colours: the output goes to terminals, logs and tests alike, and ANSI codes would garble the last two.
+ * Money is printed as the decimal strings the workflow computed; nothing here does arithmetic on it (invariant 4).
+ */
+import Table from 'cli-table3';
+import type {
+  CurrencyTotal,
+  ParticipantStatus,
+  ParticipantView,
+  SessionStatus,
+  SessionSummary,
+} from '../domain/session-types';
+import type { BudgetState } from '../workflows/messages';
+
+/** A stable order for counts, from waiting through talking to how it ended, so successive lines line up. */
+const STATUS_ORDER: ParticipantStatus[] = [
+  'queued',
+  'redial-wait',
+  'in-call',
+  'answered',
+  'unanswered',
+  'busy',
+  'failed',
+  'cancelled',
+];
+
+function table(head: string[], align?: Table.HorizontalAlignment[]): Table.Table {
+  // Empty style arrays turn cli-table3's default red headers and grey borders off.
+  return new Table({ head, colAligns: align, style: { head: [], border: [] } });
+}
+
+function dash(value: string | number | undefined): string {
+  return value === undefined || value === '' ? '-' : String(value);
+}
+
+/** `SGD 0.140, USD 1.000`, or `0` when nothing has been billed yet. */
+export function formatCost(totals: CurrencyTotal[]): string {
+  return totals.length === 0 ? '0' : totals.map((total) => `${total.currency} ${total.debit}`).join(', ');
+}
+
+/** `3 in-call, 2 queued, 1 answered` in STATUS_ORDER, skipping zeros; unknown statuses go last rather than vanish. */
+export function formatCounts(counts: Partial<Record<string, number>>): string {
+  const known = STATUS_ORDER.filter((status) => (counts[status] ?? 0) > 0);
+  const others = Object.keys(counts).filter((key) => !STATUS_ORDER.includes(key as ParticipantStatus) && (counts[key] ?? 0) > 0);
+  const parts = [...known, ...others].map((status) => `${counts[status]} ${status}`);
+  return parts.length === 0 ? 'no participants' : parts.join(', ');
+}
+
+/** One line for a live progress display: phase, counts per status, active legs, cost so far. */
+export function formatStatusLine(status: SessionStatus): string {
+  const legs = `${status.activeLegs} active leg${status.activeLegs === 1 ? '' : 's'}`;
+  return `${status.phase} | ${formatCounts(status.counts)} | ${legs} | cost ${formatCost(status.costSoFar)}`;
+}
+
+function statusText(participant: Pick<ParticipantView, 'status' | 'reason'>): string {
+  return participant.reason && participant.reason !== participant.status
+    ? `${participant.status} (${participant.reason})`
+    : participant.status;
+}
+
+/** The `status` command: a heading line, then one row per participant. */
+export function formatStatus(status: SessionStatus): string {
+  const rows = table(
+    ['#', 'number', 'name', 'status', 'attempts', 'minutes', 'debit', 'currency', 'txn_refs'],
+    ['right', 'left', 'left', 'left', 'right', 'right', 'right', 'left', 'left'],
+  );
+  status.participants.forEach((p, index) => {
+    rows.push([
+      index + 1,
+      p.number,
+      dash(p.name),
+      statusText(p),
+      p.attempts,
+      p.minutes,
+      dash(p.debit),
+      dash(p.currency),
+      dash(p.txnRefs.join(', ')),
+    ]);
+  });
+  return [`room ${status.room} | ${formatStatusLine(status)}`, rows.toString()].join('\n');
+}
+
+/** Whole seconds between two ISO timestamps as `1h 02m 03s`; empty if either is unreadable. */
+function formatDuration(startedAt: string, endedAt: string): string {
+  const ms = Date.parse(endedAt) - Date.parse(startedAt);
+  if (!Number.isFinite(ms) || ms < 0) return '';
+  const seconds = Math.round(ms / 1000);
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return h > 0 ? `${h}h ${pad(m)}m ${pad(s)}s` : m > 0 ? `${m}m ${pad(s)}s` : `${s}s`;
+}
+
+function formatReasons(reasons: Record<string, number>): string {
+  const parts = Object.entries(reasons)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([reason, count]) => `${reason} x${count}`);
+  return parts.length === 0 ? '' : ` (${parts.join(', ')})`;
+}
+
+/**
+ * The cost summary: one row per participant, then one totals row per currency under the minutes and debit columns,
+ * then outcomes, requests, retries and legs as plain lines.
+ */
+export function formatSummary(summary: SessionSummary): string {
+  const rows = table(
+    ['#', 'number', 'name', 'status', 'attempts', 'minutes', 'rate', 'debit', 'currency', 'txn_refs'],
+    ['right', 'left', 'left', 'left', 'right', 'right', 'right', 'right', 'left', 'left'],
+  );
+  summary.participants.forEach((p, index) => {
+    rows.push([
+      index + 1,
+      p.number,
+      dash(p.name),
+      statusText(p),
+      p.attempts,
+      p.minutes,
+      dash(p.rate),
+      p.debit,
+      dash(p.currency),
+      dash(p.txnRefs.join(', ')),
+    ]);
+  });
+  for (const total of summary.totals) {
+    rows.push([
+      { content: `total ${total.currency}`, colSpan: 5 },
+      total.minutes,
+      '',
+      total.debit,
+      total.currency,
+      '',
+    ]);
+  }
+  const duration = formatDuration(summary.startedAt, summary.endedAt);
+  const { requests, retries, legs } = summary;
+  return [
+    `room ${summary.room} | ${summary.endedBy} | ${summary.startedAt} -> ${summary.endedAt}${duration ? ` (${duration})` : ''}`,
+    rows.toString(),
+    `totals: ${summary.totals.length === 0 ? 'nothing billed' : summary.totals.map((t) => `${t.currency} ${t.debit} for ${t.minutes} min`).join(', ')}`,
+    `outcomes: ${formatCounts(summary.outcomes)}`,
+    `requests: conference/call ${requests.conferenceCall}, get_history ${requests.historyLookups}, ` +
+      `query_status ${requests.statusPolls}, hangup ${requests.hangups}, moderate ${requests.moderations}`,
+    `retries: ${retries.total}${formatReasons(retries.reasons)}`,
+    `legs: ${legs.total} (ended by notification ${legs.endedBy.notification}, by poll ${legs.endedBy.poll}; ` +
+      `duplicate notifications ${legs.duplicateNotifications})`,
+  ].join('\n');
+}
+
+/** ISO time of an epoch-ms instant, or `-`; the budget workflow keeps workflow-clock milliseconds. */
+function when(ms: number): string {
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : '-';
+}
+
+/** The `budget` command: permits held out of capacity, who holds them, and who waits. */
+export function formatBudget(state: BudgetState): string {
+  const lines = [
+    `account ${state.account}: ${state.held.length}/${state.capacity} permits held, ${state.waiting.length} waiting ` +
+      `request${state.waiting.length === 1 ? '' : 's'} | granted ${state.granted}, reclaimed ${state.reclaimed}, ` +
+      `undelivered ${state.undelivered}`,
+  ];
+  if (state.held.length > 0) {
+    // One row per holder: a session holding 5 permits reads better as one line than as five.
+    const byHolder = new Map<string, { count: number; oldest: number; expires: number }>();
+    for (const permit of state.held) {
+      const row = byHolder.get(permit.holder) ?? { count: 0, oldest: Infinity, expires: Infinity };
+      row.count += 1;
+      row.oldest = Math.min(row.oldest, permit.grantedAt);
+      row.expires = Math.min(row.expires, permit.leaseExpiresAt);
+      byHolder.set(permit.holder, row);
+    }
+    const held = table(['holder', 'permits', 'oldest grant', 'next lease expiry'], ['left', 'right', 'left', 'left']);
+    for (const [holder, row] of byHolder) held.push([holder, row.count, when(row.oldest), when(row.expires)]);
+    lines.push(held.toString());
+  }
+  if (state.waiting.length > 0) {
+    const waiting = table(['request', 'holder', 'still owed', 'requested at'], ['left', 'left', 'right', 'left']);
+    for (const request of state.waiting) {
+      waiting.push([request.requestId, request.holder, request.remaining, when(request.requestedAt)]);
+    }
+    lines.push(waiting.toString());
+  }
+  return lines.join('\n');
+}
