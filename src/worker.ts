@@ -2,7 +2,6 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createBudgetActivities } from './activities/budget';
 import { createConferenceActivities } from './activities/conference';
-import * as helloActivities from './activities/hello';
 import { temporalConfigFromEnv } from './config/temporal';
 import { hoiioConfigFromEnv, type HoiioConfig } from './hoiio/config';
 import { receiverConfigFromEnv } from './notifications/config';
@@ -24,7 +23,6 @@ export interface BridgekeeperWorkerOptions {
 /** The one place that says what a bridgekeeper worker serves, for `npm start`, `npm run worker` and tests alike. */
 export async function createWorker(options: BridgekeeperWorkerOptions): Promise<Worker> {
   const activities = {
-    ...helloActivities,
     ...createBudgetActivities(options.client),
     ...createConferenceActivities({
       hoiio: options.hoiio,

@@ -1,7 +1,14 @@
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { hoiioConfigFromEnv } from '../hoiio/config';
+import { consoleReceiverLog } from '../notifications/notification-log';
+import { receiverConfigFromEnv } from '../notifications/config';
+import { startReceiver } from '../notifications/receiver';
+import { startSimulator } from '../simulator';
+import { optionsFromEnv } from '../simulator/env-config';
 import { createWorker } from '../worker';
 import { startDevServer } from './dev-server';
+import { assertPortFree } from './ports';
 import { resolveTemporalCli, type Log } from './temporal-cli';
 
 export interface EmbeddedStackOptions {
@@ -17,13 +24,17 @@ export interface EmbeddedStack {
   taskQueue: string;
   namespace: string;
   uiUrl: string;
+  /** The simulator's origin (for /_sim/ inspection), when the stack runs one. */
+  simulatorOrigin?: string;
   /** Stops everything that was started, newest first; safe to call more than once and mid-start. */
   stop(): Promise<void>;
 }
 
+/** Simulated minutes pass this many times faster than real ones in the embedded stack, unless configured. */
+const DEMO_TIME_SCALE = 120;
+
 /**
- * Everything `npm start` runs on one machine: the Temporal dev server and a worker, all on 127.0.0.1.
- * Each piece registers its own cleanup as soon as it exists, so an interrupted start leaves nothing behind.
+ * Collects cleanups as pieces start, so an interrupted start (Ctrl-C, a port in use) leaves nothing behind.
  */
 export class StackBuilder {
   private readonly cleanups: Array<() => Promise<void>> = [];
@@ -49,13 +60,26 @@ export class StackBuilder {
   }
 }
 
+/**
+ * Everything `npm start` runs on one machine, all on 127.0.0.1: the Temporal dev server, the Hoiio simulator (unless
+ * HOIIO_BASE_URL points elsewhere), the notification receiver and a worker.
+ */
 export async function startEmbeddedStack(options: EmbeddedStackOptions, builder: StackBuilder): Promise<EmbeddedStack> {
   const namespace = options.namespace ?? 'default';
   const taskQueue = options.taskQueue ?? 'bridgekeeper';
   const { log } = options;
   // We order the shutdown ourselves (worker before server), so the SDK must not react to signals on its own.
-  // The SDK's INFO lines (bundle sizes, state changes) would bury the stack's own output.
+  // Its INFO lines (bundle sizes, state changes) would bury the stack's own output.
   Runtime.install({ shutdownSignals: [], logger: new DefaultLogger('WARN') });
+
+  // Read every setting and check every port before starting anything: a mistake costs no half-started stack.
+  const useSimulator = !process.env.HOIIO_BASE_URL;
+  const simulatorOptions = useSimulator ? optionsFromEnv() : undefined;
+  const simulatorPort = simulatorOptions?.port ?? 4010;
+  const receiverConfig = receiverConfigFromEnv();
+  const hint = 'Is another `npm start` (or simulator, or receiver) running? Stop it, or set the port variable.';
+  if (useSimulator) await assertPortFree(simulatorPort, 'Hoiio simulator, SIMULATOR_PORT', hint);
+  await assertPortFree(receiverConfig.port, 'notification receiver, RECEIVER_PORT', hint);
 
   const cliPath = await resolveTemporalCli(log);
   log(`Starting the Temporal dev server (${cliPath})`);
@@ -66,9 +90,47 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions, builder:
   });
   log(`Temporal dev server on ${server.address}, UI at ${server.uiUrl} (log: ${server.logFile})`);
 
+  let hoiioEnv = process.env;
+  let simulatorOrigin: string | undefined;
+  if (simulatorOptions) {
+    const simulator = await startSimulator({
+      ...simulatorOptions,
+      port: simulatorPort,
+      timeScale: simulatorOptions.timeScale ?? DEMO_TIME_SCALE,
+    });
+    builder.onStop(() => simulator.close());
+    simulatorOrigin = simulator.origin;
+    hoiioEnv = { ...process.env, HOIIO_BASE_URL: simulator.baseUrl };
+    log(`Hoiio simulator at ${simulator.baseUrl} (inspect: ${simulator.origin}/_sim/calls, /_sim/stats)`);
+  }
+  const hoiio = hoiioConfigFromEnv(hoiioEnv);
+
+  const connection = await Connection.connect({ address: server.address });
+  builder.onStop(() => connection.close());
+  const client = new Client({ connection, namespace });
+
+  const receiver = await startReceiver({
+    client,
+    accounts: hoiio.accounts,
+    notifySecret: receiverConfig.notifySecret,
+    host: receiverConfig.host,
+    port: receiverConfig.port,
+    log: consoleReceiverLog,
+  });
+  builder.onStop(() => receiver.close());
+  log(`Notification receiver at ${receiver.url} (public URL ${receiverConfig.publicUrl})`);
+
   const nativeConnection = await NativeConnection.connect({ address: server.address });
   builder.onStop(() => nativeConnection.close());
-  const worker = await createWorker({ connection: nativeConnection, namespace, taskQueue });
+  const worker = await createWorker({
+    connection: nativeConnection,
+    client,
+    namespace,
+    taskQueue,
+    hoiio,
+    publicUrl: receiverConfig.publicUrl,
+    notifySecret: receiverConfig.notifySecret,
+  });
   const running = worker.run();
   builder.onStop(async () => {
     log('Stopping the worker');
@@ -77,9 +139,5 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions, builder:
   });
   log(`Worker polling task queue ${taskQueue}`);
 
-  const connection = await Connection.connect({ address: server.address });
-  builder.onStop(() => connection.close());
-  const client = new Client({ connection, namespace });
-
-  return { client, taskQueue, namespace, uiUrl: server.uiUrl, stop: () => builder.stop() };
+  return { client, taskQueue, namespace, uiUrl: server.uiUrl, simulatorOrigin, stop: () => builder.stop() };
 }

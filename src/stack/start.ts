@@ -1,4 +1,6 @@
-import { hello } from '../workflows';
+import { randomUUID } from 'node:crypto';
+import { formatSummary } from '../cli/summary-table';
+import { conferenceSession } from '../workflows';
 import { StackBuilder, startEmbeddedStack, type EmbeddedStack } from './embedded-stack';
 
 /**
@@ -23,15 +25,33 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
+/** Two sessions at once with 20 participants between them: more than the account's 8 lines, so they share. */
 async function runDemo(stack: EmbeddedStack): Promise<void> {
-  const workflowId = `hello-${Date.now()}`;
-  const result = await stack.client.workflow.execute(hello, {
-    taskQueue: stack.taskQueue,
-    workflowId,
-    args: ['bridgekeeper'],
-  });
-  log(`Workflow ${workflowId} completed: ${result}`);
-  log(`See its history at ${stack.uiUrl}/namespaces/${stack.namespace}/workflows/${workflowId}`);
+  const run = randomUUID().slice(0, 8);
+  const sessions = [
+    { id: `demo-${run}-standup`, room: `standup_${run}`, participants: demoNumbers(12, 81_000_000) },
+    { id: `demo-${run}-oncall`, room: `oncall_${run}`, participants: demoNumbers(8, 82_000_000) },
+  ];
+  log(`Demo: ${sessions.length} sessions, ${sessions.reduce((n, s) => n + s.participants.length, 0)} participants, one account of 8 lines`);
+  const results = await Promise.all(
+    sessions.map(async (session) => {
+      const handle = await stack.client.workflow.start(conferenceSession, {
+        taskQueue: stack.taskQueue,
+        workflowId: session.id,
+        args: [{ participants: session.participants, room: session.room, tag: 'demo' }],
+      });
+      log(`Started ${session.id}: ${stack.uiUrl}/namespaces/${stack.namespace}/workflows/${session.id}`);
+      return { id: session.id, summary: await handle.result() };
+    }),
+  );
+  for (const { id, summary } of results) {
+    console.log(`\nCost summary of ${id}\n${formatSummary(summary)}`);
+  }
+  if (stack.simulatorOrigin) log(`Every leg the simulator dialed: ${stack.simulatorOrigin}/_sim/calls`);
+}
+
+function demoNumbers(count: number, base: number): string[] {
+  return Array.from({ length: count }, (_, i) => `+65${base + i + 1}`);
 }
 
 function portFromEnv(name: string, fallback: number): number {
@@ -57,7 +77,8 @@ async function main(): Promise<void> {
   );
   if (demo) await runDemo(stack);
   if (once) return shutdown(0);
-  log(`Ready. Temporal UI: ${stack.uiUrl}. Press Ctrl-C to stop.`);
+  log(`Ready. Temporal UI: ${stack.uiUrl}. Try: npx bridgekeeper call +6591234567 +6591234568 --wait`);
+  log('Press Ctrl-C to stop.');
 }
 
 main().catch(async (error: unknown) => {

@@ -1,4 +1,3 @@
 // Every workflow the worker serves; the worker bundles this file, so it must only reach deterministic code.
-export { hello } from './hello';
 export { callBudget } from './call-budget';
 export { conferenceSession } from './conference-session';

@@ -12,17 +12,21 @@ async function stackEnv() {
     BRIDGEKEEPER_DATA_DIR: dataDir,
     BRIDGEKEEPER_TEMPORAL_PORT: String(await freePort()),
     BRIDGEKEEPER_TEMPORAL_UI_PORT: String(await freePort()),
+    SIMULATOR_PORT: String(await freePort()),
+    RECEIVER_PORT: String(await freePort()),
   };
   return { dataDir, env, cleanup: () => rmSync(dataDir, { recursive: true, force: true }) };
 }
 
 describe('npm start', () => {
-  it('--once runs the demo workflow on a real dev server and exits 0', async () => {
+  it('--once runs two demo sessions on a real dev server, prints both cost summaries and exits 0', async () => {
     const { env, cleanup } = await stackEnv();
     try {
       const run = startProcess('npm', ['start', '--', '--once'], env);
       const { code } = await run.exited;
-      expect(run.output()).toMatch(/Workflow hello-\d+ completed: Hello, bridgekeeper!/);
+      const summaries = run.output().match(/Cost summary of demo-\w+-(standup|oncall)/g) ?? [];
+      expect(summaries).toHaveLength(2);
+      expect(run.output()).toMatch(/total SGD/);
       expect(code).toBe(0);
     } finally {
       cleanup();
@@ -34,10 +38,10 @@ describe('npm start', () => {
     try {
       const run = startProcess('npm', ['start'], env);
       await run.waitFor('Press Ctrl-C to stop.');
-      const workflowId = /Workflow (hello-\d+) completed/.exec(run.output())?.[1];
+      const workflowId = /Cost summary of (demo-\w+-standup)/.exec(run.output())?.[1];
       expect(workflowId).toBeDefined();
 
-      // The demo's history is on the server: the activity really ran through a worker.
+      // The demo's history is on the server: its activities really ran through a worker.
       const connection = await Connection.connect({ address: `127.0.0.1:${env.BRIDGEKEEPER_TEMPORAL_PORT}` });
       try {
         const handle = new Client({ connection }).workflow.getHandle(workflowId!);
