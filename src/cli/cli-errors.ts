@@ -65,13 +65,22 @@ export function describeError(error: unknown, workflowId?: string): { message: s
     return { message: `rejected by workflow${about}: ${rootMessage(error)}`, exitCode: EXIT_FAILURE };
   }
   if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
-    return { message: `no answer from workflow${about}: is a worker running on its task queue?`, exitCode: EXIT_FAILURE };
+    return {
+      message: `no answer from workflow${about}: is a worker running on its task queue?`,
+      exitCode: EXIT_FAILURE,
+    };
   }
   if (error instanceof QueryNotRegisteredError) {
-    return { message: `workflow${about} does not answer that query: is it the right kind of workflow?`, exitCode: EXIT_FAILURE };
+    return {
+      message: `workflow${about} does not answer that query: is it the right kind of workflow?`,
+      exitCode: EXIT_FAILURE,
+    };
   }
   if (error instanceof QueryRejectedError) {
-    return { message: `workflow${about} is closed (${String(error.status)}) and rejected the query`, exitCode: EXIT_FAILURE };
+    return {
+      message: `workflow${about} is closed (${String(error.status)}) and rejected the query`,
+      exitCode: EXIT_FAILURE,
+    };
   }
   if (error instanceof WorkflowFailedError) {
     return { message: `workflow${about} did not complete: ${rootMessage(error)}`, exitCode: EXIT_FAILURE };
@@ -87,5 +96,8 @@ export function describeError(error: unknown, workflowId?: string): { message: s
     return { message: `Temporal server unavailable: ${rootMessage(error)}`, exitCode: EXIT_FAILURE };
   }
   if (error instanceof ServiceError) return { message: `Temporal: ${rootMessage(error)}`, exitCode: EXIT_FAILURE };
-  return { message: `unexpected error: ${error instanceof Error ? error.message : String(error)}`, exitCode: EXIT_FAILURE };
+  return {
+    message: `unexpected error: ${error instanceof Error ? error.message : String(error)}`,
+    exitCode: EXIT_FAILURE,
+  };
 }

@@ -81,7 +81,10 @@ function usageProblems(what: string, problems: string[]): CliError {
 export function buildProgram(): Command {
   const program = new Command('bridgekeeper')
     .description('Durable phone conference sessions over the Hoiio Conference API, on Temporal')
-    .option('--timeout <seconds>', `how long queries (${DEFAULT_QUERY_TIMEOUT_S}s) and updates (${DEFAULT_UPDATE_TIMEOUT_S}s) may wait for a worker`)
+    .option(
+      '--timeout <seconds>',
+      `how long queries (${DEFAULT_QUERY_TIMEOUT_S}s) and updates (${DEFAULT_UPDATE_TIMEOUT_S}s) may wait for a worker`,
+    )
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
 
@@ -141,7 +144,9 @@ export function buildProgram(): Command {
       currentWorkflowId = id;
       await withTemporal(async (temporal) => {
         const handle = temporal.client.workflow.getHandle(id);
-        const status = await temporal.withTimeout(timeoutMs(program, DEFAULT_QUERY_TIMEOUT_S), () => handle.query(statusQuery));
+        const status = await temporal.withTimeout(timeoutMs(program, DEFAULT_QUERY_TIMEOUT_S), () =>
+          handle.query(statusQuery),
+        );
         if (options.json) printJson(status);
         else print(formatStatus(status));
       });
@@ -212,7 +217,7 @@ export function buildProgram(): Command {
 
   program
     .command('summary')
-    .description("wait for a session to finish and print its cost summary")
+    .description('wait for a session to finish and print its cost summary')
     .argument('<id>', 'workflow id')
     .option('--json', 'print JSON')
     .action(async (id: string, options: { json?: boolean }) => {
@@ -236,7 +241,9 @@ export function buildProgram(): Command {
       await withTemporal(async (temporal) => {
         const handle = temporal.client.workflow.getHandle(workflowId);
         try {
-          const state = await temporal.withTimeout(timeoutMs(program, DEFAULT_QUERY_TIMEOUT_S), () => handle.query(budgetStateQuery));
+          const state = await temporal.withTimeout(timeoutMs(program, DEFAULT_QUERY_TIMEOUT_S), () =>
+            handle.query(budgetStateQuery),
+          );
           if (options.json) printJson(state);
           else print(formatBudget(state));
         } catch (error) {

@@ -73,7 +73,8 @@ export function buildParticipants(numbers: string[], names: string[], problems: 
     }
     const number = entry.slice(0, at).trim();
     const name = entry.slice(at + 1).trim();
-    if (!numbers.includes(number)) problems.push(`--name ${JSON.stringify(entry)}: ${number} is not one of the numbers to call`);
+    if (!numbers.includes(number))
+      problems.push(`--name ${JSON.stringify(entry)}: ${number} is not one of the numbers to call`);
     else if (nameOf.has(number)) problems.push(`--name ${JSON.stringify(entry)}: ${number} already has a name`);
     else nameOf.set(number, name);
   }
@@ -111,6 +112,9 @@ export function checkNumber(number: string): string | undefined {
 
 /** `session-20250101T120000Z-1a2b3c`: sortable by start time, and unique without coordination. */
 export function defaultWorkflowId(now: Date, random: string): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
   return `session-${stamp}-${random}`;
 }

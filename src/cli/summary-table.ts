@@ -42,7 +42,9 @@ export function formatCost(totals: CurrencyTotal[]): string {
 /** `3 in-call, 2 queued, 1 answered` in STATUS_ORDER, skipping zeros; unknown statuses go last rather than vanish. */
 export function formatCounts(counts: Partial<Record<string, number>>): string {
   const known = STATUS_ORDER.filter((status) => (counts[status] ?? 0) > 0);
-  const others = Object.keys(counts).filter((key) => !STATUS_ORDER.includes(key as ParticipantStatus) && (counts[key] ?? 0) > 0);
+  const others = Object.keys(counts).filter(
+    (key) => !STATUS_ORDER.includes(key as ParticipantStatus) && (counts[key] ?? 0) > 0,
+  );
   const parts = [...known, ...others].map((status) => `${counts[status]} ${status}`);
   return parts.length === 0 ? 'no participants' : parts.join(', ');
 }
@@ -124,14 +126,7 @@ export function formatSummary(summary: SessionSummary): string {
     ]);
   });
   for (const total of summary.totals) {
-    rows.push([
-      { content: `total ${total.currency}`, colSpan: 5 },
-      total.minutes,
-      '',
-      total.debit,
-      total.currency,
-      '',
-    ]);
+    rows.push([{ content: `total ${total.currency}`, colSpan: 5 }, total.minutes, '', total.debit, total.currency, '']);
   }
   const duration = formatDuration(summary.startedAt, summary.endedAt);
   const { requests, retries, legs } = summary;
