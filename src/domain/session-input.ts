@@ -50,6 +50,8 @@ export const sessionInputSchema = z.strictObject({
   notificationGraceSeconds: z.number().int().min(1).max(86_400).optional(),
   /** After this long the session ends as if `end` had been called. */
   deadlineSeconds: z.number().int().min(1).max(30 * 86_400).optional(),
+  /** Continue-as-new after this many messages in one run (default 2,000; the server caps signals per run at 10,000). */
+  messagesPerRun: z.number().int().min(10).max(9_000).optional(),
 });
 
 export type SessionInput = z.infer<typeof sessionInputSchema>;

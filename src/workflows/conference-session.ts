@@ -58,7 +58,7 @@ const PERMIT_LEASE_MS = 15 * 60_000;
 const RENEW_EVERY_MS = PERMIT_LEASE_MS / 3;
 const MAX_POLL_INTERVAL_MS = 10 * 60_000;
 /** The server caps signals per run at 10,000; hand over well before. */
-const MAX_MESSAGES_PER_RUN = 2_000;
+const DEFAULT_MESSAGES_PER_RUN = 2_000;
 
 /** Carried over continue-as-new; absent on the first run. */
 export interface SessionResume {
@@ -309,7 +309,7 @@ export async function conferenceSession(rawInput: SessionInput, resume?: Session
 
     if (state.settled() && dialsInFlight === 0) break;
 
-    if (workflowInfo().continueAsNewSuggested || messagesThisRun >= MAX_MESSAGES_PER_RUN) {
+    if (workflowInfo().continueAsNewSuggested || messagesThisRun >= (input.messagesPerRun ?? DEFAULT_MESSAGES_PER_RUN)) {
       await condition(allHandlersFinished);
       await continueAsNew<typeof conferenceSession>(input, {
         state: state.snapshot(),

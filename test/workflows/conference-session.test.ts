@@ -1,9 +1,19 @@
-import { WorkflowFailedError } from '@temporalio/client';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { request } from 'undici';
 import { formatMoney, parseMoney, sumMoney } from '../../src/domain/money';
-import type { SessionSummary } from '../../src/domain/session-types';
+import type { SessionStatus, SessionSummary } from '../../src/domain/session-types';
+import { HoiioSecret } from '../../src/hoiio/secret';
+import { signNotification } from '../../src/hoiio/signature';
+import { buildNotifyUrl, notifySecret } from '../../src/notifications/notify-url';
+import { resolveTemporalCli } from '../../src/stack/temporal-cli';
 import { conferenceSession } from '../../src/workflows';
+import { endUpdate, kickUpdate, muteUpdate, addParticipantsUpdate, statusQuery } from '../../src/workflows/messages';
 import { startSessionStack, type SessionStack } from '../support/session-stack';
 import { uniqueId } from '../support/temporal-test-env';
+
+const DEMO_TOKEN = 'demo-token';
 
 interface SimCall {
   txn_ref: string;
@@ -42,8 +52,49 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
+  // Back to a clean simulator: no calls, no scripts, no faults.
   await stack.simPost('/_sim/reset', {});
+  await stack.simPost('/_sim/config', {
+    replaceScripts: true,
+    scripts: {},
+    faults: {
+      api: { '*': null, 'conference/call': null },
+      notifications: { dropRate: 0, duplicateRate: 0, delayRate: 0, reorderRate: 0 },
+    },
+  });
 });
+
+async function startSession(input: Parameters<typeof conferenceSession>[0], workflowId = uniqueId('session')) {
+  return await stack.env.client.workflow.start(conferenceSession, {
+    taskQueue: stack.taskQueue,
+    workflowId,
+    args: [input],
+  });
+}
+
+async function ledger() {
+  const { calls } = await stack.simGet<{ calls: SimCall[] }>('/_sim/calls');
+  const stats = await stack.simGet<SimStats>('/_sim/stats');
+  return { calls, stats };
+}
+
+/** Polls the status query until the predicate holds (the session's own view, not a sleep). */
+async function waitForStatus(
+  handle: WorkflowHandle<typeof conferenceSession>,
+  predicate: (status: SessionStatus) => boolean,
+  timeoutMs = 30_000,
+) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const status = await handle.query(statusQuery);
+    if (predicate(status)) return status;
+    if (Date.now() > deadline) throw new Error(`status never matched: ${JSON.stringify(status)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** A leg that lasts for the whole test: answered after a short ring, talking for a simulated day. */
+const LONG_CALL = { outcome: 'answered', ringSeconds: 1, talkSeconds: 86_400 } as const;
 
 async function runSession(input: Parameters<typeof conferenceSession>[0], workflowId = uniqueId('session')) {
   return await stack.env.client.workflow.execute(conferenceSession, {
@@ -99,4 +150,231 @@ describe('conferenceSession', () => {
     expect(message).toContain('participants[1] = "+65 8000 0002"');
     expect(message).toContain('E.164');
   });
+
+  it("keeps three concurrent sessions within the account's 8 lines, with no concurrent-limit rejection", async () => {
+    const inputs = [numbers(10, 81_000_000), numbers(10, 82_000_000), numbers(10, 83_000_000)];
+    const summaries = await Promise.all(inputs.map((participants) => runSession({ participants })));
+    const { calls, stats } = await ledger();
+
+    expect(calls).toHaveLength(30);
+    for (const summary of summaries) expectSummaryMatchesLedger(summary, calls);
+    expect(stats.peakConcurrentCalls['demo-app']).toBeLessThanOrEqual(8);
+    // The sessions did share the lines: at some moment all 8 were busy.
+    expect(stats.peakConcurrentCalls['demo-app']).toBe(8);
+    expect(stats.rejections.error_concurrent_call_limit_reached ?? 0).toBe(0);
+    for (const summary of summaries) expect(stats.peakRoomParticipants[summary.room]).toBeLessThanOrEqual(8);
+  });
+
+  it('retries rate-limited requests with backoff and still completes, reporting every retry', async () => {
+    await stack.simPost('/_sim/config', { faults: { api: { 'conference/call': { rateLimitRate: 0.5 } } } });
+    const summary = await runSession({ participants: numbers(12) });
+    const { calls, stats } = await ledger();
+
+    expect(calls).toHaveLength(12);
+    expectSummaryMatchesLedger(summary, calls);
+    const rejected = stats.rejections.error_rate_limit_exceeded ?? 0;
+    expect(rejected).toBeGreaterThan(0);
+    expect(summary.retries.reasons.error_rate_limit_exceeded).toBe(rejected);
+    expect(summary.requests.conferenceCall).toBe(stats.requests['conference/call']);
+  });
+
+  it('recovers legs whose notification never came by polling voice/query_status', async () => {
+    await stack.simPost('/_sim/config', { faults: { notifications: { dropRate: 1 } } });
+    const summary = await runSession({ participants: numbers(6), notificationGraceSeconds: 1 });
+    const { calls } = await ledger();
+
+    expectSummaryMatchesLedger(summary, calls);
+    expect(summary.legs.endedBy).toEqual({ notification: 0, poll: 6 });
+    expect(summary.requests.statusPolls).toBeGreaterThanOrEqual(6);
+  });
+
+  it('ignores duplicated notifications: nothing is counted twice', async () => {
+    await stack.simPost('/_sim/config', { faults: { notifications: { duplicateRate: 1 } } });
+    const summary = await runSession({ participants: numbers(8) });
+    const { calls } = await ledger();
+
+    expectSummaryMatchesLedger(summary, calls);
+    expect(summary.legs.endedBy.notification).toBe(8);
+    expect(summary.legs.duplicateNotifications).toBe(8);
+  });
+
+  it('handles a notification that arrives before the dial request has returned', async () => {
+    // Hoiio answers slowly while the legs end at once: every notification beats the reply with the txn_refs.
+    await stack.simPost('/_sim/config', {
+      faults: { api: { 'conference/call': { slowRate: 1, slowMs: 1_500 } } },
+      scripts: Object.fromEntries(numbers(4).map((number) => [number, { outcome: 'busy' }])),
+    });
+    const summary = await runSession({ participants: numbers(4) });
+    const { calls } = await ledger();
+
+    expectSummaryMatchesLedger(summary, calls);
+    expect(summary.participants.map((p) => p.status)).toEqual(['busy', 'busy', 'busy', 'busy']);
+    expect(summary.legs.endedBy.notification).toBe(4);
+  });
+
+  it('never dials twice when a request fails after Hoiio acted on it: the retry adopts the legs by tag', async () => {
+    await stack.simPost('/_sim/config', { faults: { api: { 'conference/call': { http5xxAfterRate: 1 } } } });
+    const summary = await runSession({ participants: numbers(5) });
+    const { calls } = await ledger();
+
+    expect(calls).toHaveLength(5); // one leg per participant, though every reply was a 5xx
+    expect(new Set(calls.map((c) => c.dest)).size).toBe(5);
+    expectSummaryMatchesLedger(summary, calls);
+    expect(summary.requests.historyLookups).toBeGreaterThanOrEqual(1);
+    expect(summary.participants.every((p) => p.attempts === 1)).toBe(true);
+  });
+
+  it('fails only the number Hoiio does not support and dials the others', async () => {
+    const participants = [...numbers(3), '+8821234567', ...numbers(2, 84_000_000)];
+    const summary = await runSession({ participants });
+    const { calls } = await ledger();
+
+    const bad = summary.participants.find((p) => p.number === '+8821234567')!;
+    expect(bad).toMatchObject({ status: 'failed', reason: 'error_dest_not_supported', txnRefs: [], debit: '0.000' });
+    expect(calls.map((c) => c.dest).sort()).toEqual(participants.filter((n) => n !== '+8821234567').sort());
+    expectSummaryMatchesLedger({ ...summary, participants: summary.participants.filter((p) => p !== bad) }, calls);
+  });
+
+  it('redials a busy participant per the rules', async () => {
+    const [busyOnce, other] = numbers(2);
+    await stack.simPost('/_sim/config', {
+      scripts: { [busyOnce!]: [{ outcome: 'busy' }, { outcome: 'answered', talkSeconds: 120 }] },
+    });
+    const summary = await runSession({
+      participants: [busyOnce!, other!],
+      redial: { busy: { attempts: 2, delaySeconds: 1 } },
+    });
+    const { calls } = await ledger();
+
+    const redialed = summary.participants.find((p) => p.number === busyOnce)!;
+    expect(redialed).toMatchObject({ status: 'answered', attempts: 2, minutes: 2, debit: '0.040' });
+    expect(calls.filter((c) => c.dest === busyOnce).map((c) => c.call_status_dest)).toEqual(['busy', 'answered']);
+    expectSummaryMatchesLedger(summary, calls);
+  });
+
+  it('rejects a forged notification and keeps the real outcome', async () => {
+    const [caller] = numbers(1);
+    await stack.simPost('/_sim/config', { scripts: { [caller!]: LONG_CALL } });
+    const handle = await startSession({ participants: [caller!] });
+    await waitForStatus(handle, (status) => status.activeLegs === 1 && status.participants[0]!.txnRefs.length === 1);
+    const { calls } = await ledger();
+    const txnRef = calls[0]!.txn_ref;
+
+    const notifyUrl = buildNotifyUrl({
+      publicUrl: stack.receiver.url,
+      account: 'default',
+      workflowId: handle.workflowId,
+      secret: notifySecret(new HoiioSecret(DEMO_TOKEN)),
+    });
+    const body = new URLSearchParams({
+      dest: caller!,
+      call_status_dest: 'answered',
+      txn_ref: txnRef,
+      date: '2026-01-01 10:00:00',
+      duration: '1',
+      currency: 'SGD',
+      rate: '0.020',
+      debit: '0.020',
+    }).toString();
+    const forged = await request(notifyUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-hoiio-signature': signNotification(body, 'not-the-token') },
+      body,
+    });
+    expect(forged.statusCode).toBe(401);
+    await forged.body.dump();
+    const stillActive = await handle.query(statusQuery);
+    expect(stillActive.activeLegs).toBe(1);
+    expect(stillActive.costSoFar).toEqual([]);
+
+    const ended = await handle.executeUpdate(endUpdate, { args: [{ reason: 'test over' }] });
+    expect(ended).toEqual({ hungUp: 1, cancelled: 0 });
+    const summary = await handle.result();
+    const after = await ledger();
+    expectSummaryMatchesLedger(summary, after.calls);
+    expect(summary.participants[0]!.debit).not.toBe('0.020');
+  });
+
+  it('end hangs up every active leg, dials no more, and finishes with the summary', async () => {
+    const participants = numbers(10);
+    await stack.simPost('/_sim/config', {
+      scripts: Object.fromEntries(participants.map((number) => [number, LONG_CALL])),
+    });
+    const handle = await startSession({ participants });
+    await waitForStatus(handle, (status) => status.activeLegs === 8);
+
+    const ended = await handle.executeUpdate(endUpdate, { args: [{ reason: 'chair left' }] });
+    expect(ended).toEqual({ hungUp: 8, cancelled: 2 });
+    const summary = await handle.result();
+    const { calls } = await ledger();
+
+    expect(summary.endedBy).toBe('end-request');
+    expect(calls).toHaveLength(8);
+    expect(calls.every((c) => c.call_status_dest === 'answered')).toBe(true);
+    expectSummaryMatchesLedger({ ...summary, participants: summary.participants.filter((p) => p.attempts > 0) }, calls);
+    expect(summary.participants.filter((p) => p.status === 'cancelled').map((p) => p.number)).toEqual(participants.slice(8));
+    expect(summary.requests.hangups).toBe(8);
+  });
+
+  it('mutes, kicks and adds participants while the session runs', async () => {
+    const [first, second, late] = numbers(3);
+    await stack.simPost('/_sim/config', { scripts: { [first!]: LONG_CALL, [second!]: LONG_CALL, [late!]: LONG_CALL } });
+    const handle = await startSession({ participants: [first!, second!] });
+    await waitForStatus(handle, (status) => status.activeLegs === 2);
+
+    await handle.executeUpdate(muteUpdate, { args: [{ number: first! }] });
+    await handle.executeUpdate(kickUpdate, { args: [{ number: second! }] });
+    await waitForStatus(handle, (status) => status.participants.find((p) => p.number === second)!.status === 'answered');
+    // The validator rejects it before anything is written to history.
+    await expect(handle.executeUpdate(kickUpdate, { args: [{ number: '+6599999999' }] })).rejects.toMatchObject({
+      cause: { message: expect.stringContaining('+6599999999 is not a participant') },
+    });
+    const added = await handle.executeUpdate(addParticipantsUpdate, { args: [{ participants: [late!, first!] }] });
+    expect(added).toEqual({ added: [late] });
+    await waitForStatus(handle, (status) => status.activeLegs === 2);
+    await handle.executeUpdate(endUpdate, { args: [{}] });
+    const summary = await handle.result();
+    const { calls } = await ledger();
+
+    expect(summary.participants.find((p) => p.number === second)).toMatchObject({ status: 'answered', reason: 'kicked' });
+    expect(summary.requests.moderations).toBe(2);
+    expectSummaryMatchesLedger(summary, calls);
+  });
+
+  it('continues as new when its history grows, without losing a leg or a cent', async () => {
+    const handle = await startSession({ participants: numbers(20), messagesPerRun: 10 });
+    const summary = await handle.result();
+    const { calls } = await ledger();
+
+    expectSummaryMatchesLedger(summary, calls);
+    expect(calls).toHaveLength(20);
+    // 20 notifications at 10 messages a run: the first run hands over, the last one finishes.
+    expect(await listRuns(handle.workflowId)).toBeGreaterThanOrEqual(2);
+  });
+
+  it('keeps the access token out of every workflow history (temporal workflow show)', async () => {
+    const cli = await resolveTemporalCli();
+    const run = promisify(execFile);
+    const { stdout: listed } = await run(cli, ['workflow', 'list', '--address', stack.env.address, '-o', 'json'], {
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    const executions = JSON.parse(listed) as { execution: { workflowId: string; runId: string } }[];
+    expect(executions.length).toBeGreaterThan(10);
+    for (const { execution } of executions) {
+      const { stdout } = await run(
+        cli,
+        ['workflow', 'show', '--address', stack.env.address, '-w', execution.workflowId, '-r', execution.runId, '-o', 'json'],
+        { maxBuffer: 64 * 1024 * 1024 },
+      );
+      expect(stdout.length).toBeGreaterThan(100);
+      expect(stdout).not.toContain(DEMO_TOKEN);
+      expect(Buffer.from(stdout).toString('base64')).not.toContain(Buffer.from(DEMO_TOKEN).toString('base64'));
+    }
+  });
 });
+
+async function listRuns(workflowId: string): Promise<number> {
+  let runs = 0;
+  for await (const _ of stack.env.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) runs += 1;
+  return runs;
+}
