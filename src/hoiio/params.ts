@@ -1,4 +1,13 @@
 import { z } from 'zod';
+import {
+  E164_PATTERN,
+  E164_RULE,
+  MAX_DESTINATIONS_PER_REQUEST,
+  MAX_NOTIFY_URL_LENGTH,
+  MAX_TAG_LENGTH,
+  ROOM_PATTERN,
+  ROOM_RULE,
+} from '../domain/hoiio-rules';
 import { parseHoiioDate } from '../domain/hoiio-time';
 import { HoiioInputError, type HoiioInputIssue } from './errors';
 
@@ -8,13 +17,9 @@ import { HoiioInputError, type HoiioInputIssue } from './errors';
  * Objects are strict so that a misspelt option (`notifyURL`) fails instead of being silently dropped.
  */
 
-export const MAX_DESTINATIONS_PER_REQUEST = 8;
-export const E164_PATTERN = /^\+[0-9]{1,15}$/;
-export const ROOM_PATTERN = /^[A-Za-z0-9._]{1,32}$/;
-export const MAX_TAG_LENGTH = 256;
-export const MAX_NOTIFY_URL_LENGTH = 4000;
+export { MAX_DESTINATIONS_PER_REQUEST, E164_PATTERN, ROOM_PATTERN, MAX_TAG_LENGTH, MAX_NOTIFY_URL_LENGTH };
 
-const e164 = z.string().regex(E164_PATTERN, 'must be E.164: "+" then 1 to 15 digits, nothing else');
+const e164 = z.string().regex(E164_PATTERN, E164_RULE);
 
 const destinations = z
   .array(e164)
@@ -33,7 +38,7 @@ const destinations = z
     });
   });
 
-const room = z.string().regex(ROOM_PATTERN, 'must be 1 to 32 characters of A-Z a-z 0-9 . _');
+const room = z.string().regex(ROOM_PATTERN, ROOM_RULE);
 
 const callerId = z
   .string()
