@@ -1,0 +1,154 @@
+/**
+ * A whole bridgekeeper stack inside one process, on 127.0.0.1 and free ports: a throwaway Temporal dev server (in
+ * memory), the Hoiio simulator over HTTP, the notification receiver over HTTP and a worker wired exactly as in
+ * production. For the workflow tests (`test/support/session-stack.ts`) and the benchmark (`bench/`); `npm start`
+ * has its own, long-lived stack (`embedded-stack.ts`).
+ */
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
+import { request } from 'undici';
+import { hoiioConfigFromEnv, type HoiioConfig } from '../hoiio/config';
+import type { ReceiverLogEvent } from '../notifications/notification-log';
+import { startReceiver, type RunningReceiver } from '../notifications/receiver';
+import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../simulator';
+import { createWorker } from '../worker';
+import { resolveTemporalCli } from './temporal-cli';
+
+export interface LocalStackOptions {
+  /** Simulator knobs (seed, timeScale...); `port` defaults to 0 (a free port). */
+  simulator?: Partial<SimulatorOptions>;
+  /** Default: a name unique to this process. */
+  taskQueue?: string;
+  /** How to get a Temporal server; default: a dev server from the project's Temporal CLI, in memory. */
+  startTemporal?: () => Promise<TestWorkflowEnvironment>;
+}
+
+export interface LocalStack {
+  env: TestWorkflowEnvironment;
+  simulator: RunningSimulator;
+  receiver: RunningReceiver;
+  worker: Worker;
+  hoiio: HoiioConfig;
+  taskQueue: string;
+  /** What the receiver logged: one event per notification. */
+  receiverEvents: ReceiverLogEvent[];
+  /** GET on the simulator's origin (`/_sim/...`), the reply parsed as JSON; throws on a non-200 answer. */
+  simGet<T>(path: string): Promise<T>;
+  /** POST of a JSON body to the simulator's origin; throws on a non-200 answer. */
+  simPost(path: string, body: unknown): Promise<void>;
+  /** Stops the worker, then the server, the receiver and the simulator; safe to call more than once. */
+  stop(): Promise<void>;
+}
+
+let runtimeInstalled = false;
+
+/** Worker logs at warnings and errors only (TEMPORAL_TEST_LOG=INFO for more), unless a Runtime exists already. */
+export function installQuietRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  try {
+    const level = (process.env.TEMPORAL_TEST_LOG ?? 'WARN') as 'WARN';
+    Runtime.install({ logger: new DefaultLogger(level) });
+  } catch {
+    // A Runtime already exists in this process (another helper made it): keep it.
+  }
+}
+
+/** A Temporal dev server from the project's CLI, in memory, on 127.0.0.1 and a free port, with a client on it. */
+export async function startLocalTemporal(): Promise<TestWorkflowEnvironment> {
+  installQuietRuntime();
+  const path = await resolveTemporalCli();
+  return TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path },
+      ip: '127.0.0.1',
+      ui: false,
+      log: { format: 'pretty', level: 'error' },
+    },
+  });
+}
+
+let queueCounter = 0;
+
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const cleanups: Array<() => Promise<void>> = [];
+  const runCleanups = async (): Promise<void> => {
+    let firstError: Error | undefined;
+    for (const cleanup of cleanups.splice(0).reverse()) {
+      try {
+        await cleanup();
+      } catch (error) {
+        firstError ??= error instanceof Error ? error : new Error('Stopping the local stack failed', { cause: error });
+      }
+    }
+    if (firstError) throw firstError;
+  };
+
+  try {
+    const env = await (options.startTemporal ?? startLocalTemporal)();
+    cleanups.push(() => env.teardown());
+    const simulator = await startSimulator({ port: 0, ...options.simulator });
+    cleanups.push(() => simulator.close());
+    const hoiio = hoiioConfigFromEnv({ HOIIO_BASE_URL: simulator.baseUrl });
+    const receiverEvents: ReceiverLogEvent[] = [];
+    const receiver = await startReceiver({
+      client: env.client,
+      accounts: { default: { accessToken: hoiio.default.accessToken } },
+      port: 0,
+      log: (event) => receiverEvents.push(event),
+    });
+    cleanups.push(() => receiver.close());
+
+    queueCounter += 1;
+    const taskQueue = options.taskQueue ?? `sessions-${process.pid}-${Date.now().toString(36)}-${queueCounter}`;
+    const worker = await createWorker({
+      connection: env.nativeConnection,
+      client: env.client,
+      namespace: env.namespace ?? 'default',
+      taskQueue,
+      hoiio,
+      publicUrl: receiver.url,
+    });
+    const running = worker.run();
+    // Until stop() awaits it, a worker failure must not surface as an unhandled rejection.
+    running.catch(() => undefined);
+    cleanups.push(async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+    });
+
+    const simGet = async <T>(path: string): Promise<T> => {
+      const reply = await request(`${simulator.origin}${path}`);
+      if (reply.statusCode !== 200) {
+        throw new Error(`GET ${path} answered ${reply.statusCode}: ${await reply.body.text()}`);
+      }
+      return (await reply.body.json()) as T;
+    };
+    const simPost = async (path: string, body: unknown): Promise<void> => {
+      const reply = await request(`${simulator.origin}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      const text = await reply.body.text();
+      if (reply.statusCode !== 200) throw new Error(`POST ${path} answered ${reply.statusCode}: ${text}`);
+    };
+
+    let stopping: Promise<void> | undefined;
+    return {
+      env,
+      simulator,
+      receiver,
+      worker,
+      hoiio,
+      taskQueue,
+      receiverEvents,
+      simGet,
+      simPost,
+      stop: () => (stopping ??= runCleanups()),
+    };
+  } catch (error) {
+    await runCleanups().catch(() => undefined);
+    throw error;
+  }
+}
