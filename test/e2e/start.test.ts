@@ -3,7 +3,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { freePort, isAlive, startProcess } from '../support/processes';
+import { freePort, isAlive, PROJECT_ROOT, startProcess } from '../support/processes';
 
 /** `npm start` as a user runs it: a real process tree with its own dev server, on ports of its own. */
 async function stackEnv() {
@@ -50,6 +50,24 @@ describe('npm start', () => {
         expect(history.events?.some((event) => event.activityTaskCompletedEventAttributes)).toBe(true);
       } finally {
         await connection.close();
+      }
+
+      // The README's `temporal` CLI example, word for word, against this stack.
+      const readme = readFileSync(path.join(PROJECT_ROOT, 'README.md'), 'utf8');
+      const example = readme.split('\n').filter((line) => line.startsWith('npm run temporal -- workflow '));
+      expect(example.map((line) => line.split(' ').slice(0, 6).join(' '))).toEqual([
+        'npm run temporal -- workflow start',
+        'npm run temporal -- workflow result',
+      ]);
+      const temporalEnv = { ...env, TEMPORAL_ADDRESS: `127.0.0.1:${env.BRIDGEKEEPER_TEMPORAL_PORT}` };
+      for (const line of example) {
+        const step = startProcess('sh', ['-c', line], temporalEnv);
+        const { code: stepCode } = await step.exited;
+        expect({ line, code: stepCode, output: step.output() }).toMatchObject({ code: 0 });
+        if (line.includes('workflow result')) {
+          expect(step.output()).toContain('COMPLETED');
+          expect(step.output()).toContain('"endedBy":"completed"');
+        }
       }
 
       const { serverPid } = JSON.parse(readFileSync(path.join(dataDir, 'temporal.pid'), 'utf8')) as { serverPid: number };
