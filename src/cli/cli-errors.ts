@@ -55,7 +55,12 @@ export function describeError(error: unknown, workflowId?: string): { message: s
   const about = workflowId ? ` ${workflowId}` : '';
   if (error instanceof CliError) return { message: error.message, exitCode: error.exitCode };
   if (error instanceof WorkflowNotFoundError) {
-    return { message: `workflow${about || ` ${error.workflowId}`} not found`, exitCode: EXIT_FAILURE };
+    const id = about || ` ${error.workflowId}`;
+    // The server answers an update to a closed workflow with NOT_FOUND too; "not found" would send people looking.
+    if (/already (completed|finished|closed)/i.test(error.message)) {
+      return { message: `workflow${id} has already finished`, exitCode: EXIT_FAILURE };
+    }
+    return { message: `workflow${id} not found`, exitCode: EXIT_FAILURE };
   }
   if (error instanceof WorkflowExecutionAlreadyStartedError) {
     return { message: `workflow ${error.workflowId} already exists: pick another --id`, exitCode: EXIT_FAILURE };

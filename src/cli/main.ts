@@ -170,7 +170,11 @@ export function buildProgram(): Command {
         const result = await temporal.withTimeout(timeoutMs(program, DEFAULT_UPDATE_TIMEOUT_S), () =>
           handle.executeUpdate(addParticipantsUpdate, { args: [{ participants }] }),
         );
-        print(result.added.length === 0 ? 'added nothing' : `added ${result.added.join(' ')}`);
+        print(
+          result.added.length === 0
+            ? 'added nothing: every number is already in the session'
+            : `added ${result.added.join(' ')}`,
+        );
       });
     });
 

@@ -7,6 +7,8 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { defaultPayloadConverter } from '@temporalio/common';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { describeError, EXIT_FAILURE } from '../../src/cli/cli-errors';
 import { buildSessionInput, defaultWorkflowId } from '../../src/cli/session-args';
 import { formatBudget, formatStatusLine, formatSummary } from '../../src/cli/summary-table';
 import type { SessionStatus, SessionSummary } from '../../src/domain/session-types';
@@ -212,6 +214,18 @@ describe('formatSummary / formatStatusLine', () => {
     expect(text).toMatch(/session-a\s*│\s*2\s*│/);
     expect(text).toMatch(/session-b\s*│\s*1\s*│/);
     expect(text).toMatch(/r3\s*│\s*session-c\s*│\s*4\s*│/);
+  });
+});
+
+describe('describeError', () => {
+  it('tells a finished workflow from a missing one', () => {
+    const finished = new WorkflowNotFoundError('workflow execution already completed', 'w1', undefined);
+    expect(describeError(finished, 'w1')).toEqual({
+      message: 'workflow w1 has already finished',
+      exitCode: EXIT_FAILURE,
+    });
+    const missing = new WorkflowNotFoundError('Workflow not found', 'w2', undefined);
+    expect(describeError(missing)).toEqual({ message: 'workflow w2 not found', exitCode: EXIT_FAILURE });
   });
 });
 
