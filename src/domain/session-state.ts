@@ -3,7 +3,7 @@
  * whose, how each leg ended, and what it all cost. Workflow code drives it (timers, activities, messages); keeping it
  * free of the SDK makes it deterministic by construction and unit-testable without a server.
  */
-import { MAX_ROOM_PARTICIPANTS, type FinalCallStatus } from './hoiio-rules';
+import { MAX_DESTINATIONS_PER_REQUEST, MAX_ROOM_PARTICIPANTS, type FinalCallStatus } from './hoiio-rules';
 import { formatMoney, parseMoney, sumMoney, type Thousandths } from './money';
 import { participantNumber } from './session-input';
 import type {
@@ -190,15 +190,17 @@ export class SessionState {
   }
 
   /** Places left in the room, counting legs being dialed right now (`inFlight`). */
-  vacancies(inFlight: number): number {
+  vacancies(inFlight = 0): number {
     return Math.max(0, MAX_ROOM_PARTICIPANTS - this.activeLegs().length - inFlight);
   }
 
   /**
-   * The next request: up to `max` ready participants, never more than the room takes. A participant marked solo
-   * goes alone, so that a number-specific rejection can be pinned on it.
+   * The next request: up to `permits` ready participants, never more than 8 numbers per request and never more than
+   * the room has places for (counting `inFlight` legs being dialed). A participant marked solo goes alone, so that a
+   * number-specific rejection can be pinned on it.
    */
-  nextBatch(now: number, max: number): ParticipantRecord[] {
+  nextBatch(now: number, permits: number, inFlight = 0): ParticipantRecord[] {
+    const max = Math.min(permits, MAX_DESTINATIONS_PER_REQUEST, this.vacancies(inFlight));
     const ready = this.ready(now);
     if (ready.length === 0 || max < 1) return [];
     const first = ready[0]!;

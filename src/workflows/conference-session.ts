@@ -25,7 +25,6 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ConferenceActivities, PlaceCallResult } from '../activities/conference';
-import { MAX_DESTINATIONS_PER_REQUEST } from '../domain/hoiio-rules';
 import {
   formatProblems,
   validateParticipants,
@@ -106,7 +105,6 @@ export async function conferenceSession(rawInput: SessionInput, resume?: Session
   let phase: SessionPhase = resume?.phase ?? 'running';
   let endedBy: SessionSummary['endedBy'] | undefined = resume?.endedBy;
   let lastRenewAt = resume?.lastRenewAt ?? Date.now();
-  let dialsInFlight = 0;
   let messagesThisRun = 0;
   /** Set by every message, so the main loop re-plans at once. */
   let changed = false;
@@ -200,14 +198,15 @@ export async function conferenceSession(rawInput: SessionInput, resume?: Session
 
   // ---- dialing -----------------------------------------------------------------------------------------------
 
-  /** Permits taken from the pool for a dial or a leg, and not yet given back. */
+  /**
+   * Permits taken from the pool for a dial, and not yet given back. Dials run one at a time from the main loop, so
+   * whenever the loop looks, a taken permit is either an active leg's or free to go back.
+   */
   const taken = new Set<string>(state.permitsOfActiveLegs());
-  /** Permits of dials whose reply has not come yet: their legs are not known, so the permits are not free. */
-  const inFlight = new Set<string>();
 
-  /** Gives back every taken permit that no active leg and no dial in flight needs any more. */
+  /** Gives back every taken permit that no active leg needs any more. */
   const releaseFinished = async () => {
-    const needed = new Set([...state.permitsOfActiveLegs(), ...inFlight]);
+    const needed = new Set(state.permitsOfActiveLegs());
     const done = [...taken].filter((id) => !needed.has(id));
     for (const id of done) taken.delete(id);
     await pool.release(done);
@@ -215,14 +214,10 @@ export async function conferenceSession(rawInput: SessionInput, resume?: Session
 
   const dialBatch = async (numbers: string[]) => {
     const permits = pool.takeNow(numbers.length);
-    for (const id of permits) {
-      taken.add(id);
-      inFlight.add(id);
-    }
+    for (const id of permits) taken.add(id);
     const batch = state.beginDial(numbers);
     const begunAt = Date.now();
     const tag = `${input.tag ? `${input.tag}:` : ''}bk-${state.sessionKey}-${batch}`;
-    dialsInFlight += 1;
     let result: PlaceCallResult;
     try {
       result = await placement.placeConferenceCall({
@@ -246,10 +241,6 @@ export async function conferenceSession(rawInput: SessionInput, resume?: Session
         log.error('Dialing failed for a reason that affects the whole session', { type, error: String(error) });
       }
       return;
-    } finally {
-      dialsInFlight -= 1;
-      for (const id of permits) inFlight.delete(id);
-      changed = true;
     }
     state.counters.conferenceCall += result.conferenceCallRequests;
     state.counters.historyLookups += result.historyLookups;
@@ -292,7 +283,7 @@ export async function conferenceSession(rawInput: SessionInput, resume?: Session
     }
 
     if (phase === 'running') {
-      const room = state.vacancies(dialsInFlight);
+      const room = state.vacancies();
       const ready = state.ready(now);
       const wanted = Math.min(room, ready.length);
       const promised = pool.available + pool.pending;
@@ -300,14 +291,14 @@ export async function conferenceSession(rawInput: SessionInput, resume?: Session
       else if (ready.length === 0 && pool.pending > 0) await pool.cancelPending();
       if (pool.available > wanted) await pool.release(pool.takeNow(pool.available - wanted));
 
-      const batch = state.nextBatch(now, Math.min(pool.available, MAX_DESTINATIONS_PER_REQUEST, room));
+      const batch = state.nextBatch(now, pool.available);
       if (batch.length > 0) {
         await dialBatch(batch.map((p) => p.number));
         continue;
       }
     }
 
-    if (state.settled() && dialsInFlight === 0) break;
+    if (state.settled()) break;
 
     if (workflowInfo().continueAsNewSuggested || messagesThisRun >= (input.messagesPerRun ?? DEFAULT_MESSAGES_PER_RUN)) {
       await condition(allHandlersFinished);

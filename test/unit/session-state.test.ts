@@ -1,0 +1,148 @@
+import { SessionState, type EndReport } from '../../src/domain/session-state';
+
+const GRACE_MS = 60_000;
+
+function newState(redial = {}) {
+  const snapshot = SessionState.start({ room: 'R1', sessionKey: 'k1', now: 0 });
+  return new SessionState(snapshot, { redial, graceMs: GRACE_MS, maxPollIntervalMs: 10 * 60_000 });
+}
+
+function numbers(n: number): string[] {
+  return Array.from({ length: n }, (_, i) => `+658000000${i}`);
+}
+
+function end(txnRef: string, callStatus: EndReport['callStatus'], minutes = 0, rate = '0.020'): EndReport {
+  const debit = callStatus === 'answered' ? (Number(rate) * 1000 * minutes) / 1000 : 0;
+  return { txnRef, callStatus, durationMinutes: minutes, currency: 'SGD', rate, debit: debit.toFixed(3) };
+}
+
+/** Dials every ready participant in batches of `max`, one leg each, txn_refs T1, T2, … */
+function dialAll(state: SessionState, now: number, max = 8): string[] {
+  const txns: string[] = [];
+  for (;;) {
+    const batch = state.nextBatch(now, max);
+    if (batch.length === 0) return txns;
+    state.beginDial(batch.map((p) => p.number));
+    for (const p of batch) {
+      const txn = `T${txns.length + 1}`;
+      state.legPlaced(p.number, txn, undefined, now);
+      txns.push(txn);
+    }
+  }
+}
+
+describe('SessionState', () => {
+  it('never plans more than the room holds, and fills places as legs end', () => {
+    const state = newState();
+    state.add(numbers(10));
+    expect(state.nextBatch(0, 20).map((p) => p.number)).toEqual(numbers(10).slice(0, 8));
+    expect(state.nextBatch(0, 20, 5)).toHaveLength(3);
+    const first = dialAll(state, 0);
+    expect(first).toHaveLength(8);
+    expect(state.vacancies(0)).toBe(0);
+    expect(state.nextBatch(0, 8)).toEqual([]);
+
+    state.recordEnd(end('T1', 'answered', 3), 'notification', 1_000);
+    expect(state.vacancies(0)).toBe(1);
+    expect(state.nextBatch(1_000, 8).map((p) => p.number)).toEqual([numbers(10)[8]]);
+  });
+
+  it('counts places taken by dials in flight', () => {
+    const state = newState();
+    state.add(numbers(3));
+    expect(state.vacancies(6)).toBe(2);
+  });
+
+  it('ignores duplicate ends and keeps ends that arrive before the leg is known', () => {
+    const state = newState();
+    state.add(numbers(1));
+    const [number] = numbers(1);
+    state.beginDial([number!]);
+    expect(state.recordEnd(end('T1', 'answered', 2), 'notification', 10)).toBe('early');
+    expect(state.recordEnd(end('T1', 'answered', 2), 'notification', 10)).toBe('duplicate');
+    state.legPlaced(number!, 'T1', undefined, 20);
+    expect(state.activeLegs()).toEqual([]);
+    expect(state.recordEnd(end('T1', 'answered', 2), 'notification', 30)).toBe('duplicate');
+
+    const summary = state.summary({ endedAt: 40, endedBy: 'completed' });
+    expect(summary.participants[0]).toMatchObject({ status: 'answered', minutes: 2, debit: '0.040' });
+    expect(summary.totals).toEqual([{ currency: 'SGD', debit: '0.040', minutes: 2 }]);
+    expect(summary.legs.duplicateNotifications).toBe(1);
+  });
+
+  it('redials per the rule, after the delay, and stops when attempts run out', () => {
+    const state = newState({ busy: { attempts: 1, delaySeconds: 30 } });
+    const [number] = numbers(1);
+    state.add([number!]);
+    dialAll(state, 0);
+    state.recordEnd(end('T1', 'busy'), 'notification', 5_000);
+    expect(state.status('running').participants[0]!.status).toBe('redial-wait');
+    expect(state.nextBatch(34_999, 8)).toEqual([]);
+    expect(state.nextDueAt()).toBe(35_000);
+    state.beginDial([number!]);
+    state.legPlaced(number!, 'T2', undefined, 35_000);
+    state.recordEnd(end('T2', 'busy'), 'notification', 40_000);
+    const summary = state.summary({ endedAt: 41_000, endedBy: 'completed' });
+    expect(summary.participants[0]).toMatchObject({ status: 'busy', attempts: 2, txnRefs: ['T1', 'T2'] });
+    expect(state.settled()).toBe(true);
+  });
+
+  it('dials a participant alone after a rejection that named no number, and fails it if it is rejected alone', () => {
+    const state = newState();
+    const list = numbers(3);
+    state.add(list);
+    state.beginDial(list);
+    state.dialNotPlaced(list, { solo: true });
+    expect(state.nextBatch(0, 8).map((p) => p.number)).toEqual([list[0]]);
+    expect(state.status('running').participants.every((p) => p.attempts === 0)).toBe(true);
+    state.beginDial([list[0]!]);
+    state.dialFailed([list[0]!], 'error_dest_not_supported');
+    expect(state.summary({ endedAt: 1, endedBy: 'completed' }).participants[0]).toMatchObject({
+      status: 'failed',
+      reason: 'error_dest_not_supported',
+      debit: '0.000',
+    });
+  });
+
+  it('polls a silent leg after the grace period, then less and less often', () => {
+    const state = newState();
+    state.add(numbers(1));
+    dialAll(state, 0);
+    expect(state.legsDueForPoll(GRACE_MS - 1)).toEqual([]);
+    expect(state.legsDueForPoll(GRACE_MS).map((leg) => leg.txnRef)).toEqual(['T1']);
+    state.pollAgainLater('T1', GRACE_MS);
+    expect(state.nextDueAt()).toBe(GRACE_MS + 2 * GRACE_MS);
+    state.recordEnd(end('T1', 'answered', 1), 'poll', 3 * GRACE_MS);
+    expect(state.summary({ endedAt: 0, endedBy: 'completed' }).legs.endedBy).toEqual({ notification: 0, poll: 1 });
+  });
+
+  it('cancels who waits when the session ends; an abandoned redial keeps its last outcome', () => {
+    const state = newState({ unanswered: { attempts: 3, delaySeconds: 60 } });
+    const list = numbers(10);
+    state.add(list);
+    dialAll(state, 0);
+    state.recordEnd(end('T1', 'unanswered'), 'notification', 1);
+    expect(state.cancelWaiting('ended')).toBe(3); // two never dialed, one waiting to redial
+    const summary = state.summary({ endedAt: 2, endedBy: 'end-request' });
+    expect(summary.participants[0]).toMatchObject({ status: 'unanswered', reason: 'ended' });
+    expect(summary.participants.slice(8).map((p) => p.status)).toEqual(['cancelled', 'cancelled']);
+  });
+
+  it('adds totals exactly per currency and survives a snapshot round trip', () => {
+    const state = newState();
+    state.add(numbers(3));
+    dialAll(state, 0);
+    state.recordEnd(end('T1', 'answered', 7, '0.020'), 'notification', 1);
+    state.recordEnd({ ...end('T2', 'answered', 3, '0.070'), currency: 'USD' }, 'notification', 1);
+    state.recordEnd({ ...end('T3', 'answered', 1, '0.070'), currency: 'USD' }, 'notification', 1);
+    const copy = new SessionState(JSON.parse(JSON.stringify(state.snapshot())) as ReturnType<SessionState['snapshot']>, {
+      redial: {},
+      graceMs: GRACE_MS,
+      maxPollIntervalMs: 1,
+    });
+    expect(copy.summary({ endedAt: 5, endedBy: 'completed' }).totals).toEqual([
+      { currency: 'SGD', debit: '0.140', minutes: 7 },
+      { currency: 'USD', debit: '0.280', minutes: 4 },
+    ]);
+  });
+});
