@@ -453,6 +453,13 @@ function markdown(results: ScenarioResult[], facts: Facts): string {
   return lines.join('\n');
 }
 
+/** The project's prettier style, so that `npm run format:check` stays clean after a run. */
+async function prettyMarkdown(text: string, file: string): Promise<string> {
+  const prettier = await import('prettier');
+  const config = await prettier.resolveConfig(file);
+  return await prettier.format(text, { ...config, parser: 'markdown' });
+}
+
 function printTables(results: ScenarioResult[], facts: Facts): void {
   console.log(`\nbridgekeeper benchmark: ${facts.date}, nproc ${facts.nproc}, Node ${facts.node}, seed ${facts.seed}`);
   for (const [scale, group] of byTimeScale(results)) {
@@ -528,7 +535,7 @@ async function main(): Promise<number> {
     warmup: options.warmup,
   };
   printTables(results, facts);
-  writeFileSync(options.out, markdown(results, facts));
+  writeFileSync(options.out, await prettyMarkdown(markdown(results, facts), options.out));
   log(`wrote ${path.relative(process.cwd(), options.out) || options.out}`);
 
   const failed = results.filter((r) => r.failures.length > 0);
