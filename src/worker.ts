@@ -41,6 +41,23 @@ export async function createWorker(options: BridgekeeperWorkerOptions): Promise<
   });
 }
 
+export interface RunningWorker {
+  /** Asks the worker to stop, waits until in-flight tasks are done, and rethrows a worker failure. */
+  stop(): Promise<void>;
+}
+
+/** Runs a worker until stop(); a failure before stop() is awaited is kept for it, not left unhandled. */
+export function runInBackground(worker: Worker): RunningWorker {
+  const running = worker.run();
+  running.catch(() => undefined);
+  return {
+    async stop() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+    },
+  };
+}
+
 async function main(): Promise<void> {
   const config = temporalConfigFromEnv();
   const receiver = receiverConfigFromEnv();

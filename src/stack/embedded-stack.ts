@@ -6,8 +6,9 @@ import { receiverConfigFromEnv } from '../notifications/config';
 import { startReceiver } from '../notifications/receiver';
 import { startSimulator } from '../simulator';
 import { optionsFromEnv } from '../simulator/env-config';
-import { createWorker } from '../worker';
+import { createWorker, runInBackground } from '../worker';
 import { startDevServer } from './dev-server';
+import type { StackBuilder } from './stack-builder';
 import { assertPortFree } from './ports';
 import { resolveTemporalCli, type Log } from './temporal-cli';
 
@@ -26,44 +27,16 @@ export interface EmbeddedStack {
   uiUrl: string;
   /** The simulator's origin (for /_sim/ inspection), when the stack runs one. */
   simulatorOrigin?: string;
-  /** Stops everything that was started, newest first; safe to call more than once and mid-start. */
-  stop(): Promise<void>;
 }
 
 /** Simulated minutes pass this many times faster than real ones in the embedded stack, unless configured. */
 const DEMO_TIME_SCALE = 120;
 
 /**
- * Collects cleanups as pieces start, so an interrupted start (Ctrl-C, a port in use) leaves nothing behind.
- */
-export class StackBuilder {
-  private readonly cleanups: Array<() => Promise<void>> = [];
-  private stopping: Promise<void> | undefined;
-
-  constructor(private readonly log: Log) {}
-
-  onStop(cleanup: () => Promise<void>): void {
-    this.cleanups.push(cleanup);
-  }
-
-  stop(): Promise<void> {
-    this.stopping ??= (async () => {
-      for (const cleanup of this.cleanups.reverse()) {
-        try {
-          await cleanup();
-        } catch (error) {
-          this.log(`While stopping: ${error instanceof Error ? error.message : String(error)}`);
-        }
-      }
-    })();
-    return this.stopping;
-  }
-}
-
-/**
  * Everything `npm start` runs on one machine, all on 127.0.0.1: the Temporal dev server, the Hoiio simulator (unless
  * HOIIO_BASE_URL points elsewhere), the notification receiver and a worker.
  */
+/** Every piece registers its cleanup with `builder` as soon as it runs: `builder.stop()` stops the stack. */
 export async function startEmbeddedStack(options: EmbeddedStackOptions, builder: StackBuilder): Promise<EmbeddedStack> {
   const namespace = options.namespace ?? 'default';
   const taskQueue = options.taskQueue ?? 'bridgekeeper';
@@ -131,13 +104,12 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions, builder:
     publicUrl: receiverConfig.publicUrl,
     notifySecret: receiverConfig.notifySecret,
   });
-  const running = worker.run();
+  const running = runInBackground(worker);
   builder.onStop(async () => {
     log('Stopping the worker');
-    if (worker.getState() === 'RUNNING') worker.shutdown();
-    await running;
+    await running.stop();
   });
   log(`Worker polling task queue ${taskQueue}`);
 
-  return { client, taskQueue, namespace, uiUrl: server.uiUrl, simulatorOrigin, stop: () => builder.stop() };
+  return { client, taskQueue, namespace, uiUrl: server.uiUrl, simulatorOrigin };
 }

@@ -11,7 +11,8 @@ import { hoiioConfigFromEnv, type HoiioConfig } from '../hoiio/config';
 import type { ReceiverLogEvent } from '../notifications/notification-log';
 import { startReceiver, type RunningReceiver } from '../notifications/receiver';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../simulator';
-import { createWorker } from '../worker';
+import { createWorker, runInBackground } from '../worker';
+import { StackBuilder } from './stack-builder';
 import { resolveTemporalCli } from './temporal-cli';
 
 export interface LocalStackOptions {
@@ -71,24 +72,17 @@ export async function startLocalTemporal(): Promise<TestWorkflowEnvironment> {
 let queueCounter = 0;
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
-  const cleanups: Array<() => Promise<void>> = [];
+  const builder = new StackBuilder();
   const runCleanups = async (): Promise<void> => {
-    let firstError: Error | undefined;
-    for (const cleanup of cleanups.splice(0).reverse()) {
-      try {
-        await cleanup();
-      } catch (error) {
-        firstError ??= error instanceof Error ? error : new Error('Stopping the local stack failed', { cause: error });
-      }
-    }
+    const [firstError] = await builder.stop();
     if (firstError) throw firstError;
   };
 
   try {
     const env = await (options.startTemporal ?? startLocalTemporal)();
-    cleanups.push(() => env.teardown());
+    builder.onStop(() => env.teardown());
     const simulator = await startSimulator({ port: 0, ...options.simulator });
-    cleanups.push(() => simulator.close());
+    builder.onStop(() => simulator.close());
     const hoiio = hoiioConfigFromEnv({ HOIIO_BASE_URL: simulator.baseUrl });
     const receiverEvents: ReceiverLogEvent[] = [];
     const receiver = await startReceiver({
@@ -97,7 +91,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       port: 0,
       log: (event) => receiverEvents.push(event),
     });
-    cleanups.push(() => receiver.close());
+    builder.onStop(() => receiver.close());
 
     queueCounter += 1;
     const taskQueue = options.taskQueue ?? `sessions-${process.pid}-${Date.now().toString(36)}-${queueCounter}`;
@@ -109,13 +103,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       hoiio,
       publicUrl: receiver.url,
     });
-    const running = worker.run();
-    // Until stop() awaits it, a worker failure must not surface as an unhandled rejection.
-    running.catch(() => undefined);
-    cleanups.push(async () => {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
-      await running;
-    });
+    const running = runInBackground(worker);
+    builder.onStop(() => running.stop());
 
     const simGet = async <T>(path: string): Promise<T> => {
       const reply = await request(`${simulator.origin}${path}`);
@@ -134,7 +123,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       if (reply.statusCode !== 200) throw new Error(`POST ${path} answered ${reply.statusCode}: ${text}`);
     };
 
-    let stopping: Promise<void> | undefined;
     return {
       env,
       simulator,
@@ -145,7 +133,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       receiverEvents,
       simGet,
       simPost,
-      stop: () => (stopping ??= runCleanups()),
+      stop: runCleanups,
     };
   } catch (error) {
     await runCleanups().catch(() => undefined);

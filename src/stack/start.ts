@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { formatSummary } from '../cli/summary-table';
 import { conferenceSession } from '../workflows';
-import { StackBuilder, startEmbeddedStack, type EmbeddedStack } from './embedded-stack';
+import { startEmbeddedStack, type EmbeddedStack } from './embedded-stack';
+import { StackBuilder } from './stack-builder';
 
 /**
  * `npm start`: the embedded stack plus a demo. `--once` exits after the demo (0 on success), `--no-demo` skips it.

@@ -12,37 +12,13 @@
  * // env.client.workflow.execute(someWorkflow, { taskQueue: worker.taskQueue, workflowId: uniqueId('x'), args })
  * ```
  */
-import { DefaultLogger, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { resolveTemporalCli } from '../../src/stack/temporal-cli';
+import { Worker, type WorkerOptions } from '@temporalio/worker';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { startLocalTemporal } from '../../src/stack/local-stack';
+import { runInBackground } from '../../src/worker';
 
-let runtimeInstalled = false;
-
-/** Keeps worker logs to warnings and errors, so test output stays readable. Set TEMPORAL_TEST_LOG=INFO for more. */
-function installQuietRuntime(): void {
-  if (runtimeInstalled) return;
-  runtimeInstalled = true;
-  try {
-    const level = (process.env.TEMPORAL_TEST_LOG ?? 'WARN') as 'WARN';
-    Runtime.install({ logger: new DefaultLogger(level) });
-  } catch {
-    // A Runtime already exists in this process (another helper made it): keep it.
-  }
-}
-
-/** Starts a dev server from the project's Temporal CLI and connects a client to it. */
-export async function startTemporalTestEnv(): Promise<TestWorkflowEnvironment> {
-  installQuietRuntime();
-  const path = await resolveTemporalCli();
-  return TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: { type: 'existing-path', path },
-      ip: '127.0.0.1',
-      ui: false,
-      log: { format: 'pretty', level: 'error' },
-    },
-  });
-}
+/** Starts a dev server from the project's Temporal CLI (in memory, quiet logs) and connects a client to it. */
+export const startTemporalTestEnv = startLocalTemporal;
 
 let counter = 0;
 /** A name unique within this test process and across processes: `<prefix>-<pid>-<time>-<n>`. */
@@ -80,19 +56,8 @@ export async function startTestWorker(env: TestWorkflowEnvironment, options: Tes
     activities: options.activities,
     ...options.workerOptions,
   });
-  const running = worker.run();
-  let stopped = false;
-  return {
-    worker,
-    taskQueue,
-    async stop() {
-      if (!stopped) {
-        stopped = true;
-        if (worker.getState() === 'RUNNING') worker.shutdown();
-      }
-      await running;
-    },
-  };
+  const running = runInBackground(worker);
+  return { worker, taskQueue, stop: () => running.stop() };
 }
 
 /** Stops the workers, then the server. Safe with values that were never set (a failed beforeAll). */
