@@ -267,30 +267,34 @@ export async function conferenceSession(rawInput: SessionInput, resume?: Session
   // ---- main loop ---------------------------------------------------------------------------------------------
 
   for (;;) {
+    // Cleared before the state is read, never after: a message that lands while this pass awaits something must
+    // wake the next wait at once, or it is lost until a timer fires.
+    changed = false;
     const now = Date.now();
     if (phase === 'running' && deadlineAt !== undefined && now >= deadlineAt) {
       await endSession('deadline', 'deadline reached');
     }
 
-    // Give back the permits of legs that have ended, and of numbers a failed or partial dial did not place.
-    await releaseFinished();
-
-    if (state.legsDueForPoll(now).length > 0) await pollDueLegs();
-
+    // What the loop owes the budget and Hoiio goes out together, in one workflow task: a freed line is handed back,
+    // and the next permit asked for, without waiting a round trip for each.
+    const work: Promise<unknown>[] = [];
+    // Permits of legs that have ended, and of numbers a failed or partial dial did not place.
+    work.push(releaseFinished());
+    if (state.legsDueForPoll(now).length > 0) work.push(pollDueLegs());
     if (pool.held.length > 0 && now - lastRenewAt >= RENEW_EVERY_MS) {
-      await pool.renewAll();
+      work.push(pool.renewAll());
       lastRenewAt = now;
     }
+    if (phase === 'running') {
+      const wanted = Math.min(state.vacancies(), state.ready(now).length);
+      const promised = pool.available + pool.pending;
+      if (wanted > promised) work.push(pool.request(wanted - promised));
+      else if (wanted === 0 && pool.pending > 0) work.push(pool.cancelPending());
+      if (pool.available > wanted) work.push(pool.release(pool.takeNow(pool.available - wanted)));
+    }
+    await Promise.all(work);
 
     if (phase === 'running') {
-      const room = state.vacancies();
-      const ready = state.ready(now);
-      const wanted = Math.min(room, ready.length);
-      const promised = pool.available + pool.pending;
-      if (wanted > promised) await pool.request(wanted - promised);
-      else if (ready.length === 0 && pool.pending > 0) await pool.cancelPending();
-      if (pool.available > wanted) await pool.release(pool.takeNow(pool.available - wanted));
-
       const batch = state.nextBatch(now, pool.available);
       if (batch.length > 0) {
         await dialBatch(batch.map((p) => p.number));
@@ -311,7 +315,6 @@ export async function conferenceSession(rawInput: SessionInput, resume?: Session
       });
     }
 
-    changed = false;
     const wakeAt = earliest(state.nextDueAt(), deadlineAt, pool.held.length > 0 ? lastRenewAt + RENEW_EVERY_MS : undefined);
     const permitsWorthTaking = () => phase === 'running' && pool.available > 0 && state.ready(Date.now()).length > 0;
     const wake = () => changed || permitsWorthTaking();

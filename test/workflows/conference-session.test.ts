@@ -9,7 +9,15 @@ import { signNotification } from '../../src/hoiio/signature';
 import { buildNotifyUrl, notifySecret } from '../../src/notifications/notify-url';
 import { resolveTemporalCli } from '../../src/stack/temporal-cli';
 import { conferenceSession } from '../../src/workflows';
-import { endUpdate, kickUpdate, muteUpdate, addParticipantsUpdate, statusQuery } from '../../src/workflows/messages';
+import {
+  addParticipantsUpdate,
+  budgetStateQuery,
+  callBudgetWorkflowId,
+  endUpdate,
+  kickUpdate,
+  muteUpdate,
+  statusQuery,
+} from '../../src/workflows/messages';
 import { startSessionStack, type SessionStack } from '../support/session-stack';
 import { uniqueId } from '../support/temporal-test-env';
 
@@ -88,7 +96,16 @@ async function waitForStatus(
   for (;;) {
     const status = await handle.query(statusQuery);
     if (predicate(status)) return status;
-    if (Date.now() > deadline) throw new Error(`status never matched: ${JSON.stringify(status)}`);
+    if (Date.now() > deadline) {
+      // The budget's view too: a session that waits for nothing usually waits for a permit.
+      const budget = await stack.env.client.workflow.getHandle(callBudgetWorkflowId('default')).query(budgetStateQuery);
+      if (process.env.DUMP_HISTORY) {
+        const history = await handle.fetchHistory();
+        const fs = await import('node:fs');
+        fs.writeFileSync(process.env.DUMP_HISTORY, JSON.stringify(history.events, null, 1));
+      }
+      throw new Error(`status never matched: ${JSON.stringify(status)}\nbudget: ${JSON.stringify(budget)}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
@@ -271,10 +288,10 @@ describe('conferenceSession', () => {
       call_status_dest: 'answered',
       txn_ref: txnRef,
       date: '2026-01-01 10:00:00',
-      duration: '1',
+      duration: '99',
       currency: 'SGD',
       rate: '0.020',
-      debit: '0.020',
+      debit: '1.980',
     }).toString();
     const forged = await request(notifyUrl, {
       method: 'POST',
@@ -292,7 +309,7 @@ describe('conferenceSession', () => {
     const summary = await handle.result();
     const after = await ledger();
     expectSummaryMatchesLedger(summary, after.calls);
-    expect(summary.participants[0]!.debit).not.toBe('0.020');
+    expect(summary.participants[0]!.minutes).not.toBe(99);
   });
 
   it('end hangs up every active leg, dials no more, and finishes with the summary', async () => {
