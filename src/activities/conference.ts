@@ -3,7 +3,7 @@ import { formatHoiioDate } from '../domain/hoiio-time';
 import { formatMoney } from '../domain/money';
 import { createHoiioClient, type HoiioClient } from '../hoiio/client';
 import { selectHoiioAccount, type HoiioConfig } from '../hoiio/config';
-import { HoiioApiError, HoiioInputError, HoiioTransportError } from '../hoiio/errors';
+import { HoiioApiError, HoiioConfigError, HoiioInputError, HoiioTransportError } from '../hoiio/errors';
 import type { HoiioCallRecord } from '../hoiio/replies';
 import { buildNotifyUrl, notifySecret } from '../notifications/notify-url';
 import type { EndReport } from '../domain/session-state';
@@ -50,6 +50,8 @@ interface Progress {
   conferenceCallRequests: number;
   historyLookups: number;
   retryReasons: string[];
+  /** An earlier attempt failed after its request may have reached Hoiio: look in the history before dialing. */
+  mayHavePlaced?: boolean;
 }
 
 /** Failure types the session handles number by number: the request names no number, so the numbers are tried alone. */
@@ -58,6 +60,13 @@ export const NUMBER_SPECIFIC_STATUSES = ['error_dest_not_supported', 'error_not_
 const HISTORY_PAGE_SIZE = 100;
 /** Clocks differ; look a little before the batch began. */
 const HISTORY_SLACK_MS = 5 * 60_000;
+/**
+ * Every request of one attempt is abandoned after this long, well inside the workflow's startToCloseTimeout: an
+ * attempt that timed out must not still be dialing while the next one reconciles and dials (invariant 2).
+ */
+const ATTEMPT_DEADLINE_MS = 90_000;
+/** A reconcile that finds only part of a batch looks again this many times before dialing the rest. */
+const PARTIAL_LOOKUPS = 4;
 
 /**
  * The session's side effects on the Hoiio API. Each call is one activity so that Temporal's retry policy applies:
@@ -83,21 +92,25 @@ export function createConferenceActivities(deps: ConferenceActivityDeps) {
         retryReasons: [],
       };
       const client = clientFor(request.account);
+      const signal = attemptSignal();
       try {
-        if (info.attempt > 1) {
+        // A crashed worker leaves no heartbeat: any retry without one may follow a dial that went through.
+        if (info.attempt > 1 && (progress.mayHavePlaced ?? true)) {
           // An earlier attempt may have reached Hoiio before it failed (timeout, crash): never dial twice.
-          const found = await findLegsByTag(client, request, progress);
+          const found = await findLegsByTag(client, request, progress, signal);
           if (found.length > 0) {
             const placed = new Set(found.map((leg) => leg.number));
-            return {
-              legs: found,
-              notPlaced: request.numbers.filter((number) => !placed.has(number)),
-              adopted: true,
-              ...progress,
-            };
+            const notPlaced = request.numbers.filter((number) => !placed.has(number));
+            // Hoiio dials a request's numbers one after another: the rest may simply not be listed yet.
+            if (notPlaced.length > 0 && info.attempt <= PARTIAL_LOOKUPS) {
+              throw retryable(`found ${found.length} of ${request.numbers.length} legs by tag`, 'reconcile_partial', progress);
+            }
+            return { legs: found, notPlaced, adopted: true, ...progress };
           }
         }
         progress.conferenceCallRequests += 1;
+        progress.mayHavePlaced = true;
+        Context.current().heartbeat(progress);
         const account = selectHoiioAccount(deps.hoiio, request.account);
         const notifyUrl = buildNotifyUrl({
           publicUrl: deps.publicUrl,
@@ -105,44 +118,62 @@ export function createConferenceActivities(deps: ConferenceActivityDeps) {
           workflowId: info.workflowExecution?.workflowId ?? info.activityId,
           secret: notifySecret(account.accessToken, deps.notifySecret),
         });
-        const result = await client.conferenceCall({
-          dest: request.numbers,
-          room: request.room,
-          callerId: request.callerId,
-          tag: request.tag,
-          notifyUrl,
-        });
+        const result = await client.conferenceCall(
+          { dest: request.numbers, room: request.room, callerId: request.callerId, tag: request.tag, notifyUrl },
+          { signal },
+        );
         const legs = request.numbers.map((number, index) => ({ number, txnRef: result.txnRefs[index]! }));
         return { legs, notPlaced: [], adopted: false, ...progress };
       } catch (error) {
-        throw toFailure(error, progress);
+        if (error instanceof ApplicationFailure) throw error;
+        // Only a failure that proves the request never arrived spares the next attempt a history lookup.
+        progress.mayHavePlaced = !(error instanceof HoiioApiError || isNotSent(error));
+        throw toFailure(error, progress, signal);
+      }
+    },
+
+    /**
+     * The legs a batch's tag shows in the history, for a dial whose retries ran out: the workflow adopts what was
+     * placed and never dials the rest again unseen.
+     */
+    async reconcileBatch(request: PlaceCallRequest): Promise<{ legs: PlacedLeg[]; notPlaced: string[] }> {
+      const progress: Progress = { conferenceCallRequests: 0, historyLookups: 0, retryReasons: [] };
+      const signal = attemptSignal();
+      try {
+        const legs = await findLegsByTag(clientFor(request.account), request, progress, signal);
+        const placed = new Set(legs.map((leg) => leg.number));
+        return { legs, notPlaced: request.numbers.filter((number) => !placed.has(number)) };
+      } catch (error) {
+        throw toFailure(error, undefined, signal);
       }
     },
 
     async pollLeg(request: { account: string; txnRef: string }): Promise<PollResult> {
+      const signal = attemptSignal();
       try {
-        const record = await clientFor(request.account).queryStatus(request.txnRef);
-        return toPollResult(record);
+        return toPollResult(await clientFor(request.account).queryStatus(request.txnRef, { signal }));
       } catch (error) {
-        throw toFailure(error);
+        throw toFailure(error, undefined, signal);
       }
     },
 
     async hangupLeg(request: { account: string; txnRef: string }): Promise<void> {
+      const signal = attemptSignal();
       try {
-        await clientFor(request.account).hangup(request.txnRef);
+        await clientFor(request.account).hangup(request.txnRef, { signal });
       } catch (error) {
         // The leg ended on its own meanwhile: what we wanted has happened.
         if (error instanceof HoiioApiError && error.status === 'error_invalid_txn_ref') return;
-        throw toFailure(error);
+        throw toFailure(error, undefined, signal);
       }
     },
 
     async moderateLeg(request: { account: string; txnRef: string; action: 'kick' | 'mute' | 'unmute' }): Promise<void> {
+      const signal = attemptSignal();
       try {
-        await clientFor(request.account).moderate({ txnRef: request.txnRef, action: request.action });
+        await clientFor(request.account).moderate({ txnRef: request.txnRef, action: request.action }, { signal });
       } catch (error) {
-        throw toFailure(error);
+        throw toFailure(error, undefined, signal);
       }
     },
   };
@@ -150,14 +181,19 @@ export function createConferenceActivities(deps: ConferenceActivityDeps) {
 
 export type ConferenceActivities = ReturnType<typeof createConferenceActivities>;
 
-async function findLegsByTag(client: HoiioClient, request: PlaceCallRequest, progress: Progress): Promise<PlacedLeg[]> {
+async function findLegsByTag(
+  client: HoiioClient,
+  request: PlaceCallRequest,
+  progress: Progress,
+  signal: AbortSignal,
+): Promise<PlacedLeg[]> {
   const wanted = new Set(request.numbers);
   const found = new Map<string, string>();
   const from = formatHoiioDate(request.begunAt - HISTORY_SLACK_MS);
   for (let page = 1; ; page += 1) {
     progress.historyLookups += 1;
     Context.current().heartbeat(progress);
-    const history = await client.getHistory({ from, page });
+    const history = await client.getHistory({ from, page }, { signal });
     for (const entry of history.entries) {
       if (entry.tag === request.tag && entry.dest && wanted.has(entry.dest) && !found.has(entry.dest)) {
         found.set(entry.dest, entry.txnRef);
@@ -168,19 +204,29 @@ async function findLegsByTag(client: HoiioClient, request: PlaceCallRequest, pro
   return request.numbers.flatMap((number) => (found.has(number) ? [{ number, txnRef: found.get(number)! }] : []));
 }
 
+/** Ends when the attempt's deadline passes or Temporal cancels the activity, whichever comes first. */
+function attemptSignal(): AbortSignal {
+  return AbortSignal.any([AbortSignal.timeout(ATTEMPT_DEADLINE_MS), Context.current().cancellationSignal]);
+}
+
+/** Failures that prove the request never left this process, or never reached Hoiio. */
+function isNotSent(error: unknown): boolean {
+  if (error instanceof HoiioInputError || error instanceof HoiioConfigError) return true;
+  return error instanceof HoiioTransportError && !error.ambiguous;
+}
+
+/** Any final status but `ongoing` means the leg has ended; unanswered legs may come without duration or debit. */
 function toPollResult(record: HoiioCallRecord): PollResult {
-  if (record.callStatus === 'ongoing' || record.durationMinutes === undefined || record.debit === undefined) {
-    return { ongoing: true };
-  }
+  if (record.callStatus === 'ongoing') return { ongoing: true };
   return {
     ongoing: false,
     end: {
       txnRef: record.txnRef,
       callStatus: record.callStatus,
-      durationMinutes: record.durationMinutes,
+      durationMinutes: record.durationMinutes ?? 0,
       currency: record.currency ?? '',
       rate: formatMoney(record.rate ?? 0),
-      debit: formatMoney(record.debit),
+      debit: formatMoney(record.debit ?? 0),
     },
   };
 }
@@ -189,7 +235,8 @@ function toPollResult(record: HoiioCallRecord): PollResult {
  * Hoiio's answer as a Temporal failure whose type is Hoiio's status, so workflows and retry policies can act on it.
  * Retryable failures are recorded in the heartbeat first, so the attempt that finally succeeds can report them.
  */
-function toFailure(error: unknown, progress?: Progress): ApplicationFailure {
+function toFailure(error: unknown, progress?: Progress, signal?: AbortSignal): ApplicationFailure {
+  if (error instanceof ApplicationFailure) return error;
   if (error instanceof HoiioApiError) {
     if (error.retryable) return retryable(error.message, error.status, progress);
     return ApplicationFailure.create({
@@ -200,11 +247,17 @@ function toFailure(error: unknown, progress?: Progress): ApplicationFailure {
     });
   }
   if (error instanceof HoiioTransportError) {
-    if (error.retryable) return retryable(error.message, `transport_${error.reason}`, progress);
+    const cancelled = Context.current().cancellationSignal.aborted;
+    // Our own deadline, or an answer we could not read: Hoiio may have acted, so try again, reconciling first.
+    if (error.retryable || (error.ambiguous && !cancelled)) {
+      const reason = error.reason === 'aborted' && signal?.aborted ? 'timeout' : error.reason;
+      return retryable(error.message, `transport_${reason}`, progress);
+    }
     return ApplicationFailure.nonRetryable(error.message, `transport_${error.reason}`);
   }
-  if (error instanceof HoiioInputError) return ApplicationFailure.nonRetryable(error.message, 'HoiioInputError');
-  if (error instanceof ApplicationFailure) return error;
+  if (error instanceof HoiioInputError || error instanceof HoiioConfigError) {
+    return ApplicationFailure.nonRetryable(error.message, error.name);
+  }
   return retryable(error instanceof Error ? error.message : String(error), 'unexpected', progress);
 }
 

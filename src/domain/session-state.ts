@@ -48,6 +48,8 @@ export interface ParticipantRecord {
   redialAt?: number;
   /** Dial alone: a request with this number failed for a reason that names no number. */
   solo?: boolean;
+  /** Never redial: we ended the call ourselves (kick, end). */
+  noRedial?: boolean;
 }
 
 /** An end-of-call report as it arrives (notification or poll), money still in Hoiio's decimal strings. */
@@ -177,6 +179,11 @@ export class SessionState {
     return this.participants.has(number);
   }
 
+  /** How many participants the session has ever had. */
+  get size(): number {
+    return this.participants.size;
+  }
+
   /** Participants whose turn has come, in queue order. */
   ready(now: number): ParticipantRecord[] {
     return this.queue
@@ -295,7 +302,7 @@ export class SessionState {
       return;
     }
     const rule = this.settings.redial[report.callStatus];
-    if (rule && participant.attempts < 1 + rule.attempts) {
+    if (rule && !participant.noRedial && participant.attempts < 1 + rule.attempts) {
       participant.status = 'redial-wait';
       participant.redialAt = now + rule.delaySeconds * 1000;
       this.queue.push(participant.number);
@@ -304,10 +311,12 @@ export class SessionState {
     }
   }
 
-  /** Marks how a participant's call ended when we ended it ourselves (kick, hang-up). */
-  note(number: string, reason: string): void {
+  /** We are ending this participant's call ourselves (kick, end): its end is final, whatever the redial rules say. */
+  endedByUs(number: string, reason?: string): void {
     const participant = this.participants.get(number);
-    if (participant) participant.reason = reason;
+    if (!participant) return;
+    participant.noRedial = true;
+    if (reason) participant.reason = reason;
   }
 
   /** The active leg of a participant, if any. */
@@ -328,21 +337,25 @@ export class SessionState {
     leg.pollAt = now + interval;
   }
 
-  /** Participants that will not be dialed because the session is ending. Returns how many. */
-  cancelWaiting(reason: string): number {
-    let cancelled = 0;
+  /**
+   * Everyone still waiting will not be dialed: never-dialed participants become `status` (cancelled when the session
+   * ends, failed when the account cannot dial), and an abandoned redial keeps the outcome of its last leg. Returns
+   * how many were waiting.
+   */
+  abandonWaiting(status: 'cancelled' | 'failed', reason: string): number {
+    let abandoned = 0;
     for (const number of this.queue) {
       const participant = this.participants.get(number)!;
-      // An abandoned redial keeps the outcome of the participant's last leg.
-      if (participant.status === 'redial-wait') participant.status = this.lastLegStatus(number) ?? 'cancelled';
-      else if (participant.status === 'queued') participant.status = 'cancelled';
+      if (participant.status === 'redial-wait') participant.status = this.lastLegStatus(number) ?? status;
+      else if (participant.status === 'queued') participant.status = status;
       else continue;
       participant.reason ??= reason;
       delete participant.redialAt;
-      cancelled += 1;
+      delete participant.solo;
+      abandoned += 1;
     }
     this.queue = [];
-    return cancelled;
+    return abandoned;
   }
 
   private lastLegStatus(number: string): FinalCallStatus | undefined {

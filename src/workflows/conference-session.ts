@@ -15,9 +15,11 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
   allHandlersFinished,
   condition,
   continueAsNew,
+  isCancellation,
   log,
   proxyActivities,
   setHandler,
@@ -26,7 +28,9 @@ import {
 } from '@temporalio/workflow';
 import type { ConferenceActivities, PlaceCallResult } from '../activities/conference';
 import {
+  MAX_PARTICIPANTS,
   formatProblems,
+  participantNumber,
   validateParticipants,
   validateSessionInput,
   type SessionInput,
@@ -65,29 +69,32 @@ export interface SessionResume {
   pool: PermitPoolState;
   phase: SessionPhase;
   endedBy?: SessionSummary['endedBy'];
-  lastRenewAt: number;
+  endReason?: string;
 }
 
 const placement = proxyActivities<ConferenceActivities>({
-  startToCloseTimeout: '1 minute',
+  // The activity bounds its own request well inside this, so a timed-out attempt can never dial behind a retry.
+  startToCloseTimeout: '2 minutes',
   // Limits (rate, concurrent calls) and server faults clear with time; everything else fails at once.
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-  scheduleToCloseTimeout: '1 hour',
+  scheduleToCloseTimeout: '30 minutes',
 });
 
 const legControl = proxyActivities<ConferenceActivities>({
-  startToCloseTimeout: '30 seconds',
+  startToCloseTimeout: '1 minute',
   // These endpoints allow 60 requests a minute: back off up to a full window.
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-  scheduleToCloseTimeout: '30 minutes',
+  scheduleToCloseTimeout: '10 minutes',
 });
 
 export async function conferenceSession(rawInput: SessionInput, resume?: SessionResume): Promise<SessionSummary> {
   const checked = validateSessionInput(rawInput);
   if (!checked.ok) {
-    throw ApplicationFailure.nonRetryable(`Invalid conferenceSession input: ${formatProblems(checked.problems)}`, 'InvalidSessionInput', {
-      problems: checked.problems,
-    });
+    throw ApplicationFailure.nonRetryable(
+      `Invalid conferenceSession input: ${formatProblems(checked.problems)}`,
+      'InvalidSessionInput',
+      { problems: checked.problems },
+    );
   }
   const input = checked.value;
   const account = input.account ?? DEFAULT_ACCOUNT;
@@ -98,13 +105,17 @@ export async function conferenceSession(rawInput: SessionInput, resume?: Session
     const sessionKey = uuid4().replace(/-/g, '').slice(0, 12);
     snapshot = SessionState.start({ room: input.room ?? `bk_${sessionKey}`, sessionKey, now: Date.now() });
   }
-  const state = new SessionState(snapshot, { redial: input.redial ?? {}, graceMs, maxPollIntervalMs: MAX_POLL_INTERVAL_MS });
+  const state = new SessionState(snapshot, {
+    redial: input.redial ?? {},
+    graceMs,
+    maxPollIntervalMs: MAX_POLL_INTERVAL_MS,
+  });
   if (!resume) state.add(input.participants);
 
   const pool = new PermitPool({ account, leaseMs: PERMIT_LEASE_MS, state: resume?.pool });
   let phase: SessionPhase = resume?.phase ?? 'running';
-  let endedBy: SessionSummary['endedBy'] | undefined = resume?.endedBy;
-  let lastRenewAt = resume?.lastRenewAt ?? Date.now();
+  let endedBy = resume?.endedBy;
+  let endReason = resume?.endReason ?? 'session ended';
   let messagesThisRun = 0;
   /** Set by every message, so the main loop re-plans at once. */
   let changed = false;
@@ -113,6 +124,67 @@ export async function conferenceSession(rawInput: SessionInput, resume?: Session
   const onMessage = () => {
     messagesThisRun += 1;
     changed = true;
+  };
+
+  // ---- side effects that must not sink the session ------------------------------------------------------------
+
+  /** A failed hangup is logged, not thrown: the leg's notification, or a poll, still tells how it ended. */
+  const hangup = async (txnRef: string) => {
+    state.counters.hangups += 1;
+    try {
+      await legControl.hangupLeg({ account, txnRef });
+    } catch (error) {
+      if (isCancellation(error)) throw error;
+      log.warn('Hangup failed; the leg will be polled', { txnRef, error: String(error) });
+    }
+  };
+
+  /** A failed poll is tried again later, waiting longer each time. */
+  const pollDueLegs = async () => {
+    await Promise.all(
+      state.legsDueForPoll(Date.now()).map(async (leg) => {
+        state.counters.statusPolls += 1;
+        try {
+          const result = await legControl.pollLeg({ account, txnRef: leg.txnRef });
+          if (result.ongoing) state.pollAgainLater(leg.txnRef, Date.now());
+          else state.recordEnd(result.end, 'poll', Date.now());
+        } catch (error) {
+          if (isCancellation(error)) throw error;
+          log.warn('Status poll failed; trying again later', { txnRef: leg.txnRef, error: String(error) });
+          state.pollAgainLater(leg.txnRef, Date.now());
+        }
+      }),
+    );
+  };
+
+  /**
+   * Gives back every permit taken for a dial that no active leg holds now: legs that ended, numbers a failed or
+   * partial dial did not place. Dials run one at a time from the main loop, which alone calls this, so a permit
+   * taken and not yet tied to a leg is never mid-dial here.
+   */
+  const releaseFinished = async () => {
+    const untaken = new Set(pool.state().available);
+    const needed = new Set(state.permitsOfActiveLegs());
+    await pool.release(pool.held.filter((id) => !untaken.has(id) && !needed.has(id)));
+  };
+
+  /** Leases are renewed on their own clock, so a long dial retry in the main loop never lets a live leg's lapse. */
+  let renewing = true;
+  const renewals = (async () => {
+    try {
+      for (;;) {
+        await condition(() => !renewing, RENEW_EVERY_MS);
+        if (!renewing) return;
+        await pool.renewAll();
+      }
+    } catch (error) {
+      // Cancelled with the workflow: the cancellation path gives every permit back.
+      if (!isCancellation(error)) throw error;
+    }
+  })();
+  const stopRenewals = async () => {
+    renewing = false;
+    await renewals;
   };
 
   // ---- messages ----------------------------------------------------------------------------------------------
@@ -135,20 +207,25 @@ export async function conferenceSession(rawInput: SessionInput, resume?: Session
       validator: (request: AddParticipantsRequest) => {
         if (phase !== 'running') throw new Error(`The session is ${phase}: no participants can be added`);
         // Callers outside TypeScript (the temporal CLI) can send anything: validate the shape too.
-        const checkedList = validateParticipants((request as Partial<AddParticipantsRequest> | undefined)?.participants);
-        if (!checkedList.ok) throw new Error(`Invalid participants: ${formatProblems(checkedList.problems)}`);
+        const list = validateParticipants((request as Partial<AddParticipantsRequest> | undefined)?.participants);
+        if (!list.ok) throw new Error(`Invalid participants: ${formatProblems(list.problems)}`);
+        const fresh = new Set(list.value.map(participantNumber).filter((number) => !state.has(number)));
+        if (state.size + fresh.size > MAX_PARTICIPANTS) {
+          throw new Error(`A session has at most ${MAX_PARTICIPANTS} participants; it has ${state.size}`);
+        }
       },
     },
   );
 
-  const moderate = (action: 'kick' | 'mute' | 'unmute') => ({
+  const moderation = (action: 'kick' | 'mute' | 'unmute') => ({
     handler: async ({ number }: ModerateRequest) => {
       onMessage();
       const leg = state.activeLegOf(number);
       if (!leg) return; // ended between validation and now: nothing to moderate
+      // Before the request: the leg may end (and be reported) before the activity returns.
+      if (action === 'kick') state.endedByUs(number, 'kicked');
       state.counters.moderations += 1;
       await legControl.moderateLeg({ account, txnRef: leg.txnRef, action });
-      if (action === 'kick') state.note(number, 'kicked');
     },
     validator: (request: ModerateRequest) => {
       if (!request || typeof request.number !== 'string') throw new Error('Expected { number: "<E.164>" }');
@@ -161,7 +238,7 @@ export async function conferenceSession(rawInput: SessionInput, resume?: Session
     [muteUpdate, 'mute'],
     [unmuteUpdate, 'unmute'],
   ] as const) {
-    const { handler, validator } = moderate(action);
+    const { handler, validator } = moderation(action);
     setHandler(definition, handler, { validator });
   }
 
@@ -170,17 +247,13 @@ export async function conferenceSession(rawInput: SessionInput, resume?: Session
     if (phase !== 'running') return { hungUp: 0, cancelled: 0 };
     phase = 'ending';
     endedBy = why;
+    endReason = reason;
     changed = true;
-    const cancelled = state.cancelWaiting(reason);
-    await pool.cancelPending();
+    const cancelled = state.abandonWaiting('cancelled', reason);
     const active = state.activeLegs();
-    await Promise.all(active.map((leg) => hangup(leg.txnRef)));
+    for (const leg of active) state.endedByUs(leg.number);
+    await Promise.all([pool.cancelPending(), ...active.map((leg) => hangup(leg.txnRef))]);
     return { hungUp: active.length, cancelled };
-  };
-
-  const hangup = async (txnRef: string) => {
-    state.counters.hangups += 1;
-    await legControl.hangupLeg({ account, txnRef });
   };
 
   setHandler(
@@ -198,140 +271,145 @@ export async function conferenceSession(rawInput: SessionInput, resume?: Session
 
   // ---- dialing -----------------------------------------------------------------------------------------------
 
-  /**
-   * Permits taken from the pool for a dial, and not yet given back. Dials run one at a time from the main loop, so
-   * whenever the loop looks, a taken permit is either an active leg's or free to go back.
-   */
-  const taken = new Set<string>(state.permitsOfActiveLegs());
-
-  /** Gives back every taken permit that no active leg needs any more. */
-  const releaseFinished = async () => {
-    const needed = new Set(state.permitsOfActiveLegs());
-    const done = [...taken].filter((id) => !needed.has(id));
-    for (const id of done) taken.delete(id);
-    await pool.release(done);
+  /** Ties each placed leg to one of the dial's permits; permits left over go back on the loop's next pass. */
+  const adopt = async (legs: PlaceCallResult['legs'], permits: string[]) => {
+    const now = Date.now();
+    const unused = [...permits];
+    for (const leg of legs) state.legPlaced(leg.number, leg.txnRef, unused.shift(), now);
+    if (phase !== 'running') {
+      // The session ended while this dial was in flight: these legs go too.
+      for (const leg of legs) state.endedByUs(leg.number);
+      await Promise.all(legs.map((leg) => hangup(leg.txnRef)));
+    }
   };
 
   const dialBatch = async (numbers: string[]) => {
     const permits = pool.takeNow(numbers.length);
-    for (const id of permits) taken.add(id);
     const batch = state.beginDial(numbers);
-    const begunAt = Date.now();
-    const tag = `${input.tag ? `${input.tag}:` : ''}bk-${state.sessionKey}-${batch}`;
+    const request = {
+      account,
+      room: state.room,
+      numbers,
+      callerId: input.callerId,
+      tag: `${input.tag ? `${input.tag}:` : ''}bk-${state.sessionKey}-${batch}`,
+      begunAt: Date.now(),
+    };
     let result: PlaceCallResult;
     try {
-      result = await placement.placeConferenceCall({
-        account,
-        room: state.room,
-        numbers,
-        callerId: input.callerId,
-        tag,
-        begunAt,
-      });
+      result = await placement.placeConferenceCall(request);
     } catch (error) {
-      const type = failureType(error);
+      if (isCancellation(error)) throw error;
+      const type = applicationFailureType(error);
       if (type && NUMBER_SPECIFIC.has(type)) {
         if (numbers.length > 1) state.dialNotPlaced(numbers, { solo: true });
         else state.dialFailed(numbers, type);
+      } else if (type) {
+        // Hoiio refused for a reason of the account's (token, credit, room, notify_url): nobody can be reached.
+        state.dialFailed(numbers, type);
+        state.abandonWaiting('failed', type);
+        log.error('Dialing failed for a reason that affects the whole session', { type });
       } else {
-        // The account itself cannot dial (token, credit, room, notify_url): nobody else can be reached either.
-        state.dialFailed(numbers, type ?? 'dial_failed');
-        const waiting = state.ready(Number.POSITIVE_INFINITY).map((p) => p.number);
-        state.dialFailed(waiting, type ?? 'dial_failed');
-        log.error('Dialing failed for a reason that affects the whole session', { type, error: String(error) });
+        // Retries ran out (a long outage): the request may still have been placed. Look before deciding, and
+        // never dial these numbers again unseen (invariant 2).
+        log.error('Dialing gave up; reconciling by tag', { tag: request.tag, error: String(error) });
+        const found = await legControl.reconcileBatch(request).catch(() => ({ legs: [], notPlaced: numbers }));
+        state.counters.historyLookups += 1;
+        await adopt(found.legs, permits);
+        state.dialFailed(found.notPlaced, 'dial_outcome_unknown');
       }
       return;
     }
     state.counters.conferenceCall += result.conferenceCallRequests;
     state.counters.historyLookups += result.historyLookups;
     state.countRetries(result.retryReasons);
-    const unused = [...permits];
-    const now = Date.now();
-    for (const leg of result.legs) state.legPlaced(leg.number, leg.txnRef, unused.shift(), now);
+    await adopt(result.legs, permits);
     if (result.notPlaced.length > 0) state.dialNotPlaced(result.notPlaced, { solo: false });
-    if (phase !== 'running') await Promise.all(result.legs.map((leg) => hangup(leg.txnRef)));
-  };
-
-  const pollDueLegs = async () => {
-    const due = state.legsDueForPoll(Date.now());
-    await Promise.all(
-      due.map(async (leg) => {
-        state.counters.statusPolls += 1;
-        const result = await legControl.pollLeg({ account, txnRef: leg.txnRef });
-        if (result.ongoing) state.pollAgainLater(leg.txnRef, Date.now());
-        else state.recordEnd(result.end, 'poll', Date.now());
-      }),
-    );
   };
 
   // ---- main loop ---------------------------------------------------------------------------------------------
 
-  for (;;) {
-    // Cleared before the state is read, never after: a message that lands while this pass awaits something must
-    // wake the next wait at once, or it is lost until a timer fires.
-    changed = false;
-    const now = Date.now();
-    if (phase === 'running' && deadlineAt !== undefined && now >= deadlineAt) {
-      await endSession('deadline', 'deadline reached');
-    }
-
-    // What the loop owes the budget and Hoiio goes out together, in one workflow task: a freed line is handed back,
-    // and the next permit asked for, without waiting a round trip for each.
-    const work: Promise<unknown>[] = [];
-    // Permits of legs that have ended, and of numbers a failed or partial dial did not place.
-    work.push(releaseFinished());
-    if (state.legsDueForPoll(now).length > 0) work.push(pollDueLegs());
-    if (pool.held.length > 0 && now - lastRenewAt >= RENEW_EVERY_MS) {
-      work.push(pool.renewAll());
-      lastRenewAt = now;
-    }
-    if (phase === 'running') {
-      const wanted = Math.min(state.vacancies(), state.ready(now).length);
-      const promised = pool.available + pool.pending;
-      if (wanted > promised) work.push(pool.request(wanted - promised));
-      else if (wanted === 0 && pool.pending > 0) work.push(pool.cancelPending());
-      if (pool.available > wanted) work.push(pool.release(pool.takeNow(pool.available - wanted)));
-    }
-    await Promise.all(work);
-
-    if (phase === 'running') {
-      const batch = state.nextBatch(now, pool.available);
-      if (batch.length > 0) {
-        await dialBatch(batch.map((p) => p.number));
-        continue;
+  const run = async (): Promise<SessionSummary> => {
+    for (;;) {
+      // Cleared before the state is read, never after: a message that lands while this pass awaits something must
+      // wake the next wait at once, or it is lost until a timer fires.
+      changed = false;
+      const now = Date.now();
+      if (phase === 'running' && deadlineAt !== undefined && now >= deadlineAt) {
+        await endSession('deadline', 'deadline reached');
       }
+      // Whoever a late redial or an in-flight dial put back in line after the end is not dialed either.
+      if (phase !== 'running') state.abandonWaiting('cancelled', endReason);
+
+      // What the loop owes the budget and Hoiio goes out together, in one workflow task: a freed line is handed
+      // back, and the next permit asked for, without waiting a round trip for each.
+      const work: Promise<unknown>[] = [releaseFinished()];
+      if (state.legsDueForPoll(now).length > 0) work.push(pollDueLegs());
+      if (phase === 'running') {
+        const wanted = Math.min(state.vacancies(), state.ready(now).length);
+        const promised = pool.available + pool.pending;
+        if (wanted > promised) work.push(pool.request(wanted - promised));
+        else if (wanted === 0 && pool.pending > 0) work.push(pool.cancelPending());
+        if (pool.available > wanted) work.push(pool.release(pool.takeNow(pool.available - wanted)));
+      }
+      await Promise.all(work);
+
+      if (phase === 'running') {
+        const batch = state.nextBatch(now, pool.available);
+        if (batch.length > 0) {
+          await dialBatch(batch.map((p) => p.number));
+          continue;
+        }
+      }
+
+      if (state.settled()) break;
+
+      if (workflowInfo().continueAsNewSuggested || messagesThisRun >= (input.messagesPerRun ?? DEFAULT_MESSAGES_PER_RUN)) {
+        await stopRenewals();
+        await releaseFinished();
+        await condition(allHandlersFinished);
+        await continueAsNew<typeof conferenceSession>(input, {
+          state: state.snapshot(),
+          pool: pool.state(),
+          phase,
+          endedBy,
+          endReason,
+        });
+      }
+
+      const wakeAt = earliest(state.nextDueAt(), phase === 'running' ? deadlineAt : undefined);
+      const permitsWorthTaking = () => phase === 'running' && pool.available > 0 && state.ready(Date.now()).length > 0;
+      const wake = () => changed || permitsWorthTaking();
+      if (wakeAt === undefined) await condition(wake);
+      else await condition(wake, Math.max(1, wakeAt - Date.now()));
     }
 
-    if (state.settled()) break;
+    phase = 'finished';
+    await stopRenewals();
+    await pool.cancelPending();
+    await pool.release(pool.held);
+    await condition(allHandlersFinished);
+    return state.summary({ endedAt: Date.now(), endedBy: endedBy ?? 'completed' });
+  };
 
-    if (workflowInfo().continueAsNewSuggested || messagesThisRun >= (input.messagesPerRun ?? DEFAULT_MESSAGES_PER_RUN)) {
-      await condition(allHandlersFinished);
-      await continueAsNew<typeof conferenceSession>(input, {
-        state: state.snapshot(),
-        pool: pool.state(),
-        phase,
-        endedBy,
-        lastRenewAt,
-      });
-    }
-
-    const wakeAt = earliest(state.nextDueAt(), deadlineAt, pool.held.length > 0 ? lastRenewAt + RENEW_EVERY_MS : undefined);
-    const permitsWorthTaking = () => phase === 'running' && pool.available > 0 && state.ready(Date.now()).length > 0;
-    const wake = () => changed || permitsWorthTaking();
-    if (wakeAt === undefined) await condition(wake);
-    else await condition(wake, Math.max(1, wakeAt - Date.now()));
+  try {
+    return await run();
+  } catch (error) {
+    if (!isCancellation(error)) throw error;
+    // Cancelled (e.g. `temporal workflow cancel`): leave nothing ringing and no permit held, then report the cancel.
+    await CancellationScope.nonCancellable(async () => {
+      phase = 'finished';
+      await Promise.all(state.activeLegs().map((leg) => hangup(leg.txnRef)));
+      await stopRenewals();
+      await pool.cancelPending();
+      await pool.release(pool.held);
+    });
+    throw error;
   }
-
-  await pool.cancelPending();
-  await pool.release(pool.held);
-  phase = 'finished';
-  await condition(allHandlersFinished);
-  return state.summary({ endedAt: Date.now(), endedBy: endedBy ?? 'completed' });
 }
 
-function failureType(error: unknown): string | undefined {
+function applicationFailureType(error: unknown): string | undefined {
   const cause = error instanceof ActivityFailure ? error.cause : error;
-  return cause instanceof ApplicationFailure ? (cause.type ?? undefined) : undefined;
+  return cause instanceof ApplicationFailure ? (cause.type ?? 'ApplicationFailure') : undefined;
 }
 
 function earliest(...times: (number | undefined)[]): number | undefined {

@@ -122,10 +122,37 @@ describe('SessionState', () => {
     state.add(list);
     dialAll(state, 0);
     state.recordEnd(end('T1', 'unanswered'), 'notification', 1);
-    expect(state.cancelWaiting('ended')).toBe(3); // two never dialed, one waiting to redial
+    expect(state.abandonWaiting('cancelled', 'ended')).toBe(3); // two never dialed, one waiting to redial
     const summary = state.summary({ endedAt: 2, endedBy: 'end-request' });
     expect(summary.participants[0]).toMatchObject({ status: 'unanswered', reason: 'ended' });
     expect(summary.participants.slice(8).map((p) => p.status)).toEqual(['cancelled', 'cancelled']);
+  });
+
+  it('never redials a participant whose call we ended ourselves', () => {
+    const state = newState({ unanswered: { attempts: 3, delaySeconds: 0 } });
+    const [number] = numbers(1);
+    state.add([number!]);
+    dialAll(state, 0);
+    state.endedByUs(number!, 'kicked');
+    state.recordEnd(end('T1', 'unanswered'), 'notification', 1);
+    expect(state.summary({ endedAt: 2, endedBy: 'completed' }).participants[0]).toMatchObject({
+      status: 'unanswered',
+      reason: 'kicked',
+      attempts: 1,
+    });
+    expect(state.settled()).toBe(true);
+  });
+
+  it('fails whoever waits when the account cannot dial, keeping the outcome of legs already made', () => {
+    const state = newState({ busy: { attempts: 1, delaySeconds: 60 } });
+    state.add(numbers(2));
+    state.beginDial([numbers(2)[0]!]);
+    state.legPlaced(numbers(2)[0]!, 'T1', undefined, 0);
+    state.recordEnd(end('T1', 'busy'), 'notification', 1);
+    expect(state.abandonWaiting('failed', 'error_insufficient_credit')).toBe(2);
+    const [first, second] = state.summary({ endedAt: 2, endedBy: 'completed' }).participants;
+    expect(first).toMatchObject({ status: 'busy', reason: 'error_insufficient_credit' });
+    expect(second).toMatchObject({ status: 'failed', reason: 'error_insufficient_credit' });
   });
 
   it('adds totals exactly per currency and survives a snapshot round trip', () => {

@@ -17,6 +17,7 @@ import {
   kickUpdate,
   muteUpdate,
   statusQuery,
+  type BudgetState,
 } from '../../src/workflows/messages';
 import { startSessionStack, type SessionStack } from '../support/session-stack';
 import { uniqueId } from '../support/temporal-test-env';
@@ -110,6 +111,17 @@ async function waitForStatus(
   }
 }
 
+/** The account's budget once the predicate holds, or as it is after 10 s (for the assertion to show). */
+async function waitForBudget(predicate: (state: BudgetState) => boolean): Promise<BudgetState> {
+  const budget = stack.env.client.workflow.getHandle(callBudgetWorkflowId('default'));
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const state = await budget.query(budgetStateQuery);
+    if (predicate(state) || Date.now() > deadline) return state;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 /** A leg that lasts for the whole test: answered after a short ring, talking for a simulated day. */
 const LONG_CALL = { outcome: 'answered', ringSeconds: 1, talkSeconds: 86_400 } as const;
 
@@ -146,7 +158,9 @@ function expectSummaryMatchesLedger(summary: SessionSummary, calls: SimCall[]) {
 describe('conferenceSession', () => {
   it('dials 20 participants in batches of at most 8 and sums the cost exactly as the simulator billed it', async () => {
     const participants = numbers(20);
-    const summary = await runSession({ participants: participants.map((number, i) => ({ number, name: `P${i + 1}` })) });
+    const summary = await runSession({
+      participants: participants.map((number, i) => ({ number, name: `P${i + 1}` })),
+    });
     const { calls } = await stack.simGet<{ calls: SimCall[] }>('/_sim/calls');
     const stats = await stack.simGet<SimStats>('/_sim/stats');
 
@@ -295,7 +309,10 @@ describe('conferenceSession', () => {
     }).toString();
     const forged = await request(notifyUrl, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-hoiio-signature': signNotification(body, 'not-the-token') },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-hoiio-signature': signNotification(body, 'not-the-token'),
+      },
       body,
     });
     expect(forged.statusCode).toBe(401);
@@ -329,7 +346,9 @@ describe('conferenceSession', () => {
     expect(calls).toHaveLength(8);
     expect(calls.every((c) => c.call_status_dest === 'answered')).toBe(true);
     expectSummaryMatchesLedger({ ...summary, participants: summary.participants.filter((p) => p.attempts > 0) }, calls);
-    expect(summary.participants.filter((p) => p.status === 'cancelled').map((p) => p.number)).toEqual(participants.slice(8));
+    expect(summary.participants.filter((p) => p.status === 'cancelled').map((p) => p.number)).toEqual(
+      participants.slice(8),
+    );
     expect(summary.requests.hangups).toBe(8);
   });
 
@@ -341,7 +360,10 @@ describe('conferenceSession', () => {
 
     await handle.executeUpdate(muteUpdate, { args: [{ number: first! }] });
     await handle.executeUpdate(kickUpdate, { args: [{ number: second! }] });
-    await waitForStatus(handle, (status) => status.participants.find((p) => p.number === second)!.status === 'answered');
+    await waitForStatus(
+      handle,
+      (status) => status.participants.find((p) => p.number === second)!.status === 'answered',
+    );
     // The validator rejects it before anything is written to history.
     await expect(handle.executeUpdate(kickUpdate, { args: [{ number: '+6599999999' }] })).rejects.toMatchObject({
       cause: { message: expect.stringContaining('+6599999999 is not a participant') },
@@ -353,7 +375,10 @@ describe('conferenceSession', () => {
     const summary = await handle.result();
     const { calls } = await ledger();
 
-    expect(summary.participants.find((p) => p.number === second)).toMatchObject({ status: 'answered', reason: 'kicked' });
+    expect(summary.participants.find((p) => p.number === second)).toMatchObject({
+      status: 'answered',
+      reason: 'kicked',
+    });
     expect(summary.requests.moderations).toBe(2);
     expectSummaryMatchesLedger(summary, calls);
   });
@@ -369,6 +394,69 @@ describe('conferenceSession', () => {
     expect(await listRuns(handle.workflowId)).toBeGreaterThanOrEqual(2);
   });
 
+  it('gives back every permit across continue-as-new: the budget holds exactly the active legs', async () => {
+    const participants = numbers(30);
+    await stack.simPost('/_sim/config', { scripts: { [participants[0]!]: LONG_CALL } });
+    const handle = await startSession({ participants, messagesPerRun: 10 });
+    // Everyone but the long call has finished: the session holds one leg, so it must hold one permit.
+    await waitForStatus(
+      handle,
+      (status) =>
+        status.activeLegs === 1 &&
+        (status.counts.answered ?? 0) +
+          (status.counts.unanswered ?? 0) +
+          (status.counts.busy ?? 0) +
+          (status.counts.failed ?? 0) ===
+          29,
+    );
+    // The last release travels by signal: give the budget a moment, but a leaked permit never comes back.
+    const budget = await waitForBudget((state) => state.held.filter((p) => p.holder === handle.workflowId).length <= 1);
+    expect(budget.held.filter((permit) => permit.holder === handle.workflowId)).toHaveLength(1);
+    expect(budget.waiting.filter((request) => request.holder === handle.workflowId)).toEqual([]);
+    expect(await listRuns(handle.workflowId)).toBeGreaterThanOrEqual(2);
+
+    await handle.executeUpdate(endUpdate, { args: [{}] });
+    const summary = await handle.result();
+    expectSummaryMatchesLedger(summary, (await ledger()).calls);
+    const after = await waitForBudget((state) => state.held.every((p) => p.holder !== handle.workflowId));
+    expect(after.held.filter((permit) => permit.holder === handle.workflowId)).toEqual([]);
+  });
+
+  it('finishes after end even when hanging up a ringing leg would call for a redial', async () => {
+    const [ringing] = numbers(1);
+    await stack.simPost('/_sim/config', { scripts: { [ringing!]: { outcome: 'answered', ringSeconds: 86_400 } } });
+    const handle = await startSession({
+      participants: [ringing!],
+      redial: { unanswered: { attempts: 2, delaySeconds: 1 } },
+    });
+    await waitForStatus(handle, (status) => status.activeLegs === 1);
+
+    await handle.executeUpdate(endUpdate, { args: [{ reason: 'nobody home' }] });
+    const summary = await handle.result();
+    const { calls } = await ledger();
+
+    expect(calls).toHaveLength(1);
+    expect(summary.participants[0]).toMatchObject({ status: 'unanswered', attempts: 1 });
+    expect(summary.endedBy).toBe('end-request');
+  });
+
+  it('hangs up its legs and gives back its permits when cancelled', async () => {
+    const participants = numbers(3);
+    await stack.simPost('/_sim/config', {
+      scripts: Object.fromEntries(participants.map((number) => [number, LONG_CALL])),
+    });
+    const handle = await startSession({ participants });
+    await waitForStatus(handle, (status) => status.activeLegs === 3);
+
+    await handle.cancel();
+    await expect(handle.result()).rejects.toThrow();
+    const { calls } = await ledger();
+    expect(calls.map((c) => c.call_status_dest)).toEqual(['answered', 'answered', 'answered']);
+    expect(calls.every((c) => c.duration !== null)).toBe(true);
+    const budget = await waitForBudget((state) => state.held.every((p) => p.holder !== handle.workflowId));
+    expect(budget.held.filter((permit) => permit.holder === handle.workflowId)).toEqual([]);
+  });
+
   it('keeps the access token out of every workflow history (temporal workflow show)', async () => {
     const cli = await resolveTemporalCli();
     const run = promisify(execFile);
@@ -380,7 +468,18 @@ describe('conferenceSession', () => {
     for (const { execution } of executions) {
       const { stdout } = await run(
         cli,
-        ['workflow', 'show', '--address', stack.env.address, '-w', execution.workflowId, '-r', execution.runId, '-o', 'json'],
+        [
+          'workflow',
+          'show',
+          '--address',
+          stack.env.address,
+          '-w',
+          execution.workflowId,
+          '-r',
+          execution.runId,
+          '-o',
+          'json',
+        ],
         { maxBuffer: 64 * 1024 * 1024 },
       );
       expect(stdout.length).toBeGreaterThan(100);
