@@ -16,6 +16,11 @@ export interface DevServerOptions {
   dbFile?: string;
   log?: Log;
   readyTimeoutMs?: number;
+  /**
+   * Called as soon as the process exists, before it is ready: a caller that is interrupted while waiting (Ctrl-C
+   * during start-up) can still stop it.
+   */
+  onSpawn?: (stop: () => Promise<void>) => void;
 }
 
 export interface DevServer {
@@ -69,7 +74,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   );
 
   const address = `127.0.0.1:${port}`;
-  const stop = async (): Promise<void> => {
+  const stopServer = async (): Promise<void> => {
     if (exitCode === undefined) {
       child.kill('SIGTERM');
       const stopped = await Promise.race([exited.then(() => true), sleep(15_000).then(() => false)]);
@@ -81,6 +86,9 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     }
     removePidFile(pid);
   };
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => (stopping ??= stopServer());
+  options.onSpawn?.(stop);
 
   try {
     await waitUntilReady(address, namespace, options.readyTimeoutMs ?? 60_000, () => exitCode !== undefined);
@@ -120,7 +128,7 @@ async function waitUntilReady(address: string, namespace: string, timeoutMs: num
 async function reclaimOrphan(log: Log): Promise<void> {
   const recorded = readPidFile();
   if (!recorded) return;
-  if (recorded.ownerPid !== process.pid && isAlive(recorded.ownerPid)) {
+  if (recorded.ownerPid !== process.pid && isAlive(recorded.ownerPid) && isStack(recorded.ownerPid)) {
     throw new Error(
       `bridgekeeper's stack is already running (process ${recorded.ownerPid} owns the Temporal dev server ` +
         `${recorded.serverPid}). Stop it with Ctrl-C in its terminal or \`kill ${recorded.ownerPid}\`.`,
@@ -142,6 +150,16 @@ function isAlive(pid: number): boolean {
     return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The recorded owner is still an `npm start` (not some process that got its pid after a reboot). */
+function isStack(pid: number): boolean {
+  if (!existsSync('/proc')) return true; // no /proc (macOS): trust the pid file
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('stack/start');
+  } catch {
+    return false;
   }
 }
 

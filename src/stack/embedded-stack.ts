@@ -56,10 +56,17 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions, builder:
 
   const cliPath = await resolveTemporalCli(log);
   log(`Starting the Temporal dev server (${cliPath})`);
-  const server = await startDevServer({ cliPath, port: options.temporalPort, uiPort: options.uiPort, namespace, log });
-  builder.onStop(async () => {
-    log('Stopping the Temporal dev server');
-    await server.stop();
+  const server = await startDevServer({
+    cliPath,
+    port: options.temporalPort,
+    uiPort: options.uiPort,
+    namespace,
+    log,
+    onSpawn: (stop) =>
+      builder.onStop(async () => {
+        log('Stopping the Temporal dev server');
+        await stop();
+      }),
   });
   log(`Temporal dev server on ${server.address}, UI at ${server.uiUrl} (log: ${server.logFile})`);
 

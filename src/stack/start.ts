@@ -19,8 +19,12 @@ async function shutdown(code: number): Promise<never> {
   process.exit(code);
 }
 
+let shuttingDown = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
+  // Kept installed: a second Ctrl-C while stopping must not kill us before the dev server is down.
+  process.on(signal, () => {
+    if (shuttingDown) return log(`${signal} received again; still stopping, please wait`);
+    shuttingDown = true;
     log(`${signal} received, shutting down`);
     void shutdown(0);
   });

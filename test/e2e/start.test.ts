@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -81,6 +81,21 @@ describe('npm start', () => {
     }
   });
 
+  it('leaves no dev server behind when interrupted while starting, even by a second Ctrl-C', async () => {
+    const { dataDir, env, cleanup } = await stackEnv();
+    try {
+      const run = startProcess('npm', ['start', '--', '--no-demo'], env);
+      await run.waitFor('Starting the Temporal dev server');
+      await waitUntil(() => devServersUsing(dataDir).length > 0);
+      run.child.kill('SIGINT');
+      run.child.kill('SIGINT');
+      await run.exited;
+      expect(devServersUsing(dataDir)).toEqual([]);
+    } finally {
+      cleanup();
+    }
+  });
+
   it('names the port when it is already in use, and starts nothing', async () => {
     const { env, cleanup } = await stackEnv();
     const blocker = net.createServer();
@@ -96,3 +111,26 @@ describe('npm start', () => {
     }
   });
 });
+
+/** Pids of `temporal server start-dev` processes whose database lives in dataDir. */
+function devServersUsing(dataDir: string): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+        return cmdline.includes('start-dev') && cmdline.includes(dataDir);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+async function waitUntil(predicate: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
