@@ -5,7 +5,7 @@
  * has its own, long-lived stack (`embedded-stack.ts`).
  */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { request } from 'undici';
 import { hoiioConfigFromEnv, type HoiioConfig } from '../hoiio/config';
 import type { ReceiverLogEvent } from '../notifications/notification-log';
@@ -28,7 +28,8 @@ export interface LocalStack {
   env: TestWorkflowEnvironment;
   simulator: RunningSimulator;
   receiver: RunningReceiver;
-  worker: Worker;
+  /** Stops the worker (in-flight tasks finish) and starts a fresh one on the same task queue: a redeploy. */
+  restartWorker(): Promise<void>;
   hoiio: HoiioConfig;
   taskQueue: string;
   /** What the receiver logged: one event per notification. */
@@ -95,16 +96,23 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     queueCounter += 1;
     const taskQueue = options.taskQueue ?? `sessions-${process.pid}-${Date.now().toString(36)}-${queueCounter}`;
-    const worker = await createWorker({
-      connection: env.nativeConnection,
-      client: env.client,
-      namespace: env.namespace ?? 'default',
-      taskQueue,
-      hoiio,
-      publicUrl: receiver.url,
-    });
-    const running = runInBackground(worker);
+    const startWorker = async () =>
+      runInBackground(
+        await createWorker({
+          connection: env.nativeConnection,
+          client: env.client,
+          namespace: env.namespace ?? 'default',
+          taskQueue,
+          hoiio,
+          publicUrl: receiver.url,
+        }),
+      );
+    let running = await startWorker();
     builder.onStop(() => running.stop());
+    const restartWorker = async () => {
+      await running.stop();
+      running = await startWorker();
+    };
 
     const simGet = async <T>(path: string): Promise<T> => {
       const reply = await request(`${simulator.origin}${path}`);
@@ -127,7 +135,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       env,
       simulator,
       receiver,
-      worker,
+      restartWorker,
       hoiio,
       taskQueue,
       receiverEvents,

@@ -19,6 +19,7 @@ export interface SessionStack {
   receiverEvents: ReceiverLogEvent[];
   simGet<T>(path: string): Promise<T>;
   simPost(path: string, body: unknown): Promise<void>;
+  restartWorker(): Promise<void>;
   stop(): Promise<void>;
 }
 

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
 import { request } from 'undici';
 import { formatMoney, parseMoney, sumMoney } from '../../src/domain/money';
 import type { SessionStatus, SessionSummary } from '../../src/domain/session-types';
@@ -457,6 +458,23 @@ describe('conferenceSession', () => {
     expect(budget.held.filter((permit) => permit.holder === handle.workflowId)).toEqual([]);
   });
 
+  it('survives its worker being replaced mid-session', async () => {
+    const participants = numbers(12);
+    await stack.simPost('/_sim/config', {
+      scripts: Object.fromEntries(participants.map((number) => [number, { outcome: 'answered', talkSeconds: 600 }])),
+    });
+    const handle = await startSession({ participants });
+    await waitForStatus(handle, (status) => status.activeLegs === 8);
+    // Notifications that arrive while no worker runs wait in the server as signals.
+    await stack.restartWorker();
+    const summary = await handle.result();
+    const { calls } = await ledger();
+
+    expect(calls).toHaveLength(12);
+    expectSummaryMatchesLedger(summary, calls);
+    expect(summary.outcomes).toEqual({ answered: 12 });
+  });
+
   it('keeps the access token out of every workflow history (temporal workflow show)', async () => {
     const cli = await resolveTemporalCli();
     const run = promisify(execFile);
@@ -465,6 +483,22 @@ describe('conferenceSession', () => {
     });
     const executions = JSON.parse(listed) as { execution: { workflowId: string; runId: string } }[];
     expect(executions.length).toBeGreaterThan(10);
+    const sessionHistories = [];
+    for await (const execution of stack.env.client.workflow.list({ query: "WorkflowType = 'conferenceSession'" })) {
+      sessionHistories.push({
+        workflowId: execution.workflowId,
+        history: await stack.env.client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory(),
+      });
+    }
+    // Every session this file ran replays against today's workflow code: the code is deterministic.
+    const replays = Worker.runReplayHistories({ workflowsPath: require.resolve('../../src/workflows') }, sessionHistories);
+    let replayed = 0;
+    for await (const result of replays) {
+      expect(result.error).toBeUndefined();
+      replayed += 1;
+    }
+    expect(replayed).toBeGreaterThan(10);
+
     for (const { execution } of executions) {
       const { stdout } = await run(
         cli,
