@@ -1,9 +1,34 @@
 import tseslint from 'typescript-eslint';
 
 const nodeBuiltins = [
-  'assert', 'buffer', 'child_process', 'cluster', 'crypto', 'dgram', 'dns', 'events', 'fs', 'fs/promises', 'http',
-  'http2', 'https', 'net', 'os', 'path', 'perf_hooks', 'process', 'readline', 'stream', 'timers', 'tls', 'url',
-  'util', 'v8', 'vm', 'worker_threads', 'zlib',
+  'assert',
+  'buffer',
+  'child_process',
+  'cluster',
+  'crypto',
+  'dgram',
+  'dns',
+  'events',
+  'fs',
+  'fs/promises',
+  'http',
+  'http2',
+  'https',
+  'net',
+  'os',
+  'path',
+  'perf_hooks',
+  'process',
+  'readline',
+  'stream',
+  'timers',
+  'tls',
+  'url',
+  'util',
+  'v8',
+  'vm',
+  'worker_threads',
+  'zlib',
 ];
 
 export default tseslint.config(
@@ -34,8 +59,15 @@ export default tseslint.config(
             message: 'Workflow code must stay deterministic: no Node built-ins or I/O (see DESIGN.md, invariant 8).',
           })),
           patterns: [
-            { group: ['**/activities', '**/activities/*'], allowTypeImports: true, message: 'Use `import type` and proxyActivities.' },
-            { group: ['**/hoiio/client*', '**/notifications/*', '**/simulator/*'], message: 'Workflow code must not reach I/O modules.' },
+            {
+              group: ['**/activities', '**/activities/*'],
+              allowTypeImports: true,
+              message: 'Use `import type` and proxyActivities.',
+            },
+            {
+              group: ['**/hoiio/client*', '**/notifications/*', '**/simulator/*'],
+              message: 'Workflow code must not reach I/O modules.',
+            },
           ],
         },
       ],

@@ -55,7 +55,11 @@ interface Progress {
 }
 
 /** Failure types the session handles number by number: the request names no number, so the numbers are tried alone. */
-export const NUMBER_SPECIFIC_STATUSES = ['error_dest_not_supported', 'error_not_allowed_for_trial', 'error_dest_invalid'];
+export const NUMBER_SPECIFIC_STATUSES = [
+  'error_dest_not_supported',
+  'error_not_allowed_for_trial',
+  'error_dest_invalid',
+];
 
 const HISTORY_PAGE_SIZE = 100;
 /** Clocks differ; look a little before the batch began. */
@@ -103,7 +107,11 @@ export function createConferenceActivities(deps: ConferenceActivityDeps) {
             const notPlaced = request.numbers.filter((number) => !placed.has(number));
             // Hoiio dials a request's numbers one after another: the rest may simply not be listed yet.
             if (notPlaced.length > 0 && info.attempt <= PARTIAL_LOOKUPS) {
-              throw retryable(`found ${found.length} of ${request.numbers.length} legs by tag`, 'reconcile_partial', progress);
+              throw retryable(
+                `found ${found.length} of ${request.numbers.length} legs by tag`,
+                'reconcile_partial',
+                progress,
+              );
             }
             return { legs: found, notPlaced, adopted: true, ...progress };
           }

@@ -15,7 +15,12 @@ export function parseHoiioDate(text: string): number | undefined {
   const match = HOIIO_DATE.exec(text);
   if (!match) return undefined;
   const [year, month, day, hour, minute, second] = match.slice(1).map(Number) as [
-    number, number, number, number, number, number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
   ];
   const utc = Date.UTC(year, month - 1, day, hour, minute, second);
   // Date.UTC rolls 2024-02-31 over into March; a real date must survive the round trip.

@@ -11,27 +11,22 @@ export const MAX_USER_TAG_LENGTH = 200;
 export const MAX_PARTICIPANTS = 1_000;
 
 const number = z.string().regex(E164_PATTERN, E164_RULE);
-const participant = z.union([
-  number,
-  z.strictObject({ number, name: z.string().trim().min(1).max(100).optional() }),
-]);
+const participant = z.union([number, z.strictObject({ number, name: z.string().trim().min(1).max(100).optional() })]);
 
 const redialRule = z.strictObject({
   attempts: z.number().int().min(0).max(10),
   delaySeconds: z.number().int().min(0).max(86_400),
 });
 
-export const participantsSchema = z
-  .array(participant)
-  .superRefine((list, ctx) => {
-    const seen = new Map<string, number>();
-    list.forEach((entry, index) => {
-      const value = typeof entry === 'string' ? entry : entry.number;
-      const first = seen.get(value);
-      if (first === undefined) seen.set(value, index);
-      else ctx.addIssue({ code: 'custom', path: [index], message: `${value} is listed twice (first at [${first}])` });
-    });
+export const participantsSchema = z.array(participant).superRefine((list, ctx) => {
+  const seen = new Map<string, number>();
+  list.forEach((entry, index) => {
+    const value = typeof entry === 'string' ? entry : entry.number;
+    const first = seen.get(value);
+    if (first === undefined) seen.set(value, index);
+    else ctx.addIssue({ code: 'custom', path: [index], message: `${value} is listed twice (first at [${first}])` });
   });
+});
 
 export const sessionInputSchema = z.strictObject({
   participants: participantsSchema.min(1, 'needs at least one participant').max(MAX_PARTICIPANTS),
@@ -49,7 +44,12 @@ export const sessionInputSchema = z.strictObject({
   /** A leg with no notification this long after it was dialed is looked up with voice/query_status. */
   notificationGraceSeconds: z.number().int().min(1).max(86_400).optional(),
   /** After this long the session ends as if `end` had been called. */
-  deadlineSeconds: z.number().int().min(1).max(30 * 86_400).optional(),
+  deadlineSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(30 * 86_400)
+    .optional(),
   /** Continue-as-new after this many messages in one run (default 2,000; the server caps signals per run at 10,000). */
   messagesPerRun: z.number().int().min(10).max(9_000).optional(),
 });
@@ -63,16 +63,23 @@ export interface InputProblem {
 }
 
 /** Every problem in the input, each with where it is, the bad value and the rule, e.g. `participants[3]: "+65 1"`. */
-export function validateSessionInput(input: unknown): { ok: true; value: SessionInput } | { ok: false; problems: InputProblem[] } {
+export function validateSessionInput(
+  input: unknown,
+): { ok: true; value: SessionInput } | { ok: false; problems: InputProblem[] } {
   const parsed = sessionInputSchema.safeParse(input);
   if (parsed.success) return { ok: true, value: parsed.data };
   return { ok: false, problems: parsed.error.issues.map((issue) => describe(issue, input)) };
 }
 
-export function validateParticipants(list: unknown): { ok: true; value: ParticipantInput[] } | { ok: false; problems: InputProblem[] } {
+export function validateParticipants(
+  list: unknown,
+): { ok: true; value: ParticipantInput[] } | { ok: false; problems: InputProblem[] } {
   const parsed = participantsSchema.min(1, 'needs at least one participant').safeParse(list);
   if (parsed.success) return { ok: true, value: parsed.data };
-  return { ok: false, problems: parsed.error.issues.map((issue) => describe(issue, { participants: list }, 'participants')) };
+  return {
+    ok: false,
+    problems: parsed.error.issues.map((issue) => describe(issue, { participants: list }, 'participants')),
+  };
 }
 
 export function formatProblems(problems: InputProblem[]): string {
@@ -88,8 +95,12 @@ function describe(issue: z.core.$ZodIssue, root: unknown, prefix?: string): Inpu
     value = value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined;
   }
   // A union's message ("Invalid input") says less than the rule the number broke.
-  const message = issue.code === 'invalid_union' ? `must be an E.164 number or { number, name }: ${E164_RULE}` : issue.message;
-  const text = path.map((key) => (typeof key === 'number' ? `[${key}]` : `.${String(key)}`)).join('').replace(/^\./, '');
+  const message =
+    issue.code === 'invalid_union' ? `must be an E.164 number or { number, name }: ${E164_RULE}` : issue.message;
+  const text = path
+    .map((key) => (typeof key === 'number' ? `[${key}]` : `.${String(key)}`))
+    .join('')
+    .replace(/^\./, '');
   return { path: text, value: typeof value === 'object' ? undefined : value, message };
 }
 

@@ -294,7 +294,14 @@ export class SessionState {
   private applyEnd(leg: LegRecord, report: EndReport, source: LegEnd['source'], now: number): void {
     const rate = parseMoney(report.rate);
     const debit = parseMoney(report.debit);
-    leg.end = { status: report.callStatus, minutes: report.durationMinutes, currency: report.currency, rate, debit, source };
+    leg.end = {
+      status: report.callStatus,
+      minutes: report.durationMinutes,
+      currency: report.currency,
+      rate,
+      debit,
+      source,
+    };
     const participant = this.participants.get(leg.number)!;
     if (participant.status !== 'in-call') return; // e.g. a late leg of a participant already settled
     if (report.callStatus === 'answered') {
@@ -401,7 +408,9 @@ export class SessionState {
   summary(options: { endedAt: number; endedBy: SessionSummary['endedBy'] }): SessionSummary {
     const participants: ParticipantSummary[] = [...this.participants.values()].map((p) => {
       const view = this.view(p);
-      const lastBilled = this.legsOf(p.number).filter((leg) => leg.end).at(-1)?.end;
+      const lastBilled = this.legsOf(p.number)
+        .filter((leg) => leg.end)
+        .at(-1)?.end;
       const status = FINISHED.has(p.status) ? p.status : 'cancelled';
       return {
         number: p.number,

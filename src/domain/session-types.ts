@@ -76,7 +76,13 @@ export interface SessionSummary {
   participants: ParticipantSummary[];
   totals: CurrencyTotal[];
   outcomes: Partial<Record<ParticipantSummary['status'], number>>;
-  requests: { conferenceCall: number; historyLookups: number; statusPolls: number; hangups: number; moderations: number };
+  requests: {
+    conferenceCall: number;
+    historyLookups: number;
+    statusPolls: number;
+    hangups: number;
+    moderations: number;
+  };
   retries: { total: number; reasons: Record<string, number> };
   legs: {
     total: number;

@@ -77,7 +77,10 @@ const clientOptions = z.strictObject({
       (value) => URL.canParse(value) && ['http:', 'https:'].includes(new URL(value).protocol),
       'must be an http:// or https:// URL such as http://127.0.0.1:4010/open/',
     )
-    .refine((value) => !URL.canParse(value) || (!new URL(value).search && !new URL(value).hash), 'must not have a query or fragment'),
+    .refine(
+      (value) => !URL.canParse(value) || (!new URL(value).search && !new URL(value).hash),
+      'must not have a query or fragment',
+    ),
   appId: z.string().trim().min(1, 'must be a non-empty Hoiio application id'),
   timeouts: z
     .strictObject({ connectMs: timeoutMs.optional(), headersMs: timeoutMs.optional(), bodyMs: timeoutMs.optional() })

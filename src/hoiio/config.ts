@@ -63,7 +63,10 @@ const HoiioEnv = z.object({
     .string()
     .min(1)
     .default(SIMULATOR_BASE_URL)
-    .refine(isHttpBaseUrl, 'must be an http:// or https:// URL without credentials, such as http://127.0.0.1:4010/open/'),
+    .refine(
+      isHttpBaseUrl,
+      'must be an http:// or https:// URL without credentials, such as http://127.0.0.1:4010/open/',
+    ),
   HOIIO_APP_ID: z.string().trim().min(1, 'must not be empty').optional(),
   HOIIO_CONNECT_TIMEOUT_MS: millis,
   HOIIO_HEADERS_TIMEOUT_MS: millis,
@@ -74,10 +77,7 @@ const HoiioEnv = z.object({
 const accountEntry = z.strictObject({
   appId: z.string().trim().min(1, 'must be a non-empty Hoiio application id'),
   accessTokenEnv: z.string().regex(ENV_NAME, 'must be the name of an environment variable'),
-  baseUrl: z
-    .string()
-    .refine(isHttpBaseUrl, 'must be an http:// or https:// URL without credentials')
-    .optional(),
+  baseUrl: z.string().refine(isHttpBaseUrl, 'must be an http:// or https:// URL without credentials').optional(),
 });
 
 // Names are checked by hand below: zod reports a bad record key only as "Invalid key in record".
@@ -138,7 +138,10 @@ function readNamedAccounts(
   try {
     raw = JSON.parse(json);
   } catch {
-    issues.push({ path: 'HOIIO_ACCOUNTS', message: 'must be a JSON object of { "<name>": { appId, accessTokenEnv } }' });
+    issues.push({
+      path: 'HOIIO_ACCOUNTS',
+      message: 'must be a JSON object of { "<name>": { appId, accessTokenEnv } }',
+    });
     return;
   }
   const parsed = accountsJson.safeParse(raw);
@@ -166,7 +169,12 @@ function readNamedAccounts(
       });
       continue;
     }
-    into[name] = { baseUrl: entry.baseUrl ?? fallbackBaseUrl, appId: entry.appId, accessToken: new HoiioSecret(token), timeouts };
+    into[name] = {
+      baseUrl: entry.baseUrl ?? fallbackBaseUrl,
+      appId: entry.appId,
+      accessToken: new HoiioSecret(token),
+      timeouts,
+    };
   }
 }
 

@@ -42,7 +42,10 @@ const room = z.string().regex(ROOM_PATTERN, ROOM_RULE);
 
 const callerId = z
   .string()
-  .refine((value) => value === 'private' || E164_PATTERN.test(value), 'must be E.164 ("+" then 1 to 15 digits) or "private"');
+  .refine(
+    (value) => value === 'private' || E164_PATTERN.test(value),
+    'must be E.164 ("+" then 1 to 15 digits) or "private"',
+  );
 
 const tag = z
   .string()

@@ -163,7 +163,12 @@ function transportFailure(endpoint: string, error: unknown, aborted: boolean): H
   const code = errorCode(error);
   // undici's messages name the host and port at most; they never contain the request body, so the token stays out.
   const message = error instanceof Error ? error.message : String(error);
-  return new HoiioTransportError({ endpoint, ...classified, detail: code ? `${code}: ${message}` : message, cause: error });
+  return new HoiioTransportError({
+    endpoint,
+    ...classified,
+    detail: code ? `${code}: ${message}` : message,
+    cause: error,
+  });
 }
 
 function errorCode(error: unknown): string | undefined {

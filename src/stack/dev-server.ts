@@ -114,7 +114,9 @@ async function waitUntilReady(address: string, namespace: string, timeoutMs: num
       }
     } catch (error) {
       if (Date.now() > deadline) {
-        throw new Error(`The Temporal dev server did not answer on ${address} within ${timeoutMs} ms: ${String(error)}`);
+        throw new Error(
+          `The Temporal dev server did not answer on ${address} within ${timeoutMs} ms: ${String(error)}`,
+        );
       }
       await sleep(200);
     }

@@ -37,7 +37,9 @@ async function runDemo(stack: EmbeddedStack): Promise<void> {
     { id: `demo-${run}-standup`, room: `standup_${run}`, participants: demoNumbers(12, 81_000_000) },
     { id: `demo-${run}-oncall`, room: `oncall_${run}`, participants: demoNumbers(8, 82_000_000) },
   ];
-  log(`Demo: ${sessions.length} sessions, ${sessions.reduce((n, s) => n + s.participants.length, 0)} participants, one account of 8 lines`);
+  log(
+    `Demo: ${sessions.length} sessions, ${sessions.reduce((n, s) => n + s.participants.length, 0)} participants, one account of 8 lines`,
+  );
   const results = await Promise.all(
     sessions.map(async (session) => {
       const handle = await stack.client.workflow.start(conferenceSession, {

@@ -21,7 +21,9 @@ export async function resolveTemporalCli(log: Log = () => undefined): Promise<st
   const fromEnv = process.env.TEMPORAL_CLI_PATH;
   if (fromEnv) {
     if (!isExecutable(fromEnv)) {
-      throw new Error(`TEMPORAL_CLI_PATH=${fromEnv} is not an executable file; unset it or point it at the temporal CLI`);
+      throw new Error(
+        `TEMPORAL_CLI_PATH=${fromEnv} is not an executable file; unset it or point it at the temporal CLI`,
+      );
     }
     return fromEnv;
   }

@@ -119,7 +119,11 @@ class CallBudget {
 
   request(req: PermitRequest): void {
     this.signalsThisRun++;
-    if (!isNonEmptyString(req?.requestId) || !isNonEmptyString(req.holder) || positiveInteger(req.count) === undefined) {
+    if (
+      !isNonEmptyString(req?.requestId) ||
+      !isNonEmptyString(req.holder) ||
+      positiveInteger(req.count) === undefined
+    ) {
       log.warn('callBudget: ignoring malformed permit request', { request: req });
       return;
     }

@@ -363,7 +363,10 @@ export async function conferenceSession(rawInput: SessionInput, resume?: Session
 
       if (state.settled()) break;
 
-      if (workflowInfo().continueAsNewSuggested || messagesThisRun >= (input.messagesPerRun ?? DEFAULT_MESSAGES_PER_RUN)) {
+      if (
+        workflowInfo().continueAsNewSuggested ||
+        messagesThisRun >= (input.messagesPerRun ?? DEFAULT_MESSAGES_PER_RUN)
+      ) {
         await stopRenewals();
         await releaseFinished();
         await condition(allHandlersFinished);

@@ -125,7 +125,8 @@ export class PermitPool {
    * the budget has the request; the permits arrive later, possibly over several grants: see {@link take}.
    */
   async request(count: number): Promise<string> {
-    if (!Number.isInteger(count) || count < 1) throw new RangeError(`request(count): ${count} is not a positive integer`);
+    if (!Number.isInteger(count) || count < 1)
+      throw new RangeError(`request(count): ${count} is not a positive integer`);
     const requestId = uuid4();
     // Registered before the activity runs: the grant may arrive before the activity returns.
     this.pendingRequests.set(requestId, count);
@@ -205,7 +206,10 @@ export class PermitPool {
     await Promise.all(
       requestIds.map((requestId) =>
         this.signalBudget('cancel', () =>
-          getExternalWorkflowHandle(this.budgetId).signal(cancelPermitRequestSignal, { holder: this.holder, requestId }),
+          getExternalWorkflowHandle(this.budgetId).signal(cancelPermitRequestSignal, {
+            holder: this.holder,
+            requestId,
+          }),
         ),
       ),
     );

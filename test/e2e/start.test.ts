@@ -70,7 +70,9 @@ describe('npm start', () => {
         }
       }
 
-      const { serverPid } = JSON.parse(readFileSync(path.join(dataDir, 'temporal.pid'), 'utf8')) as { serverPid: number };
+      const { serverPid } = JSON.parse(readFileSync(path.join(dataDir, 'temporal.pid'), 'utf8')) as {
+        serverPid: number;
+      };
       expect(isAlive(serverPid)).toBe(true);
       run.child.kill('SIGTERM');
       const { code } = await run.exited;
@@ -104,7 +106,9 @@ describe('npm start', () => {
       const run = startProcess('npm', ['start', '--', '--once'], env);
       const { code } = await run.exited;
       expect(code).toBe(1);
-      expect(run.output()).toContain(`Port ${env.BRIDGEKEEPER_TEMPORAL_PORT} on 127.0.0.1 (Temporal frontend) is already in use`);
+      expect(run.output()).toContain(
+        `Port ${env.BRIDGEKEEPER_TEMPORAL_PORT} on 127.0.0.1 (Temporal frontend) is already in use`,
+      );
     } finally {
       blocker.close();
       cleanup();

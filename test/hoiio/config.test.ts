@@ -31,7 +31,10 @@ describe('hoiioConfigFromEnv', () => {
     expect(error.issues.map((issue) => issue.path)).toEqual(['HOIIO_APP_ID', 'HOIIO_ACCESS_TOKEN']);
     expect(error.message).toContain('HOIIO_ACCESS_TOKEN: is required when HOIIO_BASE_URL is not the local simulator');
     // An exported but empty variable is as good as unset.
-    expect(configError({ HOIIO_BASE_URL: 'https://secure.hoiio.com/open/', HOIIO_APP_ID: 'app', HOIIO_ACCESS_TOKEN: '' }).issues).toHaveLength(1);
+    expect(
+      configError({ HOIIO_BASE_URL: 'https://secure.hoiio.com/open/', HOIIO_APP_ID: 'app', HOIIO_ACCESS_TOKEN: '' })
+        .issues,
+    ).toHaveLength(1);
   });
 
   it('reads real credentials and timeouts, and never shows the token', () => {
@@ -50,7 +53,9 @@ describe('hoiioConfigFromEnv', () => {
   });
 
   it('names the variable of a bad base URL or timeout', () => {
-    expect(configError({ HOIIO_BASE_URL: 'ftp://x/' }).message).toContain('HOIIO_BASE_URL: must be an http:// or https:// URL');
+    expect(configError({ HOIIO_BASE_URL: 'ftp://x/' }).message).toContain(
+      'HOIIO_BASE_URL: must be an http:// or https:// URL',
+    );
     expect(configError({ HOIIO_BASE_URL: 'https://user:pw@secure.hoiio.com/open/' }).message).not.toContain('pw');
     expect(configError({ HOIIO_BODY_TIMEOUT_MS: '10s' }).message).toContain('HOIIO_BODY_TIMEOUT_MS');
   });
@@ -66,7 +71,10 @@ describe('hoiioConfigFromEnv', () => {
       EU_TOKEN: 'eu-secret',
     });
     expect(Object.keys(config.accounts).sort()).toEqual(['default', 'eu', 'sales']);
-    expect(selectHoiioAccount(config, 'sales')).toMatchObject({ appId: 'sales-app', baseUrl: 'http://127.0.0.1:4010/open/' });
+    expect(selectHoiioAccount(config, 'sales')).toMatchObject({
+      appId: 'sales-app',
+      baseUrl: 'http://127.0.0.1:4010/open/',
+    });
     expect(selectHoiioAccount(config, 'eu').baseUrl).toBe('https://secure.hoiio.com/open/');
     expect(selectHoiioAccount(config, 'eu').accessToken.reveal()).toBe('eu-secret');
     expect(selectHoiioAccount(config)).toBe(config.default);
@@ -87,6 +95,8 @@ describe('hoiioConfigFromEnv', () => {
       'HOIIO_ACCOUNTS.s',
     );
     const missing = configError({ HOIIO_ACCOUNTS: '{"s":{"appId":"a","accessTokenEnv":"S_TOKEN"}}' });
-    expect(missing.issues).toEqual([{ path: 'S_TOKEN', message: expect.stringContaining('Hoiio account "s"') as string }]);
+    expect(missing.issues).toEqual([
+      { path: 'S_TOKEN', message: expect.stringContaining('Hoiio account "s"') as string },
+    ]);
   });
 });

@@ -42,7 +42,11 @@ async function ended(txnRef: string): Promise<HoiioCallRecord> {
 describe('conference/call', () => {
   it('dials every number into the room, one txn_ref per number in dest order, tag kept', async () => {
     const client = harness.client();
-    const result = await client.conferenceCall({ dest: [HOLD_A, HOLD_B, HOLD_C], room: 'Team.Sync_1', tag: 'session-42' });
+    const result = await client.conferenceCall({
+      dest: [HOLD_A, HOLD_B, HOLD_C],
+      room: 'Team.Sync_1',
+      tag: 'session-42',
+    });
     expect(result.room).toBe('Team.Sync_1');
     expect(result.txnRefs).toHaveLength(3);
     const calls = await harness.calls();
@@ -77,7 +81,14 @@ describe('voice/query_status', () => {
     const { txnRefs } = await client.conferenceCall({ dest: [SHORT_TALK], tag: 'q-1' });
     const txnRef = txnRefs[0]!;
     const ongoing = await client.queryStatus(txnRef);
-    expect(ongoing).toMatchObject({ txnRef, tag: 'q-1', dest: SHORT_TALK, callStatus: 'ongoing', currency: 'SGD', rate: 20 });
+    expect(ongoing).toMatchObject({
+      txnRef,
+      tag: 'q-1',
+      dest: SHORT_TALK,
+      callStatus: 'ongoing',
+      currency: 'SGD',
+      rate: 20,
+    });
     expect(ongoing.durationMinutes).toBeUndefined();
     expect(ongoing.debit).toBeUndefined();
     expect(Math.abs(ongoing.dateEpochMs! - Date.now())).toBeLessThan(60_000);

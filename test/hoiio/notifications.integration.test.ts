@@ -46,7 +46,9 @@ afterAll(async () => {
 
 async function notificationFor(txnRef: string): Promise<Received> {
   return eventually(`the notification of ${txnRef}`, () =>
-    Promise.resolve(received.find((entry) => new URLSearchParams(entry.body.toString('utf8')).get('txn_ref') === txnRef)),
+    Promise.resolve(
+      received.find((entry) => new URLSearchParams(entry.body.toString('utf8')).get('txn_ref') === txnRef),
+    ),
   );
 }
 
@@ -82,13 +84,17 @@ it('a leg that ends is notified with every documented field, signed with the acc
   const signature = notification.headers['x-hoiio-signature'];
   expect(verifyNotificationSignature(notification.body, signature, DEMO.accessToken)).toBe(true);
   expect(verifyNotificationSignature(notification.body.toString('utf8'), signature, DEMO.accessToken)).toBe(true);
-  expect(verifyNotificationSignature(notification.body, (signature as string).toUpperCase(), DEMO.accessToken)).toBe(true);
+  expect(verifyNotificationSignature(notification.body, (signature as string).toUpperCase(), DEMO.accessToken)).toBe(
+    true,
+  );
 
   // One changed byte, the debit rewritten, or the wrong key: rejected.
   const tampered = notification.body.toString('utf8').replace('debit=0.040', 'debit=0.000');
   expect(tampered).not.toBe(notification.body.toString('utf8'));
   expect(verifyNotificationSignature(tampered, signature, DEMO.accessToken)).toBe(false);
-  expect(verifyNotificationSignature(Buffer.concat([notification.body, Buffer.from('&x=1')]), signature, DEMO.accessToken)).toBe(false);
+  expect(
+    verifyNotificationSignature(Buffer.concat([notification.body, Buffer.from('&x=1')]), signature, DEMO.accessToken),
+  ).toBe(false);
   expect(verifyNotificationSignature(notification.body, signature, 'another-token')).toBe(false);
   expect(verifyNotificationSignature(notification.body, undefined, DEMO.accessToken)).toBe(false);
 });
@@ -102,7 +108,9 @@ it('a kicked leg is notified too, and the notification agrees with query_status'
   );
   await client.moderate({ txnRef, action: 'kick' });
   const notification = await notificationFor(txnRef);
-  expect(verifyNotificationSignature(notification.body, notification.headers['x-hoiio-signature'], DEMO.accessToken)).toBe(true);
+  expect(
+    verifyNotificationSignature(notification.body, notification.headers['x-hoiio-signature'], DEMO.accessToken),
+  ).toBe(true);
 
   const fields = new URLSearchParams(notification.body.toString('utf8'));
   // No tag was sent, so none comes back.

@@ -6,7 +6,11 @@ import { createHoiioClient, HoiioInputError, type HoiioClient } from '../../src/
  */
 let client: HoiioClient;
 beforeAll(() => {
-  client = createHoiioClient({ baseUrl: 'http://127.0.0.1:9/open/', appId: 'demo-app', accessToken: 'secret-token-xyz' });
+  client = createHoiioClient({
+    baseUrl: 'http://127.0.0.1:9/open/',
+    appId: 'demo-app',
+    accessToken: 'secret-token-xyz',
+  });
 });
 afterAll(() => client.close());
 
@@ -19,7 +23,16 @@ async function inputError(promise: Promise<unknown>): Promise<HoiioInputError> {
   return error as HoiioInputError;
 }
 
-const eight = ['+6511111111', '+6511111112', '+6511111113', '+6511111114', '+6511111115', '+6511111116', '+6511111117', '+6511111118'];
+const eight = [
+  '+6511111111',
+  '+6511111112',
+  '+6511111113',
+  '+6511111114',
+  '+6511111115',
+  '+6511111116',
+  '+6511111117',
+  '+6511111118',
+];
 
 describe('conferenceCall parameters', () => {
   it.each([
@@ -38,7 +51,9 @@ describe('conferenceCall parameters', () => {
 
   it('accepts 15 digits, the E.164 maximum, as far as validation goes', async () => {
     // It passes validation, so the failure is the unreachable port, not the input.
-    await expect(client.conferenceCall({ dest: ['+123456789012345'] })).rejects.toMatchObject({ name: 'HoiioTransportError' });
+    await expect(client.conferenceCall({ dest: ['+123456789012345'] })).rejects.toMatchObject({
+      name: 'HoiioTransportError',
+    });
   });
 
   it('rejects a 9th destination locally', async () => {
@@ -125,17 +140,21 @@ describe('other endpoints', () => {
 
   it('getRate needs two E.164 numbers', async () => {
     const error = await inputError(client.getRate({ dest1: '+6511111111', dest2: '12345' }));
-    expect(error.issues).toEqual([{ path: 'dest2', message: expect.stringContaining('"12345" must be E.164') as string }]);
+    expect(error.issues).toEqual([
+      { path: 'dest2', message: expect.stringContaining('"12345" must be E.164') as string },
+    ]);
   });
 });
 
 describe('client options', () => {
   it('refuses a missing token without echoing it, and a bad base URL', () => {
-    expect(() => createHoiioClient({ appId: 'a', accessToken: '' })).toThrow('accessToken: must be a non-empty access token');
+    expect(() => createHoiioClient({ appId: 'a', accessToken: '' })).toThrow(
+      'accessToken: must be a non-empty access token',
+    );
     expect(() => createHoiioClient({ appId: 'a', accessToken: 't', baseUrl: 'ftp://x/' })).toThrow('baseUrl');
     expect(() => createHoiioClient({ appId: ' ', accessToken: 't' })).toThrow('appId');
-    expect(() =>
-      createHoiioClient({ appId: 'a', accessToken: 't', timeouts: { headersMs: 0 } }),
-    ).toThrow('timeouts.headersMs');
+    expect(() => createHoiioClient({ appId: 'a', accessToken: 't', timeouts: { headersMs: 0 } })).toThrow(
+      'timeouts.headersMs',
+    );
   });
 });

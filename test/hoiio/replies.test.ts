@@ -72,7 +72,9 @@ describe('conference/call', () => {
     const reply = { txn_refs: ['AA-C-1'], room: 'R9', status: 'success_ok' };
     expect(() => parseConferenceCallReply('conference/call', reply, 2)).toThrow('1 entries for 2 destinations');
     // Hoiio said success: it may have dialed, so a caller must reconcile before dialing again.
-    expect(thrownBy(() => parseConferenceCallReply('conference/call', { room: 'R9', status: 'success_ok' }, 1))).toMatchObject({
+    expect(
+      thrownBy(() => parseConferenceCallReply('conference/call', { room: 'R9', status: 'success_ok' }, 1)),
+    ).toMatchObject({
       reason: 'invalid_reply',
       ambiguous: true,
       retryable: false,
@@ -155,8 +157,26 @@ describe('voice/get_history', () => {
       entries_count: '2',
       total_entries_count: '102',
       entries: [
-        { txn_ref: 'AA-C-1', tag: 'session-1', dest1: '+6511111111', call_status_dest1: 'busy', date: '2024-01-01 00:00:00', duration: '0', currency: 'SGD', rate: '0.020', debit: '0.000' },
-        { txn_ref: 'AA-C-2', tag: 'session-1', dest1: '+6522222222', call_status_dest1: 'ongoing', date: '2024-01-01 00:00:01', currency: 'SGD', rate: '0.035' },
+        {
+          txn_ref: 'AA-C-1',
+          tag: 'session-1',
+          dest1: '+6511111111',
+          call_status_dest1: 'busy',
+          date: '2024-01-01 00:00:00',
+          duration: '0',
+          currency: 'SGD',
+          rate: '0.020',
+          debit: '0.000',
+        },
+        {
+          txn_ref: 'AA-C-2',
+          tag: 'session-1',
+          dest1: '+6522222222',
+          call_status_dest1: 'ongoing',
+          date: '2024-01-01 00:00:01',
+          currency: 'SGD',
+          rate: '0.035',
+        },
       ],
     };
     const page = parseHistoryReply('voice/get_history', reply);
@@ -169,7 +189,9 @@ describe('voice/get_history', () => {
   });
 
   it('reads an empty page without entries', () => {
-    expect(parseHistoryReply('voice/get_history', { status: 'success_ok', entries_count: '0', total_entries_count: '0' })).toEqual({
+    expect(
+      parseHistoryReply('voice/get_history', { status: 'success_ok', entries_count: '0', total_entries_count: '0' }),
+    ).toEqual({
       entriesCount: 0,
       totalEntriesCount: 0,
       entries: [],
@@ -183,7 +205,9 @@ describe('voice/get_rate and user/get_balance', () => {
       currency: 'SGD',
       rate: 30,
     });
-    expect(parseRateReply('voice/get_rate', { status: 'success_ok', rate: '0.035', currency: 'USD', talktime: '1561' })).toEqual({
+    expect(
+      parseRateReply('voice/get_rate', { status: 'success_ok', rate: '0.035', currency: 'USD', talktime: '1561' }),
+    ).toEqual({
       currency: 'USD',
       rate: 35,
       talktimeMinutes: 1561,
@@ -198,9 +222,9 @@ describe('voice/get_rate and user/get_balance', () => {
   });
 
   it('refuses a malformed currency or amount', () => {
-    expect(() => parseBalanceReply('user/get_balance', { currency: 'sgd', balance: '1', points: '1', bonus: '0' })).toThrow(
-      'currency',
-    );
+    expect(() =>
+      parseBalanceReply('user/get_balance', { currency: 'sgd', balance: '1', points: '1', bonus: '0' }),
+    ).toThrow('currency');
     expect(() => parseRateReply('voice/get_rate', { currency: 'SGD', rate: 'free' })).toThrow('"free"');
   });
 });

@@ -37,14 +37,23 @@ describe('the access token stays secret', () => {
   });
 
   it('is absent from a refused connection error, which is retryable and not ambiguous', async () => {
-    const client = createHoiioClient({ baseUrl: `http://127.0.0.1:${await closedPort()}/open/`, appId: 'demo-app', accessToken: TOKEN });
+    const client = createHoiioClient({
+      baseUrl: `http://127.0.0.1:${await closedPort()}/open/`,
+      appId: 'demo-app',
+      accessToken: TOKEN,
+    });
     try {
       const error = await client.getBalance().then(
         () => undefined,
         (thrown: unknown) => thrown,
       );
       expect(error).toBeInstanceOf(HoiioTransportError);
-      expect(error).toMatchObject({ endpoint: 'user/get_balance', reason: 'connect', retryable: true, ambiguous: false });
+      expect(error).toMatchObject({
+        endpoint: 'user/get_balance',
+        reason: 'connect',
+        retryable: true,
+        ambiguous: false,
+      });
       expectNoToken(error);
       expectNoToken((error as Error).cause);
     } finally {
@@ -55,6 +64,10 @@ describe('the access token stays secret', () => {
   it('fails with a non-retryable "closed" error after close()', async () => {
     const client = createHoiioClient({ appId: 'demo-app', accessToken: TOKEN });
     await client.close();
-    await expect(client.queryStatus('AA-C-1')).rejects.toMatchObject({ reason: 'closed', retryable: false, ambiguous: false });
+    await expect(client.queryStatus('AA-C-1')).rejects.toMatchObject({
+      reason: 'closed',
+      retryable: false,
+      ambiguous: false,
+    });
   });
 });

@@ -111,7 +111,11 @@ describe('authentication', () => {
 describe('conference/call statuses', () => {
   it('error_dest_invalid: a number the client lets through but Hoiio refuses', async () => {
     // "+12345" is E.164-shaped, but too short for any real number: the simulator wants 7 to 15 digits.
-    await apiError(client.conferenceCall({ dest: ['+12345'] }), { status: 'error_dest_invalid', category: 'input', retryable: false });
+    await apiError(client.conferenceCall({ dest: ['+12345'] }), {
+      status: 'error_dest_invalid',
+      category: 'input',
+      retryable: false,
+    });
   });
 
   it('error_dest_not_supported: an unsupported prefix fails the whole request', async () => {
@@ -136,7 +140,11 @@ describe('conference/call statuses', () => {
   it('error_insufficient_credit: an account without credit', async () => {
     const poor = harness.client({ appId: 'poor-app', accessToken: 'poor-token' });
     expect((await poor.getBalance()).balance).toBe(0);
-    await apiError(poor.conferenceCall({ dest: [HOLD] }), { status: 'error_insufficient_credit', category: 'credit', retryable: false });
+    await apiError(poor.conferenceCall({ dest: [HOLD] }), {
+      status: 'error_insufficient_credit',
+      category: 'credit',
+      retryable: false,
+    });
   });
 
   it('error_unable_to_resolve_notify_url: a host that never resolves', async () => {
@@ -207,7 +215,11 @@ describe('generic statuses', () => {
   it('error_internal_server_error: retryable, injected by the fault knob', async () => {
     await harness.config({ faults: { api: { 'user/get_balance': { internalErrorRate: 1 } } } });
     try {
-      await apiError(client.getBalance(), { status: 'error_internal_server_error', category: 'server', retryable: true });
+      await apiError(client.getBalance(), {
+        status: 'error_internal_server_error',
+        category: 'server',
+        retryable: true,
+      });
     } finally {
       await harness.config({ faults: { api: { 'user/get_balance': null } } });
     }
@@ -224,9 +236,18 @@ describe('generic statuses', () => {
       category: 'input',
       retryable: false,
     });
-    await rawApiError('user/get_balance', form({ ...DEMO_AUTH }), { status: 'error_invalid_http_method', category: 'input', retryable: false }, 'PUT');
+    await rawApiError(
+      'user/get_balance',
+      form({ ...DEMO_AUTH }),
+      { status: 'error_invalid_http_method', category: 'input', retryable: false },
+      'PUT',
+    );
     const badBytes = Buffer.concat([Buffer.from(`${form({ ...DEMO_AUTH })}&tag=`), Buffer.from([0xff, 0xfe])]);
-    await rawApiError('user/get_balance', badBytes, { status: 'error_malformed_params', category: 'input', retryable: false });
+    await rawApiError('user/get_balance', badBytes, {
+      status: 'error_malformed_params',
+      category: 'input',
+      retryable: false,
+    });
   });
 
   it('an unknown status is kept verbatim with category unknown', async () => {
@@ -241,18 +262,33 @@ describe('statuses of the other endpoints', () => {
     const expected = { status: 'error_invalid_txn_ref', category: 'input', retryable: false };
     await apiError(client.queryStatus('AA-C-1'), { ...expected, endpoint: 'voice/query_status' });
     await apiError(client.hangup('AA-C-1'), { ...expected, endpoint: 'voice/hangup' });
-    await apiError(client.moderate({ txnRef: 'AA-C-1', action: 'mute' }), { ...expected, endpoint: 'conference/moderate' });
+    await apiError(client.moderate({ txnRef: 'AA-C-1', action: 'mute' }), {
+      ...expected,
+      endpoint: 'conference/moderate',
+    });
   });
 
   it('a leg of another application is unknown too', async () => {
     const { txnRefs } = await client.conferenceCall({ dest: [HOLD] });
     const trial = harness.client({ appId: 'trial-app', accessToken: 'trial-token' });
-    await apiError(trial.queryStatus(txnRefs[0]!), { status: 'error_invalid_txn_ref', category: 'input', retryable: false });
+    await apiError(trial.queryStatus(txnRefs[0]!), {
+      status: 'error_invalid_txn_ref',
+      category: 'input',
+      retryable: false,
+    });
   });
 
   it('get_rate: invalid and unsupported numbers, each side named', async () => {
-    await apiError(client.getRate({ dest1: '+123', dest2: HOLD }), { status: 'error_dest1_invalid', category: 'input', retryable: false });
-    await apiError(client.getRate({ dest1: HOLD, dest2: '+123' }), { status: 'error_dest2_invalid', category: 'input', retryable: false });
+    await apiError(client.getRate({ dest1: '+123', dest2: HOLD }), {
+      status: 'error_dest1_invalid',
+      category: 'input',
+      retryable: false,
+    });
+    await apiError(client.getRate({ dest1: HOLD, dest2: '+123' }), {
+      status: 'error_dest2_invalid',
+      category: 'input',
+      retryable: false,
+    });
     await apiError(client.getRate({ dest1: '+8821234567', dest2: HOLD }), {
       status: 'error_dest1_not_supported',
       category: 'input',
@@ -274,9 +310,18 @@ describe('statuses of the other endpoints', () => {
     expect(await rejectionOf(client.getHistory({ from: '2024-13-01 00:00:00' }))).toBeInstanceOf(HoiioInputError);
     expect(await rejectionOf(client.getHistory({ page: 0 }))).toBeInstanceOf(HoiioInputError);
     const input = { status: '', category: 'input', retryable: false };
-    await rawApiError('voice/get_history', form({ ...DEMO_AUTH, from: '2024-13-01 00:00:00' }), { ...input, status: 'error_from_invalid' });
-    await rawApiError('voice/get_history', form({ ...DEMO_AUTH, to: 'yesterday' }), { ...input, status: 'error_to_invalid' });
-    await rawApiError('voice/get_history', form({ ...DEMO_AUTH, page: '0' }), { ...input, status: 'error_page_invalid' });
+    await rawApiError('voice/get_history', form({ ...DEMO_AUTH, from: '2024-13-01 00:00:00' }), {
+      ...input,
+      status: 'error_from_invalid',
+    });
+    await rawApiError('voice/get_history', form({ ...DEMO_AUTH, to: 'yesterday' }), {
+      ...input,
+      status: 'error_to_invalid',
+    });
+    await rawApiError('voice/get_history', form({ ...DEMO_AUTH, page: '0' }), {
+      ...input,
+      status: 'error_page_invalid',
+    });
   });
 
   it('moderate: an action outside the enum is refused locally, and mapped when Hoiio says it', async () => {

@@ -84,7 +84,11 @@ it('a stopped simulator is a connection failure that never reached Hoiio', async
   const orphan = other.client();
   await other.sim.close();
   try {
-    expect(await transportError(orphan.getBalance())).toMatchObject({ reason: 'connect', retryable: true, ambiguous: false });
+    expect(await transportError(orphan.getBalance())).toMatchObject({
+      reason: 'connect',
+      retryable: true,
+      ambiguous: false,
+    });
   } finally {
     await orphan.close();
   }

@@ -44,7 +44,10 @@ export function startProcess(command: string, args: string[], env: NodeJS.Proces
   const matches = (text: string | RegExp) => (typeof text === 'string' ? output.includes(text) : text.test(output));
   const waitFor = (text: string | RegExp, timeoutMs = 90_000) =>
     new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => done(new Error(`Timed out waiting for ${String(text)}. Output:\n${output}`)), timeoutMs);
+      const timer = setTimeout(
+        () => done(new Error(`Timed out waiting for ${String(text)}. Output:\n${output}`)),
+        timeoutMs,
+      );
       const check = () => matches(text) && done();
       const done = (error?: Error) => {
         clearTimeout(timer);

@@ -46,7 +46,10 @@ export interface TestWorker {
 }
 
 /** Creates a worker on `env`'s server and starts it running in the background. */
-export async function startTestWorker(env: TestWorkflowEnvironment, options: TestWorkerOptions = {}): Promise<TestWorker> {
+export async function startTestWorker(
+  env: TestWorkflowEnvironment,
+  options: TestWorkerOptions = {},
+): Promise<TestWorker> {
   const taskQueue = options.taskQueue ?? uniqueId('test');
   const worker = await Worker.create({
     connection: env.nativeConnection,

@@ -162,11 +162,14 @@ describe('SessionState', () => {
     state.recordEnd(end('T1', 'answered', 7, '0.020'), 'notification', 1);
     state.recordEnd({ ...end('T2', 'answered', 3, '0.070'), currency: 'USD' }, 'notification', 1);
     state.recordEnd({ ...end('T3', 'answered', 1, '0.070'), currency: 'USD' }, 'notification', 1);
-    const copy = new SessionState(JSON.parse(JSON.stringify(state.snapshot())) as ReturnType<SessionState['snapshot']>, {
-      redial: {},
-      graceMs: GRACE_MS,
-      maxPollIntervalMs: 1,
-    });
+    const copy = new SessionState(
+      JSON.parse(JSON.stringify(state.snapshot())) as ReturnType<SessionState['snapshot']>,
+      {
+        redial: {},
+        graceMs: GRACE_MS,
+        maxPollIntervalMs: 1,
+      },
+    );
     expect(copy.summary({ endedAt: 5, endedBy: 'completed' }).totals).toEqual([
       { currency: 'SGD', debit: '0.140', minutes: 7 },
       { currency: 'USD', debit: '0.280', minutes: 4 },

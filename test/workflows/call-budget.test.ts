@@ -215,7 +215,11 @@ test('three holders wanting 6 each share 8 permits: never more than 8 held, FIFO
   expect(maxOverlap(all)).toBe(8);
   expect(sampledMax).toBe(8);
 
-  const final = await waitFor(() => budgetState(account), (s) => s.held.length === 0, 'every permit back');
+  const final = await waitFor(
+    () => budgetState(account),
+    (s) => s.held.length === 0,
+    'every permit back',
+  );
   expect(final).toMatchObject({ capacity: 8, waiting: [], granted: 18, reclaimed: 0, undelivered: 0 });
 
   // The budget's history replays deterministically.
@@ -229,47 +233,93 @@ test('grants in strict request order, partially; releases regrant to the head; c
   const [A, B, C, D, E] = await Promise.all(['A', 'B', 'C', 'D', 'E'].map((n) => startScripted(account, n)));
 
   await request(A!, 6);
-  await waitFor(() => budgetState(account), (s) => heldBy(s, A!.workflowId) === 6, 'A holding 6');
+  await waitFor(
+    () => budgetState(account),
+    (s) => heldBy(s, A!.workflowId) === 6,
+    'A holding 6',
+  );
   await request(B!, 5);
-  let s = await waitFor(() => budgetState(account), (st) => heldBy(st, B!.workflowId) === 2, 'B holding 2 (partial)');
+  let s = await waitFor(
+    () => budgetState(account),
+    (st) => heldBy(st, B!.workflowId) === 2,
+    'B holding 2 (partial)',
+  );
   expect(waitingOf(s)).toEqual([[B!.workflowId, 3]]);
   await request(C!, 1);
-  s = await waitFor(() => budgetState(account), (st) => st.waiting.length === 2, 'C queued behind B');
+  s = await waitFor(
+    () => budgetState(account),
+    (st) => st.waiting.length === 2,
+    'C queued behind B',
+  );
   expect(waitingOf(s)).toEqual([
     [B!.workflowId, 3],
     [C!.workflowId, 1],
   ]);
 
-  const aIds = (await waitFor(() => view(A!), (v) => v.received.length === 6, 'A received 6')).received;
+  const aIds = (
+    await waitFor(
+      () => view(A!),
+      (v) => v.received.length === 6,
+      'A received 6',
+    )
+  ).received;
   // Two free permits go to the head (B, still owed 3), not to C who wants just one.
   await release(A!, aIds.slice(0, 2));
-  s = await waitFor(() => budgetState(account), (st) => heldBy(st, B!.workflowId) === 4, 'B holding 4');
+  s = await waitFor(
+    () => budgetState(account),
+    (st) => heldBy(st, B!.workflowId) === 4,
+    'B holding 4',
+  );
   expect(waitingOf(s)).toEqual([
     [B!.workflowId, 1],
     [C!.workflowId, 1],
   ]);
   await release(A!, aIds.slice(2, 3));
-  s = await waitFor(() => budgetState(account), (st) => heldBy(st, B!.workflowId) === 5, 'B holding 5');
+  s = await waitFor(
+    () => budgetState(account),
+    (st) => heldBy(st, B!.workflowId) === 5,
+    'B holding 5',
+  );
   expect(waitingOf(s)).toEqual([[C!.workflowId, 1]]);
   await release(A!, aIds.slice(3, 4));
-  s = await waitFor(() => budgetState(account), (st) => heldBy(st, C!.workflowId) === 1, 'C holding 1');
+  s = await waitFor(
+    () => budgetState(account),
+    (st) => heldBy(st, C!.workflowId) === 1,
+    'C holding 1',
+  );
   expect(s.waiting).toEqual([]);
 
   // Cancel: D (first in line) withdraws; E behind it moves up and gets the next permit.
   await request(D!, 4);
   await request(E!, 1);
-  await waitFor(() => budgetState(account), (st) => st.waiting.length === 2, 'D and E waiting');
+  await waitFor(
+    () => budgetState(account),
+    (st) => st.waiting.length === 2,
+    'D and E waiting',
+  );
   await D!.executeUpdate(holderCancelUpdate);
-  s = await waitFor(() => budgetState(account), (st) => st.waiting.length === 1, 'D gone from the queue');
+  s = await waitFor(
+    () => budgetState(account),
+    (st) => st.waiting.length === 1,
+    'D gone from the queue',
+  );
   expect(waitingOf(s)).toEqual([[E!.workflowId, 1]]);
   await release(A!, aIds.slice(4, 6));
-  s = await waitFor(() => budgetState(account), (st) => heldBy(st, E!.workflowId) === 1, 'E holding 1');
+  s = await waitFor(
+    () => budgetState(account),
+    (st) => heldBy(st, E!.workflowId) === 1,
+    'E holding 1',
+  );
   expect(s.held).toHaveLength(7); // B 5, C 1, E 1: one free, nobody waiting
   expect(s.waiting).toEqual([]);
   expect(await view(D!)).toEqual({ received: [], held: [], pending: 0 });
 
   // Everyone saw exactly the permits the budget says they hold, with no id given twice.
-  await waitFor(() => view(E!), (v) => v.received.length === 1, 'E received 1');
+  await waitFor(
+    () => view(E!),
+    (v) => v.received.length === 1,
+    'E received 1',
+  );
   const views = await Promise.all([A, B, C, D, E].map((h) => view(h!)));
   const received = views.flatMap((v) => v.received);
   expect(new Set(received).size).toBe(received.length);
@@ -286,11 +336,33 @@ test('duplicate, unknown and foreign releases change nothing; duplicate grants a
   await request(A!, 2);
   await request(B!, 2);
   await request(W!, 1);
-  const aIds = (await waitFor(() => view(A!), (v) => v.received.length === 2, 'A received 2')).received;
-  const bIds = (await waitFor(() => view(B!), (v) => v.received.length === 2, 'B received 2')).received;
+  const aIds = (
+    await waitFor(
+      () => view(A!),
+      (v) => v.received.length === 2,
+      'A received 2',
+    )
+  ).received;
+  const bIds = (
+    await waitFor(
+      () => view(B!),
+      (v) => v.received.length === 2,
+      'B received 2',
+    )
+  ).received;
   await release(A!, [aIds[0]!]);
-  await waitFor(() => budgetState(account), (st) => heldBy(st, W!.workflowId) === 1, 'W granted the released one');
-  const wIds = (await waitFor(() => view(W!), (v) => v.received.length === 1, 'W received 1')).received;
+  await waitFor(
+    () => budgetState(account),
+    (st) => heldBy(st, W!.workflowId) === 1,
+    'W granted the released one',
+  );
+  const wIds = (
+    await waitFor(
+      () => view(W!),
+      (v) => v.received.length === 1,
+      'W received 1',
+    )
+  ).received;
 
   // Sent straight to the budget: an id released before, an unknown id, and B's permit "released" by A.
   const budget = budgetHandle(account);
@@ -299,7 +371,11 @@ test('duplicate, unknown and foreign releases change nothing; duplicate grants a
   await budget.signal(releasePermitsSignal, { holder: A!.workflowId, permitIds: [bIds[0]!] });
   // A real release after them: once it shows, the bogus ones (earlier in the history) have been handled.
   await release(A!, [aIds[1]!]);
-  const s = await waitFor(() => budgetState(account), (st) => heldBy(st, A!.workflowId) === 0, 'A released all');
+  const s = await waitFor(
+    () => budgetState(account),
+    (st) => heldBy(st, A!.workflowId) === 0,
+    'A released all',
+  );
   expect(s.held.map((p) => p.permitId).sort()).toEqual([...bIds, ...wIds].sort());
   expect(heldBy(s, B!.workflowId)).toBe(2);
   expect(s.waiting).toEqual([]);
@@ -307,7 +383,11 @@ test('duplicate, unknown and foreign releases change nothing; duplicate grants a
   // The pool releases twice only once: the second release of the same id never reaches the budget.
   await release(B!, [bIds[0]!]);
   await release(B!, [bIds[0]!]);
-  await waitFor(() => budgetState(account), (st) => heldBy(st, B!.workflowId) === 1, 'B holding 1');
+  await waitFor(
+    () => budgetState(account),
+    (st) => heldBy(st, B!.workflowId) === 1,
+    'B holding 1',
+  );
 
   // A duplicated grant (same permit id) adds nothing; a grant for a request B never made is handed back.
   await B!.signal(permitsGrantedSignal, { requestId: 'duplicate', permitIds: [bIds[1]!] });
@@ -332,7 +412,11 @@ test('a lease that runs out without renewal is reclaimed and regranted; renewed 
   await request(R, 1);
   await request(X, 2);
   await request(W, 2);
-  const before = await waitFor(() => budgetState(account), (st) => st.waiting.length === 1, 'W waiting');
+  const before = await waitFor(
+    () => budgetState(account),
+    (st) => st.waiting.length === 1,
+    'W waiting',
+  );
   const rPermit = before.held.find((p) => p.holder === R.workflowId)!.permitId;
   const xIds = before.held.filter((p) => p.holder === X.workflowId).map((p) => p.permitId);
 
@@ -345,7 +429,11 @@ test('a lease that runs out without renewal is reclaimed and regranted; renewed 
     }
   })();
   const started = Date.now();
-  const after = await waitFor(() => budgetState(account), (st) => heldBy(st, W.workflowId) === 2, 'W granted 2');
+  const after = await waitFor(
+    () => budgetState(account),
+    (st) => heldBy(st, W.workflowId) === 2,
+    'W granted 2',
+  );
   expect(Date.now() - started).toBeGreaterThanOrEqual(800);
   expect(after.reclaimed).toBe(2);
   expect(after.waiting).toEqual([]);
@@ -361,7 +449,11 @@ test('a lease that runs out without renewal is reclaimed and regranted; renewed 
   // X, late, releases what was taken from it: nothing changes (W keeps its two).
   await release(X, xIds);
   await release(R, [rPermit]);
-  const end = await waitFor(() => budgetState(account), (st) => heldBy(st, R.workflowId) === 0, 'R released');
+  const end = await waitFor(
+    () => budgetState(account),
+    (st) => heldBy(st, R.workflowId) === 0,
+    'R released',
+  );
   expect(heldBy(end, W.workflowId)).toBe(2);
   expect(end.held).toHaveLength(2);
 
@@ -377,13 +469,21 @@ test('a grant to a holder that no longer exists is taken back and goes to the ne
   await request(Y, 1);
   await request(X, 1);
   await request(Z, 1);
-  await waitFor(() => budgetState(account), (st) => st.waiting.length === 2, 'X and Z waiting');
+  await waitFor(
+    () => budgetState(account),
+    (st) => st.waiting.length === 2,
+    'X and Z waiting',
+  );
   // X finishes without cancelling.
   await X.signal(holderFinishSignal);
   await X.result();
   const yIds = (await view(Y)).received;
   await release(Y, yIds);
-  const s = await waitFor(() => budgetState(account), (st) => heldBy(st, Z.workflowId) === 1, 'Z granted');
+  const s = await waitFor(
+    () => budgetState(account),
+    (st) => heldBy(st, Z.workflowId) === 1,
+    'Z granted',
+  );
   expect(s).toMatchObject({ undelivered: 1, waiting: [], granted: 3 });
   expect(s.held).toHaveLength(1);
 
@@ -415,14 +515,34 @@ test('continue-as-new carries holders, the waiting queue and counters', async ()
   expect(s.capacity).toBe(3);
 
   await request(C, 1);
-  const aIds = (await waitFor(() => view(A), (v) => v.received.length === 2, 'A received 2')).received;
+  const aIds = (
+    await waitFor(
+      () => view(A),
+      (v) => v.received.length === 2,
+      'A received 2',
+    )
+  ).received;
   await release(A, [aIds[0]!]);
   await release(A, [aIds[1]!]);
-  s = await waitFor(() => budgetState(account), (st) => heldBy(st, B.workflowId) === 3, 'B holding 3');
+  s = await waitFor(
+    () => budgetState(account),
+    (st) => heldBy(st, B.workflowId) === 3,
+    'B holding 3',
+  );
   expect(waitingOf(s)).toEqual([[C.workflowId, 1]]);
-  const bIds = (await waitFor(() => view(B), (v) => v.received.length === 3, 'B received 3')).received;
+  const bIds = (
+    await waitFor(
+      () => view(B),
+      (v) => v.received.length === 3,
+      'B received 3',
+    )
+  ).received;
   await release(B, bIds);
-  s = await waitFor(() => budgetState(account), (st) => heldBy(st, C.workflowId) === 1, 'C holding 1');
+  s = await waitFor(
+    () => budgetState(account),
+    (st) => heldBy(st, C.workflowId) === 1,
+    'C holding 1',
+  );
   expect(s).toMatchObject({ waiting: [], granted: 6, reclaimed: 0, undelivered: 0 });
   expect(s.held).toHaveLength(1);
 
@@ -434,7 +554,11 @@ test('continue-as-new carries holders, the waiting queue and counters', async ()
 
   // Walk the chain of runs: several continued-as-new (the last hand-over may still be under way), and every run that
   // has run workflow code replays deterministically; at least the two runs that continued-as-new have.
-  const runs = await waitFor(() => budgetRuns(account, first.firstExecutionRunId), (r) => r.length >= 3, '3 runs');
+  const runs = await waitFor(
+    () => budgetRuns(account, first.firstExecutionRunId),
+    (r) => r.length >= 3,
+    '3 runs',
+  );
   expect(await replayRuns(account, runs)).toBeGreaterThanOrEqual(2);
 
   await Promise.all([A, B, C].map((h) => h.signal(holderFinishSignal)));
@@ -451,7 +575,11 @@ test('a run still in its continue-as-new backoff (history: its start event alone
     args: [{ account, capacity: 1, maxSignalsPerRun: 1 }],
   });
   await first.signal(releasePermitsSignal, { holder: 'nobody', permitIds: [] });
-  const runs = await waitFor(() => budgetRuns(account, first.firstExecutionRunId), (r) => r.length === 2, '2 runs');
+  const runs = await waitFor(
+    () => budgetRuns(account, first.firstExecutionRunId),
+    (r) => r.length === 2,
+    '2 runs',
+  );
   const started = runs[1]!.history.events![0]!;
   // Exactly what fetchHistory returns for the new run during the backoff, whether or not this machine was quick
   // enough to see it live.

@@ -491,7 +491,10 @@ describe('conferenceSession', () => {
       });
     }
     // Every session this file ran replays against today's workflow code: the code is deterministic.
-    const replays = Worker.runReplayHistories({ workflowsPath: require.resolve('../../src/workflows') }, sessionHistories);
+    const replays = Worker.runReplayHistories(
+      { workflowsPath: require.resolve('../../src/workflows') },
+      sessionHistories,
+    );
     let replayed = 0;
     for await (const result of replays) {
       expect(result.error).toBeUndefined();

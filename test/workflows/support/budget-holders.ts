@@ -3,7 +3,15 @@
  * - `greedyHolder` wants N permits, holds each for a while as they come and releases it, recording when.
  * - `scriptedHolder` does what the test tells it through updates, and shows what it received through a query.
  */
-import { allHandlersFinished, condition, defineQuery, defineSignal, defineUpdate, setHandler, sleep } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  condition,
+  defineQuery,
+  defineSignal,
+  defineUpdate,
+  setHandler,
+  sleep,
+} from '@temporalio/workflow';
 import { PermitPool } from '../../../src/workflows/permits';
 
 export interface PermitInterval {
