@@ -135,7 +135,9 @@ class CallBudget {
     this.waiting.push({
       requestId: req.requestId,
       holder: req.holder,
-      remaining: req.count,
+      // Never owe more than the pool holds: under strict FIFO a larger request would sit at the head holding every
+      // permit, and block the whole account, forever.
+      remaining: Math.min(req.count, this.capacity),
       requestedAt: Date.now(),
       leaseMs: positiveInteger(req.leaseMs) ?? this.defaultLeaseMs,
     });
