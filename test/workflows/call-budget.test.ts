@@ -228,6 +228,33 @@ test('three holders wanting 6 each share 8 permits: never more than 8 held, FIFO
   await budgetHandle(account).terminate('test done');
 });
 
+test('owes a request at most its capacity, so an oversized one cannot block those behind it', async () => {
+  const account = uniqueId('acct-oversized');
+  const [A, B] = await Promise.all(['A', 'B'].map((n) => startScripted(account, n)));
+
+  await request(A!, 20);
+  await waitFor(
+    () => budgetState(account),
+    (s) => heldBy(s, A!.workflowId) === 8 && s.waiting.length === 0,
+    'A holding all 8 and owed nothing more',
+  );
+  await request(B!, 1);
+  const aIds = (
+    await waitFor(
+      () => view(A!),
+      (v) => v.received.length === 8,
+      'A received 8',
+    )
+  ).received;
+  await release(A!, aIds.slice(0, 1));
+  await waitFor(
+    () => budgetState(account),
+    (s) => heldBy(s, B!.workflowId) === 1,
+    'B served after A gave one back',
+  );
+  await budgetHandle(account).terminate('test done');
+});
+
 test('grants in strict request order, partially; releases regrant to the head; cancel drops a waiter', async () => {
   const account = uniqueId('acct-fifo');
   const [A, B, C, D, E] = await Promise.all(['A', 'B', 'C', 'D', 'E'].map((n) => startScripted(account, n)));
