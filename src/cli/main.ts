@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { Command, CommanderError, Option } from 'commander';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { formatProblems, validateParticipants } from '../domain/session-input';
+import { DEFAULT_ACCOUNT, formatProblems, validateParticipants } from '../domain/session-input';
 import type { SessionSummary } from '../domain/session-types';
 import type { conferenceSession } from '../workflows/conference-session';
 import {
@@ -32,7 +32,6 @@ import { connectTemporal, type CliTemporal } from './temporal-client';
  * The workflows' default account. Mirrored rather than imported: importing the workflow module would pull workflow
  * code into the CLI process, where it must never run.
  */
-const DEFAULT_ACCOUNT = 'default';
 const DEFAULT_QUERY_TIMEOUT_S = 10;
 /** Updates such as `end` hang up legs before answering, which takes Hoiio round trips. */
 const DEFAULT_UPDATE_TIMEOUT_S = 60;

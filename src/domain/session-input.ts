@@ -9,6 +9,8 @@ import type { ParticipantInput } from './session-types';
 /** Room for our own suffix (`:bk-<session>-<batch>`) within Hoiio's 256-character tag. */
 export const MAX_USER_TAG_LENGTH = 200;
 export const MAX_PARTICIPANTS = 1_000;
+/** The Hoiio account a session uses when its input names none: the one HOIIO_APP_ID / HOIIO_ACCESS_TOKEN describe. */
+export const DEFAULT_ACCOUNT = 'default';
 
 const number = z.string().regex(E164_PATTERN, E164_RULE);
 const participant = z.union([number, z.strictObject({ number, name: z.string().trim().min(1).max(100).optional() })]);

@@ -1,8 +1,11 @@
 import { z } from 'zod';
+import { DEFAULT_ACCOUNT } from '../domain/session-input';
 import { SIMULATOR_BASE_URL } from './client';
 import { HoiioConfigError, type HoiioInputIssue } from './errors';
 import { HoiioSecret } from './secret';
 import { DEFAULT_TIMEOUTS, type HoiioTimeouts } from './transport';
+
+export { DEFAULT_ACCOUNT };
 
 /**
  * Hoiio accounts from the environment.
@@ -30,7 +33,6 @@ import { DEFAULT_TIMEOUTS, type HoiioTimeouts } from './transport';
  * Errors name the variable and the rule; a token's value is never printed, and tokens are held as HoiioSecret.
  */
 
-export const DEFAULT_ACCOUNT = 'default';
 const DEMO_APP_ID = 'demo-app';
 const DEMO_ACCESS_TOKEN = 'demo-token';
 

@@ -28,6 +28,7 @@ import {
 } from '@temporalio/workflow';
 import type { ConferenceActivities, PlaceCallResult } from '../activities/conference';
 import {
+  DEFAULT_ACCOUNT,
   MAX_PARTICIPANTS,
   formatProblems,
   participantNumber,
@@ -52,7 +53,6 @@ import {
 } from './messages';
 import { PermitPool, type PermitPoolState } from './permits';
 
-export const DEFAULT_ACCOUNT = 'default';
 export const DEFAULT_GRACE_SECONDS = 120;
 /** Failure types that name no number but one of the numbers in the request: dial the batch's numbers alone. */
 const NUMBER_SPECIFIC = new Set(['error_dest_not_supported', 'error_not_allowed_for_trial', 'error_dest_invalid']);
