@@ -2,27 +2,9 @@
  * Figures from the simulator's own records (`/_sim/calls`, `/_sim/stats`): what the lines really did, independent of
  * what bridgekeeper believes it did.
  */
+import type { SimCall, SimStats } from '../src/simulator';
 
-/** The fields of a `GET /_sim/calls` entry that the benchmark reads. */
-export interface SimCall {
-  txn_ref: string;
-  dest: string;
-  room: string;
-  call_status_dest: string;
-  state: string;
-  dialed_at: string | null;
-  answered_at: string | null;
-  ended_at: string | null;
-}
-
-export interface SimStats {
-  requests: Record<string, number>;
-  rejections: Record<string, number>;
-  peakConcurrentCalls: Record<string, number>;
-  peakRoomParticipants: Record<string, number>;
-  activeCalls: Record<string, number>;
-  notifications: { sent: number; delivered: number; failed: number; dropped: number; duplicated: number };
-}
+export type { SimCall, SimStats };
 
 /** The account every scenario dials from (the simulator's embedded demo account). */
 export const APP_ID = 'demo-app';

@@ -16,6 +16,7 @@ import {
 import { createState, type SimulatorState } from './state';
 
 export type { SimulatorOptions } from './settings';
+export type { SimCall, SimStats, SimNotificationCounts } from './inspection-types';
 export { DEFAULT_ACCOUNT } from './settings';
 
 export interface RunningSimulator {

@@ -1,6 +1,7 @@
 import { formatHoiioDate } from '../domain/hoiio-time';
 import { formatMoney } from '../domain/money';
 import { type Leg } from './call-engine';
+import type { SimCall } from './inspection-types';
 
 /** Java's SDK reads `ongoing` as "still in progress"; the docs list only the four final statuses. */
 export const ONGOING = 'ongoing';
@@ -41,7 +42,7 @@ const iso = (epochMs: number | undefined): string | null =>
   epochMs === undefined ? null : new Date(epochMs).toISOString();
 
 /** A leg for `GET /_sim/calls`: Hoiio field names plus timestamps; no token, no notify_url. */
-export function inspectionView(leg: Leg): Record<string, unknown> {
+export function inspectionView(leg: Leg): SimCall {
   return {
     txn_ref: leg.txnRef,
     dest: leg.dest,

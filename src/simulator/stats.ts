@@ -1,3 +1,5 @@
+import type { SimStats } from './inspection-types';
+
 /** Counters behind `GET /_sim/stats`: what a test needs to prove a limit was respected. */
 export class Stats {
   requests: Record<string, number> = {};
@@ -27,7 +29,7 @@ export class Stats {
     this.peakRoomParticipants[room] = Math.max(this.peakRoomParticipants[room] ?? 0, active);
   }
 
-  snapshot(): Record<string, unknown> {
+  snapshot(): Omit<SimStats, 'activeCalls'> {
     return {
       requests: { ...this.requests },
       rejections: { ...this.rejections },

@@ -1,6 +1,7 @@
 import { request } from 'undici';
 import { createHoiioClient, type HoiioClient, type HoiioClientOptions } from '../../src/hoiio';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/simulator';
+import type { SimCall, SimStats } from '../../src/simulator';
 
 /**
  * Drives the real simulator over HTTP: its /_sim/ inspection routes, and raw Hoiio requests for the statuses the
@@ -11,29 +12,7 @@ export const DEMO = { appId: 'demo-app', accessToken: 'demo-token' } as const;
 /** The demo account as Hoiio form params, for raw requests. */
 export const DEMO_AUTH = { app_id: DEMO.appId, access_token: DEMO.accessToken } as const;
 
-export interface SimCall {
-  txn_ref: string;
-  dest: string;
-  room: string;
-  tag: string | null;
-  app_id: string;
-  call_status_dest: string;
-  state: string;
-  duration: string | null;
-  rate: string;
-  debit: string | null;
-  currency: string;
-  ended_by: string | null;
-  muted: boolean;
-}
-
-export interface SimStats {
-  requests: Record<string, number>;
-  rejections: Record<string, number>;
-  peakConcurrentCalls: Record<string, number>;
-  peakRoomParticipants: Record<string, number>;
-  activeCalls: Record<string, number>;
-}
+export type { SimCall, SimStats };
 
 export class SimHarness {
   private readonly clients: HoiioClient[] = [];

@@ -2,6 +2,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { type RunningSimulator, type SimulatorOptions, startSimulator } from '../../src/simulator';
+import type { SimCall } from '../../src/simulator';
 
 export const DEMO = { app_id: 'demo-app', access_token: 'demo-token' } as const;
 
@@ -73,24 +74,7 @@ export async function simPost(
   return { http: response.statusCode, body: (await response.body.json()) as Record<string, unknown> };
 }
 
-export interface SimCall {
-  txn_ref: string;
-  dest: string;
-  room: string;
-  tag: string | null;
-  app_id: string;
-  call_status_dest: string;
-  state: string;
-  duration: string | null;
-  rate: string;
-  debit: string | null;
-  currency: string;
-  dialed_at: string;
-  answered_at: string | null;
-  ended_at: string | null;
-  ended_by: string | null;
-  muted: boolean;
-}
+export type { SimCall };
 
 export async function calls(sim: RunningSimulator): Promise<SimCall[]> {
   return (await simGet<{ calls: SimCall[] }>(sim, '/_sim/calls')).calls;

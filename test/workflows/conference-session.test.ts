@@ -20,30 +20,11 @@ import {
   statusQuery,
   type BudgetState,
 } from '../../src/workflows/messages';
+import type { SimCall, SimStats } from '../../src/simulator';
 import { startSessionStack, type SessionStack } from '../support/session-stack';
 import { uniqueId } from '../support/temporal-test-env';
 
 const DEMO_TOKEN = 'demo-token';
-
-interface SimCall {
-  txn_ref: string;
-  dest: string;
-  room: string;
-  tag: string | null;
-  app_id: string;
-  call_status_dest: string | null;
-  duration: string | null;
-  rate: string;
-  debit: string | null;
-  currency: string;
-}
-
-interface SimStats {
-  requests: Record<string, number>;
-  rejections: Record<string, number>;
-  peakConcurrentCalls: Record<string, number>;
-  peakRoomParticipants: Record<string, number>;
-}
 
 /** n distinct Singapore numbers, e.g. +6580000001. */
 function numbers(n: number, base = 80_000_000): string[] {
