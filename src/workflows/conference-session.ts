@@ -312,7 +312,10 @@ export async function conferenceSession(rawInput: SessionInput, resume?: Session
         // Retries ran out (a long outage): the request may still have been placed. Look before deciding, and
         // never dial these numbers again unseen (invariant 2).
         log.error('Dialing gave up; reconciling by tag', { tag: request.tag, error: String(error) });
-        const found = await legControl.reconcileBatch(request).catch(() => ({ legs: [], notPlaced: numbers }));
+        const found = await legControl.reconcileBatch(request).catch((reconcileError: unknown) => {
+          if (isCancellation(reconcileError)) throw reconcileError;
+          return { legs: [], notPlaced: numbers };
+        });
         state.counters.historyLookups += 1;
         await adopt(found.legs, permits);
         state.dialFailed(found.notPlaced, 'dial_outcome_unknown');
