@@ -43,7 +43,7 @@ export interface PlaceCallResult {
   retryReasons: string[];
 }
 
-export type PollResult = { ongoing: true } | { ongoing: false; end: EndReport };
+export type PollResult = { ongoing: true } | { ongoing: false; end: EndReport } | { unknown: true };
 
 /** Heartbeat details: what earlier attempts did, so that the final result can report all of it. */
 interface Progress {
@@ -161,6 +161,8 @@ export function createConferenceActivities(deps: ConferenceActivityDeps) {
       try {
         return toPollResult(await clientFor(request.account).queryStatus(request.txnRef, { signal }));
       } catch (error) {
+        // Left to the workflow, which settles a leg Hoiio keeps not knowing instead of polling it forever.
+        if (error instanceof HoiioApiError && error.status === 'error_invalid_txn_ref') return { unknown: true };
         throw toFailure(error, undefined, signal);
       }
     },

@@ -35,6 +35,8 @@ export interface LegRecord {
   /** When to ask voice/query_status if no notification has come. */
   pollAt: number;
   polls: number;
+  /** Polls in a row that Hoiio answered with "no such transaction". */
+  unknownPolls?: number;
   end?: LegEnd;
 }
 
@@ -335,6 +337,26 @@ export class SessionState {
     return this.activeLegs().filter((leg) => leg.pollAt <= now);
   }
 
+  /**
+   * Hoiio says it has no such leg. Once is a hiccup; after `limit` answers in a row the leg is settled as failed with
+   * nothing billed, so that a session cannot wait forever for a leg no one will ever report. Returns true when settled.
+   */
+  legUnknown(txnRef: string, now: number, limit: number): boolean {
+    const leg = this.legs.get(txnRef);
+    if (!leg || leg.end) return false;
+    leg.unknownPolls = (leg.unknownPolls ?? 0) + 1;
+    if (leg.unknownPolls < limit) {
+      this.pollAgainLater(txnRef, now);
+      return false;
+    }
+    this.endedByUs(leg.number);
+    const report: EndReport = { txnRef, callStatus: 'failed', durationMinutes: 0, currency: '', rate: '0', debit: '0' };
+    this.applyEnd(leg, report, 'poll', now);
+    const participant = this.participants.get(leg.number);
+    if (participant) participant.reason ??= 'unknown_txn_ref';
+    return true;
+  }
+
   /** The leg is still in progress: ask again later, waiting longer each time. */
   pollAgainLater(txnRef: string, now: number): void {
     const leg = this.legs.get(txnRef);
@@ -408,8 +430,9 @@ export class SessionState {
   summary(options: { endedAt: number; endedBy: SessionSummary['endedBy'] }): SessionSummary {
     const participants: ParticipantSummary[] = [...this.participants.values()].map((p) => {
       const view = this.view(p);
+      // A leg settled without a report (unknown to Hoiio) has no currency and says nothing about the rate.
       const lastBilled = this.legsOf(p.number)
-        .filter((leg) => leg.end)
+        .filter((leg) => leg.end?.currency)
         .at(-1)?.end;
       const status = FINISHED.has(p.status) ? p.status : 'cancelled';
       return {
@@ -485,7 +508,7 @@ export class SessionState {
   private totals(): CurrencyTotal[] {
     const byCurrency = new Map<string, { debit: Thousandths[]; minutes: number }>();
     for (const leg of this.legs.values()) {
-      if (!leg.end) continue;
+      if (!leg.end?.currency) continue;
       const entry = byCurrency.get(leg.end.currency) ?? { debit: [], minutes: 0 };
       entry.debit.push(leg.end.debit);
       entry.minutes += leg.end.minutes;

@@ -60,6 +60,8 @@ const NUMBER_SPECIFIC = new Set(['error_dest_not_supported', 'error_not_allowed_
 const PERMIT_LEASE_MS = 15 * 60_000;
 const RENEW_EVERY_MS = PERMIT_LEASE_MS / 3;
 const MAX_POLL_INTERVAL_MS = 10 * 60_000;
+/** Polls in a row answering "no such transaction" before a leg is settled as failed. */
+const UNKNOWN_LEG_POLLS = 3;
 /** The server caps signals per run at 10,000; hand over well before. */
 const DEFAULT_MESSAGES_PER_RUN = 2_000;
 
@@ -146,7 +148,11 @@ export async function conferenceSession(rawInput: SessionInput, resume?: Session
         state.counters.statusPolls += 1;
         try {
           const result = await legControl.pollLeg({ account, txnRef: leg.txnRef });
-          if (result.ongoing) state.pollAgainLater(leg.txnRef, Date.now());
+          if ('unknown' in result) {
+            if (state.legUnknown(leg.txnRef, Date.now(), UNKNOWN_LEG_POLLS)) {
+              log.error('Hoiio does not know this leg; settled as failed', { txnRef: leg.txnRef });
+            }
+          } else if (result.ongoing) state.pollAgainLater(leg.txnRef, Date.now());
           else state.recordEnd(result.end, 'poll', Date.now());
         } catch (error) {
           if (isCancellation(error)) throw error;

@@ -155,6 +155,20 @@ describe('SessionState', () => {
     expect(second).toMatchObject({ status: 'failed', reason: 'error_insufficient_credit' });
   });
 
+  it('settles a leg Hoiio keeps not knowing as failed, after the limit, billing nothing', () => {
+    const state = newState({ failed: { attempts: 2, delaySeconds: 0 } });
+    state.add(numbers(1));
+    dialAll(state, 0);
+    expect(state.legUnknown('T1', GRACE_MS, 3)).toBe(false);
+    expect(state.legUnknown('T1', 2 * GRACE_MS, 3)).toBe(false);
+    expect(state.activeLegs()).toHaveLength(1);
+    expect(state.legUnknown('T1', 3 * GRACE_MS, 3)).toBe(true);
+    expect(state.settled()).toBe(true); // no redial: nothing is known about this call
+    const summary = state.summary({ endedAt: 0, endedBy: 'completed' });
+    expect(summary.participants[0]).toMatchObject({ status: 'failed', reason: 'unknown_txn_ref', debit: '0.000' });
+    expect(summary.totals).toEqual([]);
+  });
+
   it('adds totals exactly per currency and survives a snapshot round trip', () => {
     const state = newState();
     state.add(numbers(3));

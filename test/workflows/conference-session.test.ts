@@ -439,6 +439,20 @@ describe('conferenceSession', () => {
     expect(budget.held.filter((permit) => permit.holder === handle.workflowId)).toEqual([]);
   });
 
+  it('settles a leg Hoiio no longer knows instead of polling it forever', async () => {
+    const [caller] = numbers(1);
+    await stack.simPost('/_sim/config', { scripts: { [caller!]: LONG_CALL } });
+    const handle = await startSession({ participants: [caller!], notificationGraceSeconds: 1 });
+    await waitForStatus(handle, (status) => status.activeLegs === 1);
+    // The simulator forgets every call, silently: no notification, and query_status answers error_invalid_txn_ref.
+    await stack.simPost('/_sim/reset', {});
+
+    const summary = await handle.result();
+    expect(summary.participants[0]).toMatchObject({ status: 'failed', reason: 'unknown_txn_ref', debit: '0.000' });
+    expect(summary.requests.statusPolls).toBe(3);
+    expect(summary.totals).toEqual([]);
+  });
+
   it('survives its worker being replaced mid-session', async () => {
     const participants = numbers(12);
     await stack.simPost('/_sim/config', {
