@@ -7,6 +7,7 @@ import Table from 'cli-table3';
 import type {
   CurrencyTotal,
   ParticipantStatus,
+  ParticipantSummary,
   ParticipantView,
   SessionStatus,
   SessionSummary,
@@ -63,11 +64,40 @@ function statusText(participant: Pick<ParticipantView, 'status' | 'reason'>): st
 
 /** The `status` command: a heading line, then one row per participant. */
 export function formatStatus(status: SessionStatus): string {
-  const rows = table(
-    ['#', 'number', 'name', 'status', 'attempts', 'minutes', 'debit', 'currency', 'txn_refs'],
-    ['right', 'left', 'left', 'left', 'right', 'right', 'right', 'left', 'left'],
+  return [`room ${status.room} | ${formatStatusLine(status)}`, participantTable(status.participants).toString()].join(
+    '\n',
   );
-  status.participants.forEach((p, index) => {
+}
+
+/** One row per participant, for `status` (live views) and the summary alike; only the summary has a rate column. */
+function participantTable(participants: (ParticipantView | ParticipantSummary)[], withRate = false) {
+  const rows = table(
+    [
+      '#',
+      'number',
+      'name',
+      'status',
+      'attempts',
+      'minutes',
+      ...(withRate ? ['rate'] : []),
+      'debit',
+      'currency',
+      'txn_refs',
+    ],
+    [
+      'right',
+      'left',
+      'left',
+      'left',
+      'right',
+      'right',
+      ...(withRate ? ['right' as const] : []),
+      'right',
+      'left',
+      'left',
+    ],
+  );
+  participants.forEach((p, index) => {
     rows.push([
       index + 1,
       p.number,
@@ -75,12 +105,13 @@ export function formatStatus(status: SessionStatus): string {
       statusText(p),
       p.attempts,
       p.minutes,
+      ...(withRate ? [dash('rate' in p ? p.rate : undefined)] : []),
       dash(p.debit),
       dash(p.currency),
       dash(p.txnRefs.join(', ')),
     ]);
   });
-  return [`room ${status.room} | ${formatStatusLine(status)}`, rows.toString()].join('\n');
+  return rows;
 }
 
 /** Whole seconds between two ISO timestamps as `1h 02m 03s`; empty if either is unreadable. */
@@ -107,24 +138,7 @@ function formatReasons(reasons: Record<string, number>): string {
  * then outcomes, requests, retries and legs as plain lines.
  */
 export function formatSummary(summary: SessionSummary): string {
-  const rows = table(
-    ['#', 'number', 'name', 'status', 'attempts', 'minutes', 'rate', 'debit', 'currency', 'txn_refs'],
-    ['right', 'left', 'left', 'left', 'right', 'right', 'right', 'right', 'left', 'left'],
-  );
-  summary.participants.forEach((p, index) => {
-    rows.push([
-      index + 1,
-      p.number,
-      dash(p.name),
-      statusText(p),
-      p.attempts,
-      p.minutes,
-      dash(p.rate),
-      p.debit,
-      dash(p.currency),
-      dash(p.txnRefs.join(', ')),
-    ]);
-  });
+  const rows = participantTable(summary.participants, true);
   for (const total of summary.totals) {
     rows.push([{ content: `total ${total.currency}`, colSpan: 5 }, total.minutes, '', total.debit, total.currency, '']);
   }
