@@ -92,6 +92,8 @@ describe('npm start', () => {
       run.child.kill('SIGINT');
       run.child.kill('SIGINT');
       await run.exited;
+      // npm may exit before the stack below it has finished stopping; what matters is that nothing stays behind.
+      await waitUntil(() => devServersUsing(dataDir).length === 0, 20_000).catch(() => undefined);
       expect(devServersUsing(dataDir)).toEqual([]);
     } finally {
       cleanup();
