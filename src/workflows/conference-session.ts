@@ -13,6 +13,7 @@
  * Deterministic only: no I/O, no Node built-ins. The access token is never seen here: activities hold it.
  */
 import {
+  ActivityCancellationType,
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
@@ -77,6 +78,8 @@ export interface SessionResume {
 const placement = proxyActivities<ConferenceActivities>({
   // The activity bounds its own request well inside this, so a timed-out attempt can never dial behind a retry.
   startToCloseTimeout: '2 minutes',
+  // On cancel, wait for the dial's outcome (at most one bounded attempt): its legs must be known to be hung up.
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   // Limits (rate, concurrent calls) and server faults clear with time; everything else fails at once.
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
   scheduleToCloseTimeout: '30 minutes',

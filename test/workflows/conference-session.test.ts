@@ -439,6 +439,25 @@ describe('conferenceSession', () => {
     expect(budget.held.filter((permit) => permit.holder === handle.workflowId)).toEqual([]);
   });
 
+  it('hangs up the legs of a dial still in flight when cancelled', async () => {
+    const participants = numbers(2);
+    // Hoiio places the calls at once but answers only after 2 s: the cancel lands while the dial is in flight.
+    await stack.simPost('/_sim/config', {
+      faults: { api: { 'conference/call': { slowRate: 1, slowMs: 2_000 } } },
+      scripts: Object.fromEntries(participants.map((number) => [number, LONG_CALL])),
+    });
+    const handle = await startSession({ participants });
+    await waitForStatus(handle, (status) => status.counts['in-call'] === 2);
+    await handle.cancel();
+    await expect(handle.result()).rejects.toThrow();
+
+    const { calls } = await ledger();
+    expect(calls).toHaveLength(2);
+    expect(calls.map((c) => c.state)).toEqual(['ended', 'ended']);
+    const budget = await waitForBudget((state) => state.held.every((p) => p.holder !== handle.workflowId));
+    expect(budget.held.filter((permit) => permit.holder === handle.workflowId)).toEqual([]);
+  });
+
   it('settles a leg Hoiio no longer knows instead of polling it forever', async () => {
     const [caller] = numbers(1);
     await stack.simPost('/_sim/config', { scripts: { [caller!]: LONG_CALL } });
