@@ -40,7 +40,10 @@ export interface PlaceCallResult {
   /** Requests made over every attempt, and why attempts failed. */
   conferenceCallRequests: number;
   historyLookups: number;
+  /** Why earlier attempts failed, as far as their heartbeats reached the server (best effort). */
   retryReasons: string[];
+  /** Attempts this dial took, from Temporal itself: attempts − 1 retries, exactly. */
+  attempts: number;
 }
 
 export type PollResult = { ongoing: true } | { ongoing: false; end: EndReport } | { unknown: true };
@@ -113,7 +116,7 @@ export function createConferenceActivities(deps: ConferenceActivityDeps) {
                 progress,
               );
             }
-            return { legs: found, notPlaced, adopted: true, ...progress };
+            return { legs: found, notPlaced, adopted: true, ...progress, attempts: info.attempt };
           }
         }
         progress.conferenceCallRequests += 1;
@@ -131,7 +134,7 @@ export function createConferenceActivities(deps: ConferenceActivityDeps) {
           { signal },
         );
         const legs = request.numbers.map((number, index) => ({ number, txnRef: result.txnRefs[index]! }));
-        return { legs, notPlaced: [], adopted: false, ...progress };
+        return { legs, notPlaced: [], adopted: false, ...progress, attempts: info.attempt };
       } catch (error) {
         if (error instanceof ApplicationFailure) throw error;
         // Only a failure that proves the request never arrived spares the next attempt a history lookup.

@@ -70,6 +70,9 @@ export interface SessionCounters {
   statusPolls: number;
   hangups: number;
   moderations: number;
+  /** Failed attempts of dials that finally succeeded, counted by Temporal. */
+  retries: number;
+  /** Why they failed, as far as the activity's heartbeats tell (may be short of `retries`). */
   retryReasons: Record<string, number>;
   duplicateNotifications: number;
 }
@@ -143,6 +146,7 @@ export class SessionState {
         statusPolls: 0,
         hangups: 0,
         moderations: 0,
+        retries: 0,
         retryReasons: {},
         duplicateNotifications: 0,
       },
@@ -450,7 +454,6 @@ export class SessionState {
     const outcomes: SessionSummary['outcomes'] = {};
     for (const p of participants) outcomes[p.status] = (outcomes[p.status] ?? 0) + 1;
     const ended = [...this.legs.values()].filter((leg) => leg.end);
-    const retries = Object.values(this.counters.retryReasons).reduce((a, b) => a + b, 0);
     return {
       room: this.room,
       startedAt: new Date(this.startedAt).toISOString(),
@@ -466,7 +469,7 @@ export class SessionState {
         hangups: this.counters.hangups,
         moderations: this.counters.moderations,
       },
-      retries: { total: retries, reasons: { ...this.counters.retryReasons } },
+      retries: { total: this.counters.retries, reasons: { ...this.counters.retryReasons } },
       legs: {
         total: this.legs.size,
         endedBy: {
@@ -478,7 +481,8 @@ export class SessionState {
     };
   }
 
-  countRetries(reasons: readonly string[]): void {
+  countRetries(attempts: number, reasons: readonly string[]): void {
+    this.counters.retries += Math.max(0, attempts - 1);
     for (const reason of reasons) this.counters.retryReasons[reason] = (this.counters.retryReasons[reason] ?? 0) + 1;
   }
 

@@ -333,7 +333,7 @@ export async function conferenceSession(rawInput: SessionInput, resume?: Session
     }
     state.counters.conferenceCall += result.conferenceCallRequests;
     state.counters.historyLookups += result.historyLookups;
-    state.countRetries(result.retryReasons);
+    state.countRetries(result.attempts, result.retryReasons);
     await adopt(result.legs, permits);
     if (result.notPlaced.length > 0) state.dialNotPlaced(result.notPlaced, { solo: false });
   };

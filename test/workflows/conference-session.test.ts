@@ -188,6 +188,7 @@ describe('conferenceSession', () => {
     const rejected = stats.rejections.error_rate_limit_exceeded ?? 0;
     expect(rejected).toBeGreaterThan(0);
     expect(summary.retries.reasons.error_rate_limit_exceeded).toBe(rejected);
+    expect(summary.retries.total).toBe(rejected);
     expect(summary.requests.conferenceCall).toBe(stats.requests['conference/call']);
   });
 
