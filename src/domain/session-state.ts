@@ -40,13 +40,11 @@ export interface LegRecord {
   end?: LegEnd;
 }
 
-export interface ParticipantRecord {
-  number: string;
-  name?: string;
-  status: ParticipantStatus;
-  attempts: number;
-  txnRefs: string[];
-  reason?: string;
+/** What the session keeps of a participant: the live view's identity fields, plus dialing bookkeeping. */
+export interface ParticipantRecord extends Pick<
+  ParticipantView,
+  'number' | 'name' | 'status' | 'attempts' | 'txnRefs' | 'reason'
+> {
   redialAt?: number;
   /** Dial alone: a request with this number failed for a reason that names no number. */
   solo?: boolean;

@@ -8,19 +8,6 @@ import { z } from 'zod';
 export const OUTCOMES = ['answered', 'unanswered', 'busy', 'failed'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
-/** Every path under /open/ that the simulator answers. */
-export const ENDPOINTS = [
-  'conference/call',
-  'voice/conference',
-  'conference/moderate',
-  'voice/query_status',
-  'voice/hangup',
-  'voice/get_history',
-  'voice/get_rate',
-  'user/get_balance',
-] as const;
-export type Endpoint = (typeof ENDPOINTS)[number];
-
 /** Rate limits are counted per API, and the legacy alias is the same API as conference/call. */
 export const LIMITED_ENDPOINTS = [
   'conference/call',
@@ -31,6 +18,9 @@ export const LIMITED_ENDPOINTS = [
   'voice/get_rate',
   'user/get_balance',
 ] as const;
+/** Every path under /open/ that the simulator answers: each API, plus conference/call's legacy alias. */
+export const ENDPOINTS = [...LIMITED_ENDPOINTS, 'voice/conference'] as const;
+export type Endpoint = (typeof ENDPOINTS)[number];
 export type LimitedEndpoint = (typeof LIMITED_ENDPOINTS)[number];
 
 export const E164 = /^\+[1-9]\d{6,14}$/;
