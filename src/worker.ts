@@ -3,6 +3,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { createBudgetActivities } from './activities/budget';
 import { createConferenceActivities } from './activities/conference';
 import { temporalConfigFromEnv } from './config/temporal';
+import { DEFAULT_SHUTDOWN_GRACE_MS, workerTuningFromEnv } from './config/worker';
 import { hoiioConfigFromEnv, type HoiioConfig } from './hoiio/config';
 import { receiverConfigFromEnv } from './notifications/config';
 
@@ -18,6 +19,9 @@ export interface BridgekeeperWorkerOptions {
   notifySecret?: string;
   /** Prebuilt workflow bundle; without it the worker bundles `src/workflows` itself (a few seconds). */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** See `src/config/worker.ts`. */
+  shutdownGraceMs?: number;
+  historySettleMs?: number;
 }
 
 /** The one place that says what a bridgekeeper worker serves, for `npm start`, `npm run worker` and tests alike. */
@@ -28,6 +32,7 @@ export async function createWorker(options: BridgekeeperWorkerOptions): Promise<
       hoiio: options.hoiio,
       publicUrl: options.publicUrl,
       notifySecret: options.notifySecret,
+      historySettleMs: options.historySettleMs,
     }),
   };
   return await Worker.create({
@@ -38,6 +43,8 @@ export async function createWorker(options: BridgekeeperWorkerOptions): Promise<
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: require.resolve('./workflows') }),
     activities,
+    // A deploy's SIGTERM lets a dial in flight finish instead of cancelling it under its request.
+    shutdownGraceTime: options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS,
   });
 }
 
@@ -72,6 +79,7 @@ async function main(): Promise<void> {
       hoiio: hoiioConfigFromEnv(),
       publicUrl: receiver.publicUrl,
       notifySecret: receiver.notifySecret,
+      ...workerTuningFromEnv(),
     });
     console.log(`Worker polling task queue ${config.taskQueue} on ${config.address} (namespace ${config.namespace})`);
     // The SDK's runtime stops the worker on SIGINT/SIGTERM; run() resolves once in-flight tasks are done.

@@ -14,7 +14,15 @@ export interface ConferenceActivityDeps {
   publicUrl: string;
   /** BRIDGEKEEPER_NOTIFY_SECRET, if configured (else derived from each account's token). */
   notifySecret?: string;
+  /**
+   * How long a leg may take to appear in voice/get_history after the request that placed it (default
+   * {@link DEFAULT_HISTORY_SETTLE_MS}). A reconcile that finds nothing looks again once this has passed since the
+   * earlier attempt ended, before it concludes the request was never placed.
+   */
+  historySettleMs?: number;
 }
+
+export const DEFAULT_HISTORY_SETTLE_MS = 15_000;
 
 export interface PlaceCallRequest {
   account: string;
@@ -48,13 +56,21 @@ export interface PlaceCallResult {
 
 export type PollResult = { ongoing: true } | { ongoing: false; end: EndReport } | { unknown: true };
 
+/** The account a session's input names, as far as the workflow needs it: which call budget it shares. */
+export interface ResolvedAccount {
+  account: string;
+  /**
+   * The Hoiio application id: Hoiio's 8-call limit is per application, so every account name that points at the same
+   * application shares one budget. Not a secret (the access token is).
+   */
+  budgetKey: string;
+}
+
 /** Heartbeat details: what earlier attempts did, so that the final result can report all of it. */
 interface Progress {
   conferenceCallRequests: number;
   historyLookups: number;
   retryReasons: string[];
-  /** An earlier attempt failed after its request may have reached Hoiio: look in the history before dialing. */
-  mayHavePlaced?: boolean;
 }
 
 /** Failure types the session handles number by number: the request names no number, so the numbers are tried alone. */
@@ -74,12 +90,15 @@ const HISTORY_SLACK_MS = 5 * 60_000;
 const ATTEMPT_DEADLINE_MS = 90_000;
 /** A reconcile that finds only part of a batch looks again this many times before dialing the rest. */
 const PARTIAL_LOOKUPS = 4;
+/** Well inside the workflow's heartbeatTimeout, so a live attempt is never taken for a dead one. */
+const HEARTBEAT_EVERY_MS = 5_000;
 
 /**
  * The session's side effects on the Hoiio API. Each call is one activity so that Temporal's retry policy applies:
  * limits and server faults are retried with backoff, everything else fails at once with Hoiio's status as the type.
  */
 export function createConferenceActivities(deps: ConferenceActivityDeps) {
+  const settleMs = deps.historySettleMs ?? DEFAULT_HISTORY_SETTLE_MS;
   const clients = new Map<string, HoiioClient>();
   const clientFor = (account: string): HoiioClient => {
     let client = clients.get(account);
@@ -91,6 +110,19 @@ export function createConferenceActivities(deps: ConferenceActivityDeps) {
   };
 
   return {
+    /**
+     * Resolves the account a session names, so the workflow can fail at once on an unknown name (a retry cannot help)
+     * and share one budget per Hoiio application.
+     */
+    resolveAccount(request: { account: string }): Promise<ResolvedAccount> {
+      try {
+        const { appId } = selectHoiioAccount(deps.hoiio, request.account);
+        return Promise.resolve({ account: request.account, budgetKey: appId });
+      } catch (error) {
+        return Promise.reject(toFailure(error));
+      }
+    },
+
     async placeConferenceCall(request: PlaceCallRequest): Promise<PlaceCallResult> {
       const { info } = Context.current();
       const progress: Progress = (info.heartbeatDetails as Progress | undefined) ?? {
@@ -98,13 +130,14 @@ export function createConferenceActivities(deps: ConferenceActivityDeps) {
         historyLookups: 0,
         retryReasons: [],
       };
-      const client = clientFor(request.account);
       const signal = attemptSignal();
+      const heartbeating = keepHeartbeating(progress);
       try {
-        // A crashed worker leaves no heartbeat: any retry without one may follow a dial that went through.
-        if (info.attempt > 1 && (progress.mayHavePlaced ?? true)) {
-          // An earlier attempt may have reached Hoiio before it failed (timeout, crash): never dial twice.
-          const found = await findLegsByTag(client, request, progress, signal);
+        const client = clientFor(request.account);
+        // Every retry may follow a dial that went through: an attempt can die (a crash, a deploy, a timeout) after its
+        // request left and before any heartbeat said so, so the heartbeat is never the only evidence. Look first.
+        if (info.attempt > 1) {
+          const found = await findLegsSettled(client, request, progress, signal, settleMs);
           if (found.length > 0) {
             const placed = new Set(found.map((leg) => leg.number));
             const notPlaced = request.numbers.filter((number) => !placed.has(number));
@@ -120,7 +153,6 @@ export function createConferenceActivities(deps: ConferenceActivityDeps) {
           }
         }
         progress.conferenceCallRequests += 1;
-        progress.mayHavePlaced = true;
         Context.current().heartbeat(progress);
         const account = selectHoiioAccount(deps.hoiio, request.account);
         const notifyUrl = buildNotifyUrl({
@@ -136,10 +168,9 @@ export function createConferenceActivities(deps: ConferenceActivityDeps) {
         const legs = request.numbers.map((number, index) => ({ number, txnRef: result.txnRefs[index]! }));
         return { legs, notPlaced: [], adopted: false, ...progress, attempts: info.attempt };
       } catch (error) {
-        if (error instanceof ApplicationFailure) throw error;
-        // Only a failure that proves the request never arrived spares the next attempt a history lookup.
-        progress.mayHavePlaced = !(error instanceof HoiioApiError || isNotSent(error));
         throw toFailure(error, progress, signal);
+      } finally {
+        heartbeating.stop();
       }
     },
 
@@ -150,12 +181,15 @@ export function createConferenceActivities(deps: ConferenceActivityDeps) {
     async reconcileBatch(request: PlaceCallRequest): Promise<{ legs: PlacedLeg[]; notPlaced: string[] }> {
       const progress: Progress = { conferenceCallRequests: 0, historyLookups: 0, retryReasons: [] };
       const signal = attemptSignal();
+      const heartbeating = keepHeartbeating(progress);
       try {
-        const legs = await findLegsByTag(clientFor(request.account), request, progress, signal);
+        const legs = await findLegsSettled(clientFor(request.account), request, progress, signal, settleMs);
         const placed = new Set(legs.map((leg) => leg.number));
         return { legs, notPlaced: request.numbers.filter((number) => !placed.has(number)) };
       } catch (error) {
         throw toFailure(error, undefined, signal);
+      } finally {
+        heartbeating.stop();
       }
     },
 
@@ -217,20 +251,44 @@ async function findLegsByTag(
   return request.numbers.flatMap((number) => (found.has(number) ? [{ number, txnRef: found.get(number)! }] : []));
 }
 
+/**
+ * The batch's legs by tag, allowing for a history that lags behind the dial: when nothing is listed yet, look again
+ * once `settleMs` has passed since this attempt was scheduled (every earlier attempt had ended by then, so any request
+ * it sent had reached Hoiio). Only then is "nothing found" taken as "never placed".
+ */
+async function findLegsSettled(
+  client: HoiioClient,
+  request: PlaceCallRequest,
+  progress: Progress,
+  signal: AbortSignal,
+  settleMs: number,
+): Promise<PlacedLeg[]> {
+  const found = await findLegsByTag(client, request, progress, signal);
+  const settledAt = Context.current().info.currentAttemptScheduledTimestampMs + settleMs;
+  if (found.length > 0 || Date.now() >= settledAt) return found;
+  await Context.current().sleep(settledAt - Date.now());
+  return await findLegsByTag(client, request, progress, signal);
+}
+
+/** Heartbeats on a clock while the attempt waits on Hoiio, so a dead worker is noticed within the heartbeatTimeout. */
+function keepHeartbeating(progress: Progress): { stop(): void } {
+  const context = Context.current();
+  const timer = setInterval(() => context.heartbeat(progress), HEARTBEAT_EVERY_MS);
+  return { stop: () => clearInterval(timer) };
+}
+
 /** Ends when the attempt's deadline passes or Temporal cancels the activity, whichever comes first. */
 function attemptSignal(): AbortSignal {
   return AbortSignal.any([AbortSignal.timeout(ATTEMPT_DEADLINE_MS), Context.current().cancellationSignal]);
 }
 
-/** Failures that prove the request never left this process, or never reached Hoiio. */
-function isNotSent(error: unknown): boolean {
-  if (error instanceof HoiioInputError || error instanceof HoiioConfigError) return true;
-  return error instanceof HoiioTransportError && !error.ambiguous;
-}
-
-/** Any final status but `ongoing` means the leg has ended; unanswered legs may come without duration or debit. */
+/**
+ * Any final status but `ongoing` means the leg has ended. A reply without a debit says nothing of the cost (it is not
+ * 0): the end is marked provisional, frees the line, and a later notification still corrects the leg's cost.
+ */
 function toPollResult(record: HoiioCallRecord): PollResult {
   if (record.callStatus === 'ongoing') return { ongoing: true };
+  const billed = record.debit !== undefined && record.currency !== undefined;
   return {
     ongoing: false,
     end: {
@@ -240,6 +298,7 @@ function toPollResult(record: HoiioCallRecord): PollResult {
       currency: record.currency ?? '',
       rate: formatMoney(record.rate ?? 0),
       debit: formatMoney(record.debit ?? 0),
+      ...(billed ? {} : { provisional: true }),
     },
   };
 }
@@ -260,7 +319,11 @@ function toFailure(error: unknown, progress?: Progress, signal?: AbortSignal): A
     });
   }
   if (error instanceof HoiioTransportError) {
-    const cancelled = Context.current().cancellationSignal.aborted;
+    const context = Context.current();
+    // A deploy stops the worker under a running attempt: the work is not cancelled, only this worker's part of it.
+    // Another worker retries, and looks in the history first, since the request may have gone through.
+    if (context.cancellationDetails?.workerShutdown) return retryable(error.message, 'worker_shutdown', progress);
+    const cancelled = context.cancellationSignal.aborted;
     // Our own deadline, or an answer we could not read: Hoiio may have acted, so try again, reconciling first.
     if (error.retryable || (error.ambiguous && !cancelled)) {
       const reason = error.reason === 'aborted' && signal?.aborted ? 'timeout' : error.reason;

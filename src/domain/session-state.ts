@@ -24,8 +24,20 @@ export interface LegEnd {
   currency: string;
   rate: Thousandths;
   debit: Thousandths;
-  source: 'notification' | 'poll';
+  /** `assumed`: Hoiio kept saying it had no such leg, so it was settled as failed with nothing billed. */
+  source: 'notification' | 'poll' | 'assumed';
+  /** The end is known but its cost is not (a poll reply without a debit): a later report may still correct it. */
+  provisional?: boolean;
 }
+
+/**
+ * An ended leg as carried over continue-as-new: a tuple, since a long session carries thousands of them and the
+ * server refuses a continue-as-new input over 2 MiB. [txnRef, number, status, minutes, currency, rate, debit,
+ * source, provisional (1) or absent].
+ */
+export type CompactEndedLeg =
+  | [string, string, FinalCallStatus, number, string, Thousandths, Thousandths, LegEnd['source']]
+  | [string, string, FinalCallStatus, number, string, Thousandths, Thousandths, LegEnd['source'], 1];
 
 export interface LegRecord {
   txnRef: string;
@@ -60,6 +72,8 @@ export interface EndReport {
   currency: string;
   rate: string;
   debit: string;
+  /** Set when the report does not say what the leg cost (see {@link LegEnd.provisional}). */
+  provisional?: boolean;
 }
 
 export interface SessionCounters {
@@ -73,6 +87,10 @@ export interface SessionCounters {
   /** Why they failed, as far as the activity's heartbeats tell (may be short of `retries`). */
   retryReasons: Record<string, number>;
   duplicateNotifications: number;
+  /** `callEnded` payloads that did not parse: dropped, never applied (absent in snapshots of older runs). */
+  malformedMessages?: number;
+  /** Ends corrected by a later, authoritative report (absent in snapshots of older runs). */
+  correctedEnds?: number;
 }
 
 /** Everything a session must carry over continue-as-new: plain JSON. */
@@ -84,7 +102,10 @@ export interface SessionSnapshot {
   participants: ParticipantRecord[];
   /** Numbers waiting to be dialed, in dialing order. */
   queue: string[];
+  /** Legs not yet ended (snapshots of older runs carried ended legs here too). */
   legs: LegRecord[];
+  /** Ended legs, compact. */
+  endedLegs?: CompactEndedLeg[];
   /** Ends reported for txn_refs we have not yet learnt (the dial activity had not returned). */
   earlyEnds: EndReport[];
   counters: SessionCounters;
@@ -97,14 +118,17 @@ export interface SessionSettings {
   maxPollIntervalMs: number;
 }
 
-export type EndOutcome = 'recorded' | 'duplicate' | 'early';
+export type EndOutcome = 'recorded' | 'corrected' | 'duplicate' | 'early';
 
 const FINISHED: ReadonlySet<ParticipantStatus> = new Set(['answered', 'unanswered', 'busy', 'failed', 'cancelled']);
+const UNKNOWN_LEG_REASON = 'unknown_txn_ref';
 const EARLY_ENDS_KEPT = 200;
 
 export class SessionState {
   private readonly participants = new Map<string, ParticipantRecord>();
   private readonly legs = new Map<string, LegRecord>();
+  /** The legs of `legs` not yet ended, kept apart: a long session has thousands of ended legs and few live ones. */
+  private readonly active = new Map<string, LegRecord>();
   private queue: string[];
   private readonly earlyEnds = new Map<string, EndReport>();
   readonly room: string;
@@ -122,7 +146,15 @@ export class SessionState {
     this.startedAt = snapshot.startedAt;
     this.batchCounter = snapshot.batchCounter;
     for (const participant of snapshot.participants) this.participants.set(participant.number, { ...participant });
-    for (const leg of snapshot.legs) this.legs.set(leg.txnRef, { ...leg });
+    for (const leg of snapshot.legs) {
+      const copy = { ...leg };
+      this.legs.set(leg.txnRef, copy);
+      if (!copy.end) this.active.set(leg.txnRef, copy);
+    }
+    for (const compact of snapshot.endedLegs ?? []) {
+      const leg = expandEndedLeg(compact);
+      this.legs.set(leg.txnRef, leg);
+    }
     for (const end of snapshot.earlyEnds) this.earlyEnds.set(end.txnRef, end);
     this.queue = [...snapshot.queue];
     this.counters = structuredCloneCounters(snapshot.counters);
@@ -159,7 +191,8 @@ export class SessionState {
       batchCounter: this.batchCounter,
       participants: [...this.participants.values()].map((p) => ({ ...p, txnRefs: [...p.txnRefs] })),
       queue: [...this.queue],
-      legs: [...this.legs.values()].map((leg) => ({ ...leg })),
+      legs: this.activeLegs().map((leg) => ({ ...leg })),
+      endedLegs: [...this.legs.values()].flatMap((leg) => (leg.end ? [compactEndedLeg(leg, leg.end)] : [])),
       earlyEnds: [...this.earlyEnds.values()],
       counters: structuredCloneCounters(this.counters),
     };
@@ -197,7 +230,7 @@ export class SessionState {
 
   /** Legs placed and not yet ended: they occupy the room and hold permits. */
   activeLegs(): LegRecord[] {
-    return [...this.legs.values()].filter((leg) => !leg.end);
+    return [...this.active.values()];
   }
 
   /** Places left in the room, counting legs being dialed right now (`inFlight`). */
@@ -245,6 +278,7 @@ export class SessionState {
       polls: 0,
     };
     this.legs.set(txnRef, leg);
+    this.active.set(txnRef, leg);
     const early = this.earlyEnds.get(txnRef);
     if (early) {
       this.earlyEnds.delete(txnRef);
@@ -288,6 +322,10 @@ export class SessionState {
       return 'early';
     }
     if (leg.end) {
+      if ((leg.end.source === 'assumed' || leg.end.provisional) && !report.provisional) {
+        this.correctEnd(leg, report, source);
+        return 'corrected';
+      }
       if (source === 'notification') this.counters.duplicateNotifications += 1;
       return 'duplicate';
     }
@@ -295,17 +333,28 @@ export class SessionState {
     return 'recorded';
   }
 
+  /**
+   * An authoritative report for a leg settled without one (assumed failed, or ended at an unknown cost): the leg
+   * takes the report's status and cost, and so does its participant if this was their last leg. Redial rules are not
+   * applied again: the participant's turn has passed.
+   */
+  private correctEnd(leg: LegRecord, report: EndReport, source: LegEnd['source']): void {
+    leg.end = endOf(report, source);
+    this.counters.correctedEnds = (this.counters.correctedEnds ?? 0) + 1;
+    const participant = this.participants.get(leg.number);
+    if (!participant || participant.txnRefs.at(-1) !== leg.txnRef || !FINISHED.has(participant.status)) return;
+    participant.status = report.callStatus;
+    if (participant.reason === UNKNOWN_LEG_REASON) delete participant.reason;
+  }
+
+  /** A `callEnded` payload that did not parse was dropped. */
+  countMalformedMessage(): void {
+    this.counters.malformedMessages = (this.counters.malformedMessages ?? 0) + 1;
+  }
+
   private applyEnd(leg: LegRecord, report: EndReport, source: LegEnd['source'], now: number): void {
-    const rate = parseMoney(report.rate);
-    const debit = parseMoney(report.debit);
-    leg.end = {
-      status: report.callStatus,
-      minutes: report.durationMinutes,
-      currency: report.currency,
-      rate,
-      debit,
-      source,
-    };
+    leg.end = endOf(report, source);
+    this.active.delete(leg.txnRef);
     const participant = this.participants.get(leg.number)!;
     if (participant.status !== 'in-call') return; // e.g. a late leg of a participant already settled
     if (report.callStatus === 'answered') {
@@ -353,9 +402,9 @@ export class SessionState {
     }
     this.endedByUs(leg.number);
     const report: EndReport = { txnRef, callStatus: 'failed', durationMinutes: 0, currency: '', rate: '0', debit: '0' };
-    this.applyEnd(leg, report, 'poll', now);
+    this.applyEnd(leg, report, 'assumed', now);
     const participant = this.participants.get(leg.number);
-    if (participant) participant.reason ??= 'unknown_txn_ref';
+    if (participant) participant.reason ??= UNKNOWN_LEG_REASON;
     return true;
   }
 
@@ -396,13 +445,25 @@ export class SessionState {
 
   /** The earliest moment something is due by the clock (a redial, a poll), or undefined. */
   nextDueAt(): number | undefined {
+    return earliestOf(this.nextRedialAt(), this.nextPollAt());
+  }
+
+  /** When the next waiting redial is due, or undefined. */
+  nextRedialAt(): number | undefined {
     let next: number | undefined;
-    for (const participant of this.participants.values()) {
+    for (const number of this.queue) {
+      const participant = this.participants.get(number)!;
       if (participant.status === 'redial-wait' && participant.redialAt !== undefined) {
-        next = Math.min(next ?? Infinity, participant.redialAt);
+        next = earliestOf(next, participant.redialAt);
       }
     }
-    for (const leg of this.activeLegs()) next = Math.min(next ?? Infinity, leg.pollAt);
+    return next;
+  }
+
+  /** When the next active leg is due for a status poll, or undefined. */
+  nextPollAt(): number | undefined {
+    let next: number | undefined;
+    for (const leg of this.active.values()) next = earliestOf(next, leg.pollAt);
     return next;
   }
 
@@ -473,8 +534,12 @@ export class SessionState {
         endedBy: {
           notification: ended.filter((leg) => leg.end!.source === 'notification').length,
           poll: ended.filter((leg) => leg.end!.source === 'poll').length,
+          assumed: ended.filter((leg) => leg.end!.source === 'assumed').length,
         },
+        costUnknown: ended.filter((leg) => leg.end!.provisional).length,
+        corrected: this.counters.correctedEnds ?? 0,
         duplicateNotifications: this.counters.duplicateNotifications,
+        malformedNotifications: this.counters.malformedMessages ?? 0,
       },
     };
   }
@@ -520,6 +585,49 @@ export class SessionState {
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([currency, entry]) => ({ currency, debit: formatMoney(sumMoney(entry.debit)), minutes: entry.minutes }));
   }
+}
+
+function earliestOf(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  return b === undefined ? a : Math.min(a, b);
+}
+
+function endOf(report: EndReport, source: LegEnd['source']): LegEnd {
+  return {
+    status: report.callStatus,
+    minutes: report.durationMinutes,
+    currency: report.currency,
+    rate: parseMoney(report.rate),
+    debit: parseMoney(report.debit),
+    source,
+    ...(report.provisional ? { provisional: true } : {}),
+  };
+}
+
+function compactEndedLeg(leg: LegRecord, end: LegEnd): CompactEndedLeg {
+  const fields: CompactEndedLeg = [
+    leg.txnRef,
+    leg.number,
+    end.status,
+    end.minutes,
+    end.currency,
+    end.rate,
+    end.debit,
+    end.source,
+  ];
+  return end.provisional ? [...fields, 1] : fields;
+}
+
+function expandEndedLeg(compact: CompactEndedLeg): LegRecord {
+  const [txnRef, number, status, minutes, currency, rate, debit, source, provisional] = compact;
+  return {
+    txnRef,
+    number,
+    dialedAt: 0,
+    pollAt: 0,
+    polls: 0,
+    end: { status, minutes, currency, rate, debit, source, ...(provisional ? { provisional: true } : {}) },
+  };
 }
 
 function structuredCloneCounters(counters: SessionCounters): SessionCounters {

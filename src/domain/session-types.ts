@@ -86,8 +86,17 @@ export interface SessionSummary {
   retries: { total: number; reasons: Record<string, number> };
   legs: {
     total: number;
-    /** How each leg's end became known. */
-    endedBy: { notification: number; poll: number };
+    /**
+     * How each leg's end became known. `assumed`: Hoiio kept answering that it had no such leg, so the leg was settled
+     * as failed with nothing billed, and no report came later to correct it.
+     */
+    endedBy: { notification: number; poll: number; assumed: number };
+    /** Legs whose end came from a poll reply without a debit, with no notification later: their cost is not known. */
+    costUnknown: number;
+    /** Legs settled without a report (assumed, or cost unknown) and corrected by a later notification or poll. */
+    corrected: number;
     duplicateNotifications: number;
+    /** `callEnded` signals whose payload did not parse: dropped and counted. */
+    malformedNotifications: number;
   };
 }

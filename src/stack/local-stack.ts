@@ -22,6 +22,13 @@ export interface LocalStackOptions {
   taskQueue?: string;
   /** How to get a Temporal server; default: a dev server from the project's Temporal CLI, in memory. */
   startTemporal?: () => Promise<TestWorkflowEnvironment>;
+  /** More HOIIO_* variables (e.g. HOIIO_ACCOUNTS and the tokens it names); the base URL is the simulator's. */
+  hoiioEnv?: NodeJS.ProcessEnv;
+  /**
+   * Worker tuning (see `src/config/worker.ts`). Defaults fit a test: a stopping worker waits 2 s for running
+   * activities, and a reconcile allows the history 2 s to list a leg.
+   */
+  worker?: { shutdownGraceMs?: number; historySettleMs?: number };
 }
 
 export interface LocalStack {
@@ -84,11 +91,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     builder.onStop(() => env.teardown());
     const simulator = await startSimulator({ port: 0, ...options.simulator });
     builder.onStop(() => simulator.close());
-    const hoiio = hoiioConfigFromEnv({ HOIIO_BASE_URL: simulator.baseUrl });
+    const hoiio = hoiioConfigFromEnv({ ...options.hoiioEnv, HOIIO_BASE_URL: simulator.baseUrl });
     const receiverEvents: ReceiverLogEvent[] = [];
     const receiver = await startReceiver({
       client: env.client,
-      accounts: { default: { accessToken: hoiio.default.accessToken } },
+      accounts: Object.fromEntries(
+        Object.entries(hoiio.accounts).map(([name, account]) => [name, { accessToken: account.accessToken }]),
+      ),
       port: 0,
       log: (event) => receiverEvents.push(event),
     });
@@ -105,6 +114,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           taskQueue,
           hoiio,
           publicUrl: receiver.url,
+          shutdownGraceMs: options.worker?.shutdownGraceMs ?? 2_000,
+          historySettleMs: options.worker?.historySettleMs ?? 2_000,
         }),
       );
     let running = await startWorker();

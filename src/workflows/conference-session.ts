@@ -14,7 +14,6 @@
  */
 import {
   ActivityCancellationType,
-  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   allHandlersFinished,
@@ -27,7 +26,8 @@ import {
   uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { ConferenceActivities, PlaceCallResult } from '../activities/conference';
+import type { ConferenceActivities, PlaceCallRequest, PlaceCallResult } from '../activities/conference';
+import { callEndedSchema, describeCallEndedIssues } from '../domain/call-ended';
 import {
   DEFAULT_ACCOUNT,
   MAX_PARTICIPANTS,
@@ -48,15 +48,15 @@ import {
   statusQuery,
   unmuteUpdate,
   type AddParticipantsRequest,
-  type CallEnded,
   type EndRequest,
   type ModerateRequest,
 } from './messages';
+import { classifyDialFailure } from './dial-failure';
 import { PermitPool, type PermitPoolState } from './permits';
 
 export const DEFAULT_GRACE_SECONDS = 120;
-/** Failure types that name no number but one of the numbers in the request: dial the batch's numbers alone. */
-const NUMBER_SPECIFIC = new Set(['error_dest_not_supported', 'error_not_allowed_for_trial', 'error_dest_invalid']);
+/** Longest `end` reason kept: it is copied into every participant still waiting, and carried over continue-as-new. */
+export const MAX_END_REASON_LENGTH = 200;
 /** Permit leases are renewed at a third of their length, so one missed renewal costs nothing. */
 const PERMIT_LEASE_MS = 15 * 60_000;
 const RENEW_EVERY_MS = PERMIT_LEASE_MS / 3;
@@ -70,6 +70,8 @@ const DEFAULT_MESSAGES_PER_RUN = 2_000;
 export interface SessionResume {
   state: SessionSnapshot;
   pool: PermitPoolState;
+  /** The call budget's key (the account's Hoiio application id); absent in resumes of older runs. */
+  budgetKey?: string;
   phase: SessionPhase;
   endedBy?: SessionSummary['endedBy'];
   endReason?: string;
@@ -78,6 +80,9 @@ export interface SessionResume {
 const placement = proxyActivities<ConferenceActivities>({
   // The activity bounds its own request well inside this, so a timed-out attempt can never dial behind a retry.
   startToCloseTimeout: '2 minutes',
+  // The activity heartbeats every few seconds while it waits on Hoiio: a crashed worker's attempt is retried (and
+  // reconciled) after this, not after the whole start-to-close.
+  heartbeatTimeout: '30 seconds',
   // On cancel, wait for the dial's outcome (at most one bounded attempt): its legs must be known to be hung up.
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   // Limits (rate, concurrent calls) and server faults clear with time; everything else fails at once.
@@ -85,8 +90,23 @@ const placement = proxyActivities<ConferenceActivities>({
   scheduleToCloseTimeout: '30 minutes',
 });
 
+/**
+ * Reconciling a dial that gave up: its legs may be live, so it is retried for as long as it takes rather than guessed.
+ * The session waits; its permits stay held, as they should while those legs may be up.
+ */
+const reconciliation = proxyActivities<ConferenceActivities>({
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+const accounts = proxyActivities<ConferenceActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+});
+
 const legControl = proxyActivities<ConferenceActivities>({
-  startToCloseTimeout: '1 minute',
+  startToCloseTimeout: '2 minutes',
   // These endpoints allow 60 requests a minute: back off up to a full window.
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
   scheduleToCloseTimeout: '10 minutes',
@@ -94,14 +114,16 @@ const legControl = proxyActivities<ConferenceActivities>({
 
 export async function conferenceSession(rawInput: SessionInput, resume?: SessionResume): Promise<SessionSummary> {
   const checked = validateSessionInput(rawInput);
-  if (!checked.ok) {
+  if (!checked.ok && !resume) {
     throw ApplicationFailure.nonRetryable(
       `Invalid conferenceSession input: ${formatProblems(checked.problems)}`,
       'InvalidSessionInput',
       { problems: checked.problems },
     );
   }
-  const input = checked.value;
+  // A running session was valid when it started: a stricter schema in a later release must not fail it mid-way.
+  if (!checked.ok) log.warn('Input no longer passes validation; continuing as started', { problems: checked.problems });
+  const input = checked.ok ? checked.value : rawInput;
   const account = input.account ?? DEFAULT_ACCOUNT;
   const graceMs = (input.notificationGraceSeconds ?? DEFAULT_GRACE_SECONDS) * 1000;
 
@@ -117,7 +139,12 @@ export async function conferenceSession(rawInput: SessionInput, resume?: Session
   });
   if (!resume) state.add(input.participants);
 
-  const pool = new PermitPool({ account, leaseMs: PERMIT_LEASE_MS, state: resume?.pool });
+  /** Set once the account is resolved and the pool exists; handlers may run before. */
+  let poolReady = false;
+  /** Permits of the dial in flight: not yet tied to legs, and not to be released under it. */
+  const dialPermits = new Set<string>();
+  /** The dial in flight, so a cancellation can look up and hang up what it placed. */
+  let dialInFlight: PlaceCallRequest | undefined;
   let phase: SessionPhase = resume?.phase ?? 'running';
   let endedBy = resume?.endedBy;
   let endReason = resume?.endReason ?? 'session ended';
@@ -157,6 +184,7 @@ export async function conferenceSession(rawInput: SessionInput, resume?: Session
             }
           } else if (result.ongoing) state.pollAgainLater(leg.txnRef, Date.now());
           else state.recordEnd(result.end, 'poll', Date.now());
+          changed = true;
         } catch (error) {
           if (isCancellation(error)) throw error;
           log.warn('Status poll failed; trying again later', { txnRef: leg.txnRef, error: String(error) });
@@ -166,42 +194,30 @@ export async function conferenceSession(rawInput: SessionInput, resume?: Session
     );
   };
 
-  /**
-   * Gives back every permit taken for a dial that no active leg holds now: legs that ended, numbers a failed or
-   * partial dial did not place. Dials run one at a time from the main loop, which alone calls this, so a permit
-   * taken and not yet tied to a leg is never mid-dial here.
-   */
-  const releaseFinished = async () => {
-    const untaken = new Set(pool.state().available);
+  /** Permits taken for legs that have ended, or for numbers a dial did not place. */
+  const releasable = (): string[] => {
+    if (taken.size === 0) return [];
     const needed = new Set(state.permitsOfActiveLegs());
-    await pool.release(pool.held.filter((id) => !untaken.has(id) && !needed.has(id)));
+    return [...taken].filter((id) => !dialPermits.has(id) && !needed.has(id));
   };
-
-  /** Leases are renewed on their own clock, so a long dial retry in the main loop never lets a live leg's lapse. */
-  let renewing = true;
-  const renewals = (async () => {
-    try {
-      for (;;) {
-        await condition(() => !renewing, RENEW_EVERY_MS);
-        if (!renewing) return;
-        await pool.renewAll();
-      }
-    } catch (error) {
-      // Cancelled with the workflow: the cancellation path gives every permit back.
-      if (!isCancellation(error)) throw error;
-    }
-  })();
-  const stopRenewals = async () => {
-    renewing = false;
-    await renewals;
+  const releaseFinished = async () => {
+    const ids = releasable();
+    for (const id of ids) taken.delete(id);
+    await pool.release(ids);
   };
 
   // ---- messages ----------------------------------------------------------------------------------------------
 
-  setHandler(callEndedSignal, (ended: CallEnded) => {
+  setHandler(callEndedSignal, (payload: unknown) => {
     onMessage();
-    const outcome = state.recordEnd(ended, 'notification', Date.now());
-    if (outcome === 'duplicate') log.info('Duplicate notification ignored', { txnRef: ended.txnRef });
+    const parsed = callEndedSchema.safeParse(payload);
+    if (!parsed.success) {
+      state.countMalformedMessage();
+      log.warn('Malformed callEnded signal dropped', { problems: describeCallEndedIssues(parsed.error) });
+      return;
+    }
+    const outcome = state.recordEnd(parsed.data, 'notification', Date.now());
+    if (outcome === 'duplicate') log.info('Duplicate notification ignored', { txnRef: parsed.data.txnRef });
   });
 
   setHandler(statusQuery, () => state.status(phase));
@@ -261,7 +277,7 @@ export async function conferenceSession(rawInput: SessionInput, resume?: Session
     const cancelled = state.abandonWaiting('cancelled', reason);
     const active = state.activeLegs();
     for (const leg of active) state.endedByUs(leg.number);
-    await Promise.all([pool.cancelPending(), ...active.map((leg) => hangup(leg.txnRef))]);
+    await Promise.all([...(poolReady ? [pool.cancelPending()] : []), ...active.map((leg) => hangup(leg.txnRef))]);
     return { hungUp: active.length, cancelled };
   };
 
@@ -272,11 +288,57 @@ export async function conferenceSession(rawInput: SessionInput, resume?: Session
       return await endSession('end-request', request?.reason ? `ended: ${request.reason}` : 'ended before dialing');
     },
     {
-      validator: (_request: EndRequest) => {
+      validator: (request: EndRequest) => {
         if (phase !== 'running') throw new Error(`The session is already ${phase}`);
+        const reason: unknown = (request as Partial<EndRequest> | undefined)?.reason;
+        if (reason !== undefined && (typeof reason !== 'string' || reason.length > MAX_END_REASON_LENGTH)) {
+          throw new Error(`reason must be a string of at most ${MAX_END_REASON_LENGTH} characters`);
+        }
       },
     },
   );
+
+  // ---- the account's call budget ------------------------------------------------------------------------------
+
+  // Handlers are registered first, so a status query or a notification right after the start is answered.
+  // Then, before any budget is touched: an unknown account fails the session at once, non-retryable.
+  const budgetKey = resume?.budgetKey ?? (await accounts.resolveAccount({ account })).budgetKey;
+  const pool = new PermitPool({ account, budgetKey, leaseMs: PERMIT_LEASE_MS, state: resume?.pool });
+  poolReady = true;
+  /** Permits handed out by the pool for dials, until given back: whatever is taken and no longer needed is released. */
+  const taken = new Set(pool.held.filter((id) => !(resume?.pool.available ?? []).includes(id)));
+
+  // The budget and Hoiio are kept up to date on their own clocks, never behind the main loop, which can spend minutes
+  // in one dial's retries: a freed line goes back to the account the moment its leg is known to have ended, however
+  // that became known (notification or poll), and leases are renewed while a dial waits.
+  const background = [
+    inBackground(async (stopping) => {
+      for (;;) {
+        await condition(() => stopping() || releasable().length > 0);
+        if (stopping()) return;
+        await releaseFinished();
+      }
+    }),
+    inBackground(async (stopping) => {
+      for (;;) {
+        const armedFor = state.nextPollAt();
+        const sooner = () => (state.nextPollAt() ?? Infinity) < (armedFor ?? Infinity);
+        await waitFor(() => stopping() || sooner(), armedFor);
+        if (stopping()) return;
+        if (state.legsDueForPoll(Date.now()).length > 0) await pollDueLegs();
+      }
+    }),
+    inBackground(async (stopping) => {
+      for (;;) {
+        await waitFor(stopping, Date.now() + RENEW_EVERY_MS);
+        if (stopping()) return;
+        await pool.renewAll();
+      }
+    }),
+  ];
+  const stopBackground = async () => {
+    await Promise.all(background.map((task) => task.stop()));
+  };
 
   // ---- dialing -----------------------------------------------------------------------------------------------
 
@@ -284,7 +346,12 @@ export async function conferenceSession(rawInput: SessionInput, resume?: Session
   const adopt = async (legs: PlaceCallResult['legs'], permits: string[]) => {
     const now = Date.now();
     const unused = [...permits];
-    for (const leg of legs) state.legPlaced(leg.number, leg.txnRef, unused.shift(), now);
+    for (const leg of legs) {
+      const permitId = unused.shift();
+      state.legPlaced(leg.number, leg.txnRef, permitId, now);
+      // The budget learns which leg each permit covers, so it can hang up a holder's legs if the holder is gone.
+      if (permitId) pool.bind(permitId, leg.txnRef);
+    }
     if (phase !== 'running') {
       // The session ended while this dial was in flight: these legs go too.
       for (const leg of legs) state.endedByUs(leg.number);
@@ -294,8 +361,12 @@ export async function conferenceSession(rawInput: SessionInput, resume?: Session
 
   const dialBatch = async (numbers: string[]) => {
     const permits = pool.takeNow(numbers.length);
+    for (const id of permits) {
+      taken.add(id);
+      dialPermits.add(id);
+    }
     const batch = state.beginDial(numbers);
-    const request = {
+    const request: PlaceCallRequest = {
       account,
       room: state.room,
       numbers,
@@ -303,31 +374,45 @@ export async function conferenceSession(rawInput: SessionInput, resume?: Session
       tag: `${input.tag ? `${input.tag}:` : ''}bk-${state.sessionKey}-${batch}`,
       begunAt: Date.now(),
     };
+    dialInFlight = request;
+    try {
+      await dialAndAdopt(request, permits);
+      dialInFlight = undefined;
+    } catch (error) {
+      // A cancelled dial stays in flight for the cancellation path, which finds what it placed.
+      if (!isCancellation(error)) dialInFlight = undefined;
+      throw error;
+    } finally {
+      for (const id of permits) dialPermits.delete(id);
+    }
+  };
+
+  const dialAndAdopt = async (request: PlaceCallRequest, permits: string[]) => {
+    const { numbers } = request;
     let result: PlaceCallResult;
     try {
       result = await placement.placeConferenceCall(request);
     } catch (error) {
       if (isCancellation(error)) throw error;
-      const type = applicationFailureType(error);
-      if (type && NUMBER_SPECIFIC.has(type)) {
+      const failure = classifyDialFailure(error);
+      if (failure.kind === 'number') {
         if (numbers.length > 1) state.dialNotPlaced(numbers, { solo: true });
-        else state.dialFailed(numbers, type);
-      } else if (type) {
+        else state.dialFailed(numbers, failure.type);
+      } else if (failure.kind === 'session') {
         // Hoiio refused for a reason of the account's (token, credit, room, notify_url): nobody can be reached.
-        state.dialFailed(numbers, type);
-        state.abandonWaiting('failed', type);
-        log.error('Dialing failed for a reason that affects the whole session', { type });
+        state.dialFailed(numbers, failure.type);
+        state.abandonWaiting('failed', failure.type);
+        log.error('Dialing failed for a reason that affects the whole session', { type: failure.type });
+      } else if (failure.kind === 'not-sent') {
+        state.dialFailed(numbers, failure.type);
       } else {
-        // Retries ran out (a long outage): the request may still have been placed. Look before deciding, and
-        // never dial these numbers again unseen (invariant 2).
-        log.error('Dialing gave up; reconciling by tag', { tag: request.tag, error: String(error) });
-        const found = await legControl.reconcileBatch(request).catch((reconcileError: unknown) => {
-          if (isCancellation(reconcileError)) throw reconcileError;
-          return { legs: [], notPlaced: numbers };
-        });
+        // Retries ran out, or the last attempt died mid-request: the request may have been placed. Look before
+        // deciding, and never dial these numbers again unseen (invariant 2); what is proven unplaced waits its turn.
+        log.error('Dialing gave up; reconciling by tag', { tag: request.tag, type: failure.type });
+        const found = await reconciliation.reconcileBatch(request);
         state.counters.historyLookups += 1;
         await adopt(found.legs, permits);
-        state.dialFailed(found.notPlaced, 'dial_outcome_unknown');
+        if (found.notPlaced.length > 0) state.dialNotPlaced(found.notPlaced, { solo: false });
       }
       return;
     }
@@ -352,10 +437,8 @@ export async function conferenceSession(rawInput: SessionInput, resume?: Session
       // Whoever a late redial or an in-flight dial put back in line after the end is not dialed either.
       if (phase !== 'running') state.abandonWaiting('cancelled', endReason);
 
-      // What the loop owes the budget and Hoiio goes out together, in one workflow task: a freed line is handed
-      // back, and the next permit asked for, without waiting a round trip for each.
-      const work: Promise<unknown>[] = [releaseFinished()];
-      if (state.legsDueForPoll(now).length > 0) work.push(pollDueLegs());
+      // What the loop owes the budget goes out together, in one workflow task.
+      const work: Promise<unknown>[] = [];
       if (phase === 'running') {
         const wanted = Math.min(state.vacancies(), state.ready(now).length);
         const promised = pool.available + pool.pending;
@@ -379,19 +462,22 @@ export async function conferenceSession(rawInput: SessionInput, resume?: Session
         workflowInfo().continueAsNewSuggested ||
         messagesThisRun >= (input.messagesPerRun ?? DEFAULT_MESSAGES_PER_RUN)
       ) {
-        await stopRenewals();
-        await releaseFinished();
+        // Handlers first, while leases are still renewed and ends still released; then the background work stops
+        // (its activities done), so the state handed over is the whole truth.
         await condition(allHandlersFinished);
+        await stopBackground();
+        await releaseFinished();
         await continueAsNew<typeof conferenceSession>(input, {
           state: state.snapshot(),
           pool: pool.state(),
+          budgetKey,
           phase,
           endedBy,
           endReason,
         });
       }
 
-      const wakeAt = earliest(state.nextDueAt(), phase === 'running' ? deadlineAt : undefined);
+      const wakeAt = earliest(state.nextRedialAt(), phase === 'running' ? deadlineAt : undefined);
       const permitsWorthTaking = () => phase === 'running' && pool.available > 0 && state.ready(Date.now()).length > 0;
       const wake = () => changed || permitsWorthTaking();
       if (wakeAt === undefined) await condition(wake);
@@ -399,11 +485,18 @@ export async function conferenceSession(rawInput: SessionInput, resume?: Session
     }
 
     phase = 'finished';
-    await stopRenewals();
+    await stopBackground();
     await pool.cancelPending();
     await pool.release(pool.held);
     await condition(allHandlersFinished);
     return state.summary({ endedAt: Date.now(), endedBy: endedBy ?? 'completed' });
+  };
+
+  /** Called with the session no longer running: `adopt` hangs up whatever it is given. */
+  const hangUpWhatWasPlaced = async (request: PlaceCallRequest) => {
+    const found = await reconciliation.reconcileBatch(request);
+    state.counters.historyLookups += 1;
+    await adopt(found.legs, []);
   };
 
   try {
@@ -413,8 +506,14 @@ export async function conferenceSession(rawInput: SessionInput, resume?: Session
     // Cancelled (e.g. `temporal workflow cancel`): leave nothing ringing and no permit held, then report the cancel.
     await CancellationScope.nonCancellable(async () => {
       phase = 'finished';
-      await Promise.all(state.activeLegs().map((leg) => hangup(leg.txnRef)));
-      await stopRenewals();
+      const interrupted = dialInFlight;
+      await Promise.all([
+        ...state.activeLegs().map((leg) => hangup(leg.txnRef)),
+        // The cancelled dial's request may have reached Hoiio before it was abandoned: find its legs and end them.
+        ...(interrupted ? [hangUpWhatWasPlaced(interrupted)] : []),
+      ]);
+      if (!poolReady) return;
+      await stopBackground();
       await pool.cancelPending();
       await pool.release(pool.held);
     });
@@ -422,9 +521,25 @@ export async function conferenceSession(rawInput: SessionInput, resume?: Session
   }
 }
 
-function applicationFailureType(error: unknown): string | undefined {
-  const cause = error instanceof ActivityFailure ? error.cause : error;
-  return cause instanceof ApplicationFailure ? (cause.type ?? 'ApplicationFailure') : undefined;
+/** Resolves once `done()` holds or `deadline` (workflow clock) passes; waits on `done()` alone without a deadline. */
+async function waitFor(done: () => boolean, deadline: number | undefined): Promise<void> {
+  if (deadline === undefined) await condition(done);
+  else await condition(done, Math.max(1, deadline - Date.now()));
+}
+
+/** A loop that runs beside the main loop until stopped; `stop()` resolves once the loop has returned. */
+function inBackground(loop: (stopping: () => boolean) => Promise<void>): { stop(): Promise<void> } {
+  let stopping = false;
+  const done = loop(() => stopping).catch((error: unknown) => {
+    // Cancelled with the workflow: the cancellation path gives every permit back and hangs up.
+    if (!isCancellation(error)) throw error;
+  });
+  return {
+    async stop() {
+      stopping = true;
+      await done;
+    },
+  };
 }
 
 function earliest(...times: (number | undefined)[]): number | undefined {

@@ -135,7 +135,14 @@ describe('formatSummary / formatStatusLine', () => {
     outcomes: { answered: 2, busy: 1, failed: 1 },
     requests: { conferenceCall: 4, historyLookups: 1, statusPolls: 2, hangups: 0, moderations: 0 },
     retries: { total: 3, reasons: { error_rate_limit_exceeded: 2, timeout: 1 } },
-    legs: { total: 5, endedBy: { notification: 4, poll: 1 }, duplicateNotifications: 2 },
+    legs: {
+      total: 5,
+      endedBy: { notification: 4, poll: 1, assumed: 0 },
+      costUnknown: 0,
+      corrected: 0,
+      duplicateNotifications: 2,
+      malformedNotifications: 0,
+    },
   };
 
   it('prints every participant with exact decimals, and a totals row per currency', () => {

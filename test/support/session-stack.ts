@@ -7,7 +7,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { ReceiverLogEvent } from '../../src/notifications/notification-log';
 import type { RunningReceiver } from '../../src/notifications/receiver';
 import type { RunningSimulator, SimulatorOptions } from '../../src/simulator';
-import { startLocalStack } from '../../src/stack/local-stack';
+import { startLocalStack, type LocalStackOptions } from '../../src/stack/local-stack';
 import { startTemporalTestEnv, uniqueId } from './temporal-test-env';
 
 export interface SessionStack {
@@ -23,9 +23,13 @@ export interface SessionStack {
   stop(): Promise<void>;
 }
 
-export async function startSessionStack(simulatorOptions: Partial<SimulatorOptions> = {}): Promise<SessionStack> {
+export async function startSessionStack(
+  simulatorOptions: Partial<SimulatorOptions> = {},
+  options: Pick<LocalStackOptions, 'hoiioEnv' | 'worker'> = {},
+): Promise<SessionStack> {
   // A LocalStack has every SessionStack field (and a few more the tests do not need).
   return await startLocalStack({
+    ...options,
     simulator: simulatorOptions,
     taskQueue: uniqueId('sessions'),
     startTemporal: startTemporalTestEnv,

@@ -1,35 +1,17 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowFailedError } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { request } from 'undici';
-import { formatMoney, parseMoney, sumMoney } from '../../src/domain/money';
-import type { SessionStatus, SessionSummary } from '../../src/domain/session-types';
 import { HoiioSecret } from '../../src/hoiio/secret';
 import { signNotification } from '../../src/hoiio/signature';
 import { buildNotifyUrl, notifySecret } from '../../src/notifications/notify-url';
 import { resolveTemporalCli } from '../../src/stack/temporal-cli';
-import { conferenceSession } from '../../src/workflows';
-import {
-  addParticipantsUpdate,
-  budgetStateQuery,
-  callBudgetWorkflowId,
-  endUpdate,
-  kickUpdate,
-  muteUpdate,
-  statusQuery,
-  type BudgetState,
-} from '../../src/workflows/messages';
-import type { SimCall, SimStats } from '../../src/simulator';
+import { addParticipantsUpdate, endUpdate, kickUpdate, muteUpdate, statusQuery } from '../../src/workflows/messages';
 import { startSessionStack, type SessionStack } from '../support/session-stack';
-import { uniqueId } from '../support/temporal-test-env';
+import { LONG_CALL, expectSummaryMatchesLedger, numbers, sessionKit } from './support/session-kit';
 
 const DEMO_TOKEN = 'demo-token';
-
-/** n distinct Singapore numbers, e.g. +6580000001. */
-function numbers(n: number, base = 80_000_000): string[] {
-  return Array.from({ length: n }, (_, i) => `+65${base + i + 1}`);
-}
 
 let stack: SessionStack;
 
@@ -55,87 +37,7 @@ beforeEach(async () => {
   });
 });
 
-async function startSession(input: Parameters<typeof conferenceSession>[0], workflowId = uniqueId('session')) {
-  return await stack.env.client.workflow.start(conferenceSession, {
-    taskQueue: stack.taskQueue,
-    workflowId,
-    args: [input],
-  });
-}
-
-async function ledger() {
-  const { calls } = await stack.simGet<{ calls: SimCall[] }>('/_sim/calls');
-  const stats = await stack.simGet<SimStats>('/_sim/stats');
-  return { calls, stats };
-}
-
-/** Polls the status query until the predicate holds (the session's own view, not a sleep). */
-async function waitForStatus(
-  handle: WorkflowHandle<typeof conferenceSession>,
-  predicate: (status: SessionStatus) => boolean,
-  timeoutMs = 30_000,
-) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const status = await handle.query(statusQuery);
-    if (predicate(status)) return status;
-    if (Date.now() > deadline) {
-      // The budget's view too: a session that waits for nothing usually waits for a permit.
-      const budget = await stack.env.client.workflow.getHandle(callBudgetWorkflowId('default')).query(budgetStateQuery);
-      if (process.env.DUMP_HISTORY) {
-        const history = await handle.fetchHistory();
-        const fs = await import('node:fs');
-        fs.writeFileSync(process.env.DUMP_HISTORY, JSON.stringify(history.events, null, 1));
-      }
-      throw new Error(`status never matched: ${JSON.stringify(status)}\nbudget: ${JSON.stringify(budget)}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-/** The account's budget once the predicate holds, or as it is after 10 s (for the assertion to show). */
-async function waitForBudget(predicate: (state: BudgetState) => boolean): Promise<BudgetState> {
-  const budget = stack.env.client.workflow.getHandle(callBudgetWorkflowId('default'));
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const state = await budget.query(budgetStateQuery);
-    if (predicate(state) || Date.now() > deadline) return state;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-/** A leg that lasts for the whole test: answered after a short ring, talking for a simulated day. */
-const LONG_CALL = { outcome: 'answered', ringSeconds: 1, talkSeconds: 86_400 } as const;
-
-async function runSession(input: Parameters<typeof conferenceSession>[0], workflowId = uniqueId('session')) {
-  return await stack.env.client.workflow.execute(conferenceSession, {
-    taskQueue: stack.taskQueue,
-    workflowId,
-    args: [input],
-  });
-}
-
-function expectSummaryMatchesLedger(summary: SessionSummary, calls: SimCall[]) {
-  const byTxn = new Map(calls.map((call) => [call.txn_ref, call]));
-  const summaryTxns = summary.participants.flatMap((p) => p.txnRefs);
-  // Leg for leg: every leg the simulator dialed for this room is in the summary, and nothing else.
-  expect(new Set(summaryTxns)).toEqual(new Set(calls.filter((c) => c.room === summary.room).map((c) => c.txn_ref)));
-  for (const participant of summary.participants) {
-    const legs = participant.txnRefs.map((txn) => byTxn.get(txn)!);
-    for (const leg of legs) expect(leg.dest).toBe(participant.number);
-    expect(participant.debit).toBe(formatMoney(sumMoney(legs.map((leg) => parseMoney(leg.debit ?? '0')))));
-    expect(participant.minutes).toBe(legs.reduce((total, leg) => total + Number(leg.duration ?? 0), 0));
-    expect(participant.status).toBe(legs.at(-1)!.call_status_dest);
-  }
-  const ledgerTotal = sumMoney(calls.filter((c) => c.room === summary.room).map((c) => parseMoney(c.debit ?? '0')));
-  expect(summary.totals).toEqual([
-    {
-      currency: 'SGD',
-      debit: formatMoney(ledgerTotal),
-      minutes: calls.filter((c) => c.room === summary.room).reduce((t, c) => t + Number(c.duration ?? 0), 0),
-    },
-  ]);
-}
+const { startSession, runSession, ledger, waitForStatus, waitForBudget } = sessionKit(() => stack);
 
 describe('conferenceSession', () => {
   it('dials 20 participants in batches of at most 8 and sums the cost exactly as the simulator billed it', async () => {
@@ -143,8 +45,7 @@ describe('conferenceSession', () => {
     const summary = await runSession({
       participants: participants.map((number, i) => ({ number, name: `P${i + 1}` })),
     });
-    const { calls } = await stack.simGet<{ calls: SimCall[] }>('/_sim/calls');
-    const stats = await stack.simGet<SimStats>('/_sim/stats');
+    const { calls, stats } = await ledger();
 
     expect(summary.participants.map((p) => p.number)).toEqual(participants);
     expect(calls).toHaveLength(20);

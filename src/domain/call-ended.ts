@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { E164_PATTERN, E164_RULE, FINAL_CALL_STATUSES, MAX_TAG_LENGTH } from './hoiio-rules';
+
+/**
+ * The `callEnded` signal's payload: one leg's end as the receiver read it from a verified Hoiio notification. The
+ * receiver checks what it sends against this schema and the session checks what it receives against it too, since
+ * any client of the namespace can signal a session: a payload that does not parse is dropped and counted, never
+ * allowed to throw inside the workflow (a handler that throws fails every workflow task after it).
+ */
+const MONEY = /^\d{1,12}\.\d{3}$/;
+const MONEY_RULE = 'must be a non-negative decimal with exactly 3 decimals, such as "0.020"';
+
+export const callEndedSchema = z.strictObject({
+  txnRef: z.string().regex(/^[\x21-\x7e]{1,128}$/, 'must be 1 to 128 visible ASCII characters'),
+  dest: z.string().regex(E164_PATTERN, E164_RULE),
+  callStatus: z.enum(FINAL_CALL_STATUSES),
+  /** Whole billed minutes. */
+  durationMinutes: z.number().int().min(0).max(999_999_999),
+  currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 currency code such as SGD'),
+  /** Per-minute rate, e.g. "0.020". */
+  rate: z.string().regex(MONEY, MONEY_RULE),
+  /** Total charge, e.g. "0.140". */
+  debit: z.string().regex(MONEY, MONEY_RULE),
+  /** GMT+8 "YYYY-MM-DD HH:MM:SS", as Hoiio wrote it. */
+  date: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/)
+    .optional(),
+  tag: z.string().min(1).max(MAX_TAG_LENGTH).optional(),
+});
+
+export type CallEnded = z.infer<typeof callEndedSchema>;
+
+/** The problems of a payload in one line, for a log: paths and rules, never the values. */
+export function describeCallEndedIssues(error: z.ZodError): string {
+  return error.issues.map((issue) => `${issue.path.join('.') || '(payload)'}: ${issue.message}`).join('; ');
+}

@@ -1,0 +1,238 @@
+/**
+ * What a deploy, a network and a bad message do to running sessions, each at the worst moment: a worker stopped
+ * while a dial is in flight, a notification dropped so that only a poll can free the line, a history that lags
+ * behind the dial, a malformed signal. Every case is judged by the simulator's ledger and the session's summary.
+ */
+import { WorkflowFailedError } from '@temporalio/client';
+import {
+  addParticipantsUpdate,
+  callBudgetWorkflowId,
+  callEndedSignal,
+  endUpdate,
+  kickUpdate,
+  statusQuery,
+} from '../../src/workflows/messages';
+import { startSessionStack, type SessionStack } from '../support/session-stack';
+import {
+  DEMO_APP_ID,
+  LONG_CALL,
+  expectSummaryMatchesLedger,
+  legsPerNumber,
+  numbers,
+  sessionKit,
+} from './support/session-kit';
+
+let stack: SessionStack;
+
+beforeAll(async () => {
+  stack = await startSessionStack(
+    { timeScale: 600, seed: 11 },
+    {
+      // A second account name on the same Hoiio application: it must share the application's 8 lines.
+      hoiioEnv: {
+        HOIIO_ACCOUNTS: JSON.stringify({ alias: { appId: DEMO_APP_ID, accessTokenEnv: 'ALIAS_TOKEN' } }),
+        ALIAS_TOKEN: 'demo-token',
+      },
+      worker: { shutdownGraceMs: 2_000, historySettleMs: 2_000 },
+    },
+  );
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+beforeEach(async () => {
+  await stack.simPost('/_sim/reset', {});
+  await stack.simPost('/_sim/config', {
+    replaceScripts: true,
+    scripts: {},
+    faults: {
+      api: { '*': null, 'conference/call': null },
+      notifications: { dropRate: 0, duplicateRate: 0, delayRate: 0, reorderRate: 0 },
+    },
+  });
+});
+
+const { startSession, ledger, waitForStatus, waitForBudget, waitForRequests } = sessionKit(() => stack);
+
+const longCalls = (participants: string[]) => ({
+  scripts: Object.fromEntries(participants.map((number) => [number, LONG_CALL])),
+});
+
+async function setDialFault(fault: Record<string, unknown> | null) {
+  await stack.simPost('/_sim/config', { faults: { api: { 'conference/call': fault } } });
+}
+
+describe('a session under faults', () => {
+  it('a worker stopped while its dial waits for Hoiio: the next worker adopts the legs by tag, none is lost', async () => {
+    const participants = numbers(4, 81_000_000);
+    await stack.simPost('/_sim/config', longCalls(participants));
+    // Hoiio places the calls, then holds its reply longer than the stopping worker waits for the activity.
+    await setDialFault({ slowRate: 1, slowMs: 6_000 });
+    const handle = await startSession({ participants });
+    await waitForRequests('conference/call', 1);
+    await stack.restartWorker();
+    await setDialFault(null);
+
+    await waitForStatus(handle, (status) => status.activeLegs === 4);
+    await handle.executeUpdate(endUpdate, { args: [{ reason: 'test over' }] });
+    const summary = await handle.result();
+    const { calls } = await ledger();
+
+    expect(calls).toHaveLength(4);
+    expect([...legsPerNumber(calls).values()]).toEqual([1, 1, 1, 1]);
+    expectSummaryMatchesLedger(summary, calls);
+    expect(summary.outcomes).toEqual({ answered: 4 });
+    expect(summary.retries.reasons.worker_shutdown).toBe(1);
+  });
+
+  it('a deploy lets a dial that finishes within the grace time complete on its first attempt', async () => {
+    const participants = numbers(3, 81_100_000);
+    await stack.simPost('/_sim/config', longCalls(participants));
+    await setDialFault({ slowRate: 1, slowMs: 700 });
+    const handle = await startSession({ participants });
+    await waitForRequests('conference/call', 1);
+    await stack.restartWorker();
+    await setDialFault(null);
+
+    await waitForStatus(handle, (status) => status.activeLegs === 3);
+    await handle.executeUpdate(endUpdate, { args: [{}] });
+    const summary = await handle.result();
+    expect(summary.retries.total).toBe(0);
+    expect(summary.requests).toMatchObject({ conferenceCall: 1, historyLookups: 0 });
+
+    // A crashed worker's attempt is retried after the heartbeat timeout, not the whole start-to-close.
+    const history = await handle.fetchHistory();
+    const dial = history.events?.find(
+      (event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'placeConferenceCall',
+    );
+    expect(Number(dial?.activityTaskScheduledEventAttributes?.heartbeatTimeout?.seconds)).toBe(30);
+  });
+
+  it('looks again when the history lags behind a dial whose reply was lost, and never dials twice', async () => {
+    const participants = numbers(3, 81_200_000);
+    await stack.simPost('/_sim/config', { ...longCalls(participants), historyLagMs: 1_500 });
+    // The first request is placed, then answered with a bare 503: the retry must find its legs, late as they are.
+    await setDialFault({ http5xxAfterRate: 1 });
+    const handle = await startSession({ participants });
+    await waitForRequests('conference/call', 1);
+    await setDialFault(null);
+
+    await waitForStatus(handle, (status) => status.activeLegs === 3);
+    await handle.executeUpdate(endUpdate, { args: [{}] });
+    const summary = await handle.result();
+    await stack.simPost('/_sim/config', { historyLagMs: 0 });
+    const { calls, stats } = await ledger();
+
+    expect(stats.requests['conference/call']).toBe(1);
+    expect([...legsPerNumber(calls).values()]).toEqual([1, 1, 1]);
+    expectSummaryMatchesLedger(summary, calls);
+  });
+
+  it('frees the lines of legs settled by polls at once, so sessions sharing the account never stall', async () => {
+    await stack.simPost('/_sim/config', {
+      faults: { notifications: { dropRate: 1 } },
+      outcomeWeights: { answered: 1, unanswered: 0, busy: 0, failed: 0 },
+      timing: { ringSecondsMin: 1, ringSecondsMax: 2, talkSecondsMin: 60, talkSecondsMax: 120 },
+    });
+    const handles = await Promise.all(
+      [0, 1, 2].map((i) =>
+        startSession({ participants: numbers(5, 82_000_000 + i * 100), notificationGraceSeconds: 1 }),
+      ),
+    );
+    const summaries = await Promise.all(handles.map((handle) => handle.result()));
+    const { calls, stats } = await ledger();
+
+    for (const summary of summaries) {
+      expectSummaryMatchesLedger(summary, calls);
+      expect(summary.legs.endedBy.poll).toBe(5);
+    }
+    expect(stats.peakConcurrentCalls[DEMO_APP_ID]).toBeLessThanOrEqual(8);
+    expect((await waitForBudget((state) => state.held.length === 0)).held).toEqual([]);
+  });
+
+  it('gives back the lines of ended legs while a dial is stuck in retries', async () => {
+    const first = numbers(4, 83_000_000);
+    const second = numbers(4, 83_100_000);
+    await stack.simPost('/_sim/config', longCalls([...first, ...second]));
+    const handle = await startSession({ participants: first });
+    await waitForStatus(handle, (status) => status.activeLegs === 4);
+    // Every new dial is now refused for the rate limit, and retried with backoff for as long as it lasts.
+    await setDialFault({ rateLimitRate: 1 });
+    await handle.executeUpdate(addParticipantsUpdate, { args: [{ participants: second }] });
+    await waitForBudget((state) => state.held.length === 8);
+    await waitForRequests('conference/call', 3);
+    for (const number of first) await handle.executeUpdate(kickUpdate, { args: [{ number }] });
+
+    // The kicked legs' permits go back while the dial of the next four still waits out its backoff.
+    const budget = await waitForBudget((state) => state.held.length === 4);
+    expect(budget.held).toHaveLength(4);
+    expect(await handle.query(statusQuery)).toMatchObject({ counts: { 'in-call': 4 } });
+
+    await setDialFault(null);
+    await waitForStatus(handle, (status) => status.activeLegs === 4, 90_000);
+    await handle.executeUpdate(endUpdate, { args: [{}] });
+    const summary = await handle.result();
+    const { calls } = await ledger();
+    expectSummaryMatchesLedger(summary, calls);
+    expect([...legsPerNumber(calls).values()].every((count) => count === 1)).toBe(true);
+  });
+
+  it('drops and counts a malformed callEnded signal instead of wedging the session', async () => {
+    const participants = numbers(2, 84_000_000);
+    await stack.simPost('/_sim/config', longCalls(participants));
+    const handle = await startSession({ participants });
+    await waitForStatus(handle, (status) => status.activeLegs === 2);
+    // Any client of the namespace can send this: a debit with four decimals, nothing else.
+    await handle.signal(callEndedSignal, { debit: '0.0205' } as never);
+    await handle.signal(callEndedSignal, 'not even an object' as never);
+
+    const ended = await handle.executeUpdate(endUpdate, { args: [{ reason: 'after bad signals' }] });
+    expect(ended).toEqual({ hungUp: 2, cancelled: 0 });
+    const summary = await handle.result();
+    const { calls } = await ledger();
+    expect(summary.legs.malformedNotifications).toBe(2);
+    expectSummaryMatchesLedger(summary, calls);
+  });
+
+  it('refuses an end reason too long to copy into every participant', async () => {
+    const participants = numbers(1, 84_100_000);
+    await stack.simPost('/_sim/config', longCalls(participants));
+    const handle = await startSession({ participants });
+    await waitForStatus(handle, (status) => status.activeLegs === 1);
+    await expect(handle.executeUpdate(endUpdate, { args: [{ reason: 'x'.repeat(5_000) }] })).rejects.toThrow(
+      /at most 200 characters/,
+    );
+    await handle.executeUpdate(endUpdate, { args: [{ reason: 'short' }] });
+    await handle.result();
+  });
+
+  it('fails at once, before any budget starts, when the account is unknown', async () => {
+    const handle = await startSession({ participants: numbers(1, 85_000_000), account: 'nosuch' });
+    const failure = await handle.result().catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(WorkflowFailedError);
+    expect(String((failure as WorkflowFailedError).cause?.message)).toMatch(
+      /"nosuch".*unknown; configured: alias, default/,
+    );
+    const budget = stack.env.client.workflow.getHandle(callBudgetWorkflowId('nosuch'));
+    await expect(budget.describe()).rejects.toThrow(/not found/i);
+  });
+
+  it('shares one budget between account names that point at the same Hoiio application', async () => {
+    const viaDefault = numbers(8, 86_000_000);
+    const viaAlias = numbers(8, 86_100_000);
+    await stack.simPost('/_sim/config', longCalls([...viaDefault, ...viaAlias]));
+    const first = await startSession({ participants: viaDefault });
+    const second = await startSession({ participants: viaAlias, account: 'alias' });
+    await waitForStatus(first, (status) => status.activeLegs + (status.counts.queued ?? 0) === 8);
+    await waitForStatus(second, (status) => status.activeLegs + (status.counts.queued ?? 0) === 8);
+    await waitForBudget((state) => state.held.length === 8);
+    const { stats } = await ledger();
+
+    expect(stats.peakConcurrentCalls[DEMO_APP_ID]).toBeLessThanOrEqual(8);
+    expect(stats.rejections.error_concurrent_call_limit_reached ?? 0).toBe(0);
+    await Promise.all([first, second].map((handle) => handle.executeUpdate(endUpdate, { args: [{}] })));
+    await Promise.all([first.result(), second.result()]);
+  });
+});
