@@ -113,7 +113,11 @@ describe('SessionState', () => {
     state.pollAgainLater('T1', GRACE_MS);
     expect(state.nextDueAt()).toBe(GRACE_MS + 2 * GRACE_MS);
     state.recordEnd(end('T1', 'answered', 1), 'poll', 3 * GRACE_MS);
-    expect(state.summary({ endedAt: 0, endedBy: 'completed' }).legs.endedBy).toEqual({ notification: 0, poll: 1 });
+    expect(state.summary({ endedAt: 0, endedBy: 'completed' }).legs.endedBy).toEqual({
+      notification: 0,
+      poll: 1,
+      assumed: 0,
+    });
   });
 
   it('cancels who waits when the session ends; an abandoned redial keeps its last outcome', () => {
@@ -190,3 +194,104 @@ describe('SessionState', () => {
     ]);
   });
 });
+
+describe('SessionState: ends settled without a report, and long sessions', () => {
+  it('lets a late notification correct a leg settled as failed because Hoiio did not know it', () => {
+    const state = newState();
+    const [number] = numbers(1);
+    state.add([number!]);
+    dialAll(state, 0);
+    for (let poll = 0; poll < 3; poll++) state.legUnknown('T1', GRACE_MS, 3);
+    expect(state.summary({ endedAt: 1, endedBy: 'completed' }).participants[0]).toMatchObject({
+      status: 'failed',
+      reason: 'unknown_txn_ref',
+      debit: '0.000',
+    });
+
+    expect(state.recordEnd(end('T1', 'answered', 7), 'notification', GRACE_MS + 1)).toBe('corrected');
+    const summary = state.summary({ endedAt: 2, endedBy: 'completed' });
+    expect(summary.participants[0]).toMatchObject({ status: 'answered', debit: '0.140', minutes: 7 });
+    expect(summary.participants[0]!.reason).toBeUndefined();
+    expect(summary.totals).toEqual([{ currency: 'SGD', debit: '0.140', minutes: 7 }]);
+    expect(summary.legs).toMatchObject({ corrected: 1, endedBy: { notification: 1, assumed: 0 } });
+    // Once authoritative, it stays: a copy of the same notification is a duplicate.
+    expect(state.recordEnd(end('T1', 'answered', 7), 'notification', GRACE_MS + 2)).toBe('duplicate');
+  });
+
+  it('takes a poll reply without a debit as an end of unknown cost, which a notification then corrects', () => {
+    const state = newState();
+    state.add(numbers(1));
+    dialAll(state, 0);
+    const polled: EndReport = { ...end('T1', 'answered', 4), currency: '', debit: '0.000', provisional: true };
+    expect(state.recordEnd(polled, 'poll', GRACE_MS)).toBe('recorded');
+    expect(state.activeLegs()).toEqual([]);
+    expect(state.summary({ endedAt: 1, endedBy: 'completed' }).legs.costUnknown).toBe(1);
+
+    expect(state.recordEnd(end('T1', 'answered', 4), 'notification', GRACE_MS + 1)).toBe('corrected');
+    const summary = state.summary({ endedAt: 2, endedBy: 'completed' });
+    expect(summary.legs.costUnknown).toBe(0);
+    expect(summary.totals).toEqual([{ currency: 'SGD', debit: '0.080', minutes: 4 }]);
+  });
+
+  it('carries 1,000 participants with 4 legs each over continue-as-new well under the 2 MiB input limit', () => {
+    const state = newState({ busy: { attempts: 3, delaySeconds: 0 } });
+    const everyone = Array.from({ length: 1_000 }, (_, i) => ({
+      number: `+65${90_000_000 + i}`,
+      name: `Participant with a long display name number ${i}`.padEnd(100, '.'),
+    }));
+    state.add(everyone);
+    let txn = 0;
+    for (let round = 0; round < 4; round++) {
+      for (;;) {
+        const batch = state.nextBatch(round, 8);
+        if (batch.length === 0) break;
+        state.beginDial(batch.map((p) => p.number));
+        for (const p of batch) {
+          const ref = `TX${String(++txn).padStart(10, '0')}`;
+          state.legPlaced(p.number, ref, `permit-${txn}`, round);
+          state.recordEnd(end(ref, 'busy'), 'notification', round);
+        }
+      }
+    }
+    const snapshot = state.snapshot();
+    expect(snapshot.endedLegs).toHaveLength(4_000);
+    const bytes = Buffer.byteLength(JSON.stringify(snapshot));
+    expect(bytes).toBeLessThan(1024 * 1024);
+
+    // And what is carried is what was there: the summary of the restored state is the same.
+    const restored = new SessionState(snapshot, { redial: {}, graceMs: GRACE_MS, maxPollIntervalMs: 600_000 });
+    expect(restored.summary({ endedAt: 9, endedBy: 'completed' })).toEqual(
+      state.summary({ endedAt: 9, endedBy: 'completed' }),
+    );
+  });
+
+  it('restores a snapshot of an older run that carried ended legs among the active ones', () => {
+    const state = newState();
+    state.add(numbers(2));
+    dialAll(state, 0);
+    state.recordEnd(end('T1', 'answered', 2), 'notification', 1);
+    const snapshot = state.snapshot();
+    const older = {
+      ...snapshot,
+      legs: [...snapshot.legs, ...restoreEnded(snapshot)],
+      endedLegs: undefined,
+    };
+    const restored = new SessionState(older, { redial: {}, graceMs: GRACE_MS, maxPollIntervalMs: 600_000 });
+    expect(restored.activeLegs().map((leg) => leg.txnRef)).toEqual(['T2']);
+    expect(restored.summary({ endedAt: 9, endedBy: 'completed' }).totals).toEqual([
+      { currency: 'SGD', debit: '0.040', minutes: 2 },
+    ]);
+  });
+});
+
+/** Ended legs written the way runs before compaction carried them: full records. */
+function restoreEnded(snapshot: ReturnType<SessionState['snapshot']>) {
+  return (snapshot.endedLegs ?? []).map(([txnRef, number, status, minutes, currency, rate, debit, source]) => ({
+    txnRef,
+    number,
+    dialedAt: 0,
+    pollAt: 0,
+    polls: 0,
+    end: { status, minutes, currency, rate, debit, source },
+  }));
+}
