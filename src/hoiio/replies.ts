@@ -2,12 +2,13 @@ import { z } from 'zod';
 import { parseHoiioDate } from '../domain/hoiio-time';
 import { parseMoney, type Thousandths } from '../domain/money';
 import { HoiioApiError, HoiioTransportError } from './errors';
+import { nonNegativeMoney } from './money-schema';
 import { SUCCESS } from './statuses';
 
 /**
  * Reply parsing, pure so it can be tested without a network. Hoiio writes every number as a JSON string ("7",
  * "0.020") and money with three decimals, so counts become integers and money becomes integer thousandths through
- * parseMoney: a float never holds an amount. Empty strings count as absent, since loosely built JSON APIs of that
+ * parseMoney: a float never holds an amount, and rates and debits are never negative. Empty strings count as absent, since loosely built JSON APIs of that
  * era send `""` for "no value"; unknown extra fields are ignored so that a new Hoiio field breaks nothing.
  */
 
@@ -70,9 +71,9 @@ const count = z
   .union([z.string().regex(/^\d{1,15}$/, 'expected a whole number written as a string'), z.number().int().min(0)])
   .transform(Number);
 
-const money = z.union([z.string(), z.number()]).transform((value, ctx): Thousandths => {
+/** Signed, for balances only: whether a postpaid balance can go below zero is not documented, so it is not refused. */
+const signedMoney = z.union([z.string(), z.number()]).transform((value, ctx): Thousandths => {
   try {
-    // A JSON number such as 0.02 prints back as "0.02": exact for the three decimals Hoiio uses.
     return parseMoney(String(value));
   } catch (error) {
     ctx.addIssue({ code: 'custom', message: (error as Error).message });
@@ -99,8 +100,8 @@ const rawCallRecord = z.looseObject({
   date: optional(hoiioDate),
   duration: optional(count),
   currency: optional(currency),
-  rate: optional(money),
-  debit: optional(money),
+  rate: optional(nonNegativeMoney),
+  debit: optional(nonNegativeMoney),
 });
 
 const callRecord = rawCallRecord.transform((raw, ctx): HoiioCallRecord => {
@@ -140,9 +141,9 @@ const historyReply = z.looseObject({
   entries: z.preprocess(absentIfEmpty, z.array(callRecord).default([])),
 });
 
-const rateReply = z.looseObject({ currency, rate: money, talktime: optional(count) });
+const rateReply = z.looseObject({ currency, rate: nonNegativeMoney, talktime: optional(count) });
 
-const balanceReply = z.looseObject({ currency, balance: money, points: money, bonus: money });
+const balanceReply = z.looseObject({ currency, balance: signedMoney, points: signedMoney, bonus: signedMoney });
 
 /**
  * Reads a reply body: a JSON object with a string `status`, or a HoiioTransportError (the body is not a Hoiio answer,

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { E164_PATTERN, E164_RULE, FINAL_CALL_STATUSES, MAX_TAG_LENGTH } from '../domain/hoiio-rules';
 import { parseHoiioDate } from '../domain/hoiio-time';
-import { formatMoney, parseMoney } from '../domain/money';
+import { formatMoney } from '../domain/money';
+import { nonNegativeMoneyText } from '../hoiio/money-schema';
 import type { CallEnded } from '../workflows/messages';
 
 /**
@@ -29,15 +30,10 @@ export const NOTIFICATION_FIELDS = [
   'tag',
 ] as const;
 
-const NON_NEGATIVE_MONEY = /^\d{1,12}(\.\d{1,3})?$/;
-const MONEY_RULE = 'must be a non-negative decimal with at most 3 decimals, such as "0.020"';
 const TXN_REF = /^[\x21-\x7e]{1,128}$/;
 
 // Money is normalised to Hoiio's usual three decimals ("0.02" becomes "0.020"), exact: no float ever holds it.
-const money = z
-  .string()
-  .regex(NON_NEGATIVE_MONEY, MONEY_RULE)
-  .transform((text) => formatMoney(parseMoney(text)));
+const money = nonNegativeMoneyText.transform(formatMoney);
 
 export const notificationSchema = z
   .object({

@@ -144,6 +144,10 @@ describe('voice/query_status', () => {
     [{ txn_ref: 'AA-C-1' }, 'missing call status'],
     [{ txn_ref: 'AA-C-1', call_status_dest1: 'answered', debit: '0.0201' }, 'debit'],
     [{ txn_ref: 'AA-C-1', call_status_dest1: 'answered', duration: '7.5' }, 'duration'],
+    [{ txn_ref: 'AA-C-1', call_status_dest1: 'answered', rate: '-0.020' }, 'rate: must be a non-negative'],
+    [{ txn_ref: 'AA-C-1', call_status_dest1: 'answered', debit: '-0.140' }, 'debit: must be a non-negative'],
+    [{ txn_ref: 'AA-C-1', call_status_dest1: 'answered', debit: -0.14 }, 'debit: must be a non-negative'],
+    [{ txn_ref: 'AA-C-1', call_status_dest1: 'answered', debit: '9999999999999.999' }, 'debit'],
     [{ txn_ref: 'AA-C-1', call_status_dest1: 'answered', date: '2010-01-01T10:10:00Z' }, 'date'],
   ])('refuses %j, naming the field', (reply, field) => {
     expect(() => parseCallRecordReply('voice/query_status', { status: 'success_ok', ...reply })).toThrow(field);
@@ -188,6 +192,20 @@ describe('voice/get_history', () => {
     ]);
   });
 
+  it.each([
+    ['rate', { rate: '-0.020' }],
+    ['debit', { debit: '-0.060' }],
+  ])('refuses an entry with a negative %s, naming it', (field, money) => {
+    const entry = { txn_ref: 'AA-C-1', call_status_dest1: 'answered', duration: '3', currency: 'SGD', rate: '0.020' };
+    const reply = {
+      status: 'success_ok',
+      entries_count: '1',
+      total_entries_count: '1',
+      entries: [{ ...entry, debit: '0.060', ...money }],
+    };
+    expect(() => parseHistoryReply('voice/get_history', reply)).toThrow(`entries.0.${field}: must be a non-negative`);
+  });
+
   it('reads an empty page without entries', () => {
     expect(
       parseHistoryReply('voice/get_history', { status: 'success_ok', entries_count: '0', total_entries_count: '0' }),
@@ -225,6 +243,9 @@ describe('voice/get_rate and user/get_balance', () => {
     expect(() =>
       parseBalanceReply('user/get_balance', { currency: 'sgd', balance: '1', points: '1', bonus: '0' }),
     ).toThrow('currency');
-    expect(() => parseRateReply('voice/get_rate', { currency: 'SGD', rate: 'free' })).toThrow('"free"');
+    expect(() => parseRateReply('voice/get_rate', { currency: 'SGD', rate: 'free' })).toThrow('rate');
+    expect(() => parseRateReply('voice/get_rate', { currency: 'SGD', rate: '-0.03' })).toThrow(
+      'rate: must be a non-negative',
+    );
   });
 });

@@ -16,6 +16,19 @@ describe('money in thousandths', () => {
     expect(() => parseMoney(text)).toThrow(JSON.stringify(text));
   });
 
+  it.each(['999999999999999.999', '9007199254740.992', '-9007199254740.992'])(
+    'rejects %s, whose thousandths are not a safe integer, naming the value and the rule',
+    (text) => {
+      expect(() => parseMoney(text)).toThrow(JSON.stringify(text));
+      expect(() => parseMoney(text)).toThrow('safe integer');
+    },
+  );
+
+  it('accepts the largest amount whose thousandths are a safe integer', () => {
+    expect(parseMoney('9007199254740.991')).toBe(Number.MAX_SAFE_INTEGER);
+    expect(parseMoney('-9007199254740.991')).toBe(-Number.MAX_SAFE_INTEGER);
+  });
+
   it('formats with exactly three decimals', () => {
     expect(formatMoney(140)).toBe('0.140');
     expect(formatMoney(54_650)).toBe('54.650');
