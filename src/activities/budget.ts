@@ -1,37 +1,164 @@
-import { Context } from '@temporalio/activity';
-import { type Client } from '@temporalio/client';
-import { callBudget } from '../workflows/call-budget';
-import { callBudgetWorkflowId, requestPermitsSignal, type PermitRequest } from '../workflows/messages';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { type z } from 'zod';
+import { callBudget, type CallBudgetInput } from '../workflows/call-budget';
+import {
+  callBudgetWorkflowId,
+  describeMessageIssues,
+  permitRenewalSchema,
+  permitRequestSchema,
+  renewPermitsSignal,
+  reportPermitsSignal,
+  requestPermitsSignal,
+  type PermitRenewal,
+  type PermitRequest,
+} from '../workflows/messages';
+
+/** Which budget a holder talks to, and how to start it if it is not running. */
+export interface BudgetAddress {
+  /** The Hoiio account name; the budget hangs up gone holders' legs with its credentials. */
+  account: string;
+  /** The Hoiio application id of the account: names the budget workflow. */
+  budgetKey: string;
+  /** Pool size, used only if this message starts the budget workflow. */
+  capacity?: number;
+}
 
 /** What a holder workflow passes to the `requestPermits` activity. */
-export type BudgetPermitRequest = PermitRequest & {
-  /** The Hoiio account whose budget is asked; names the budget workflow. */
-  account: string;
-  /** Pool size, used only if this request starts the budget workflow. */
-  capacity?: number;
-};
+export type BudgetPermitRequest = PermitRequest & BudgetAddress;
+
+/** What a holder workflow passes to the `announcePermits` activity. */
+export type BudgetAnnouncement = BudgetAddress & { report: PermitRenewal };
+
+/** A holder workflow's state as the budget needs it: running (keeps its permits) or gone (they come back). */
+export type HolderStatus =
+  | 'RUNNING'
+  | 'COMPLETED'
+  | 'FAILED'
+  | 'CANCELLED'
+  | 'TERMINATED'
+  | 'CONTINUED_AS_NEW'
+  | 'TIMED_OUT'
+  | 'NOT_FOUND'
+  | 'UNKNOWN';
+
+/** At most this many holders are asked to report after a budget reset (visibility is paged; this bounds one run). */
+const MAX_PROMPTED_HOLDERS = 5_000;
+/** Signals sent at once while prompting holders. */
+const PROMPT_CONCURRENCY = 20;
 
 /**
- * Activities that talk to the account's `callBudget` workflow. Workflows cannot signal-with-start, so the first
- * request of a holder goes through this activity; releases, renewals and cancellations are plain external signals.
+ * Activities around the `callBudget` workflows. Workflows cannot signal-with-start, so a holder's first request, and
+ * its report to a budget that is not running, go through activities; a budget uses the others to find out whether a
+ * holder is still running and to ask every holder to report after a reset. Releases, renewals and cancellations are
+ * plain external signals from the holder workflow.
  */
 export function createBudgetActivities(client: Client) {
+  /** Where and how the budget is started if a signal-with-start finds it not running: on this activity's queue. */
+  const startOptions = (address: BudgetAddress) => {
+    const info = Context.current().info;
+    const input: CallBudgetInput = {
+      account: address.account,
+      budgetKey: address.budgetKey,
+      capacity: address.capacity,
+      holderWorkflowTypes: info.workflowType ? [info.workflowType] : [],
+    };
+    return {
+      workflowId: callBudgetWorkflowId(address.budgetKey),
+      taskQueue: info.taskQueue,
+      args: [input] as [CallBudgetInput],
+    };
+  };
+
   return {
     /**
-     * Delivers a permit request to the account's budget, starting the budget (on this activity's task queue) if it
-     * is not running. Safe to retry: the budget ignores a request id it has seen before.
+     * Delivers a permit request to the account's budget, starting the budget if it is not running. Safe to retry:
+     * the budget ignores a request id it has seen before.
      */
     async requestPermits(req: BudgetPermitRequest): Promise<void> {
-      const { account, capacity, ...request } = req;
+      const { account, budgetKey, capacity, ...request } = req;
+      const checked = checkPayload(permitRequestSchema, {
+        ...request,
+        holderType: Context.current().info.workflowType,
+      });
       await client.workflow.signalWithStart(callBudget, {
-        workflowId: callBudgetWorkflowId(account),
-        taskQueue: Context.current().info.taskQueue,
-        args: [{ account, capacity }],
+        ...startOptions({ account, budgetKey, capacity }),
         signal: requestPermitsSignal,
-        signalArgs: [request],
+        signalArgs: [checked],
       });
     },
+
+    /**
+     * Delivers a holder's report (what it holds and waits for) to the budget, starting the budget if it is not
+     * running: how a holder re-announces itself to a budget that was terminated or reset.
+     */
+    async announcePermits(announcement: BudgetAnnouncement): Promise<void> {
+      const { report, ...address } = announcement;
+      const checked = checkPayload(permitRenewalSchema, {
+        ...report,
+        holderType: report.holderType ?? Context.current().info.workflowType,
+      });
+      await client.workflow.signalWithStart(callBudget, {
+        ...startOptions(address),
+        signal: renewPermitsSignal,
+        signalArgs: [checked],
+      });
+    },
+
+    /** Whether a holder workflow (its latest run) is still running. Not found is an answer, not a failure. */
+    async describeBudgetHolder(request: { workflowId: string }): Promise<{ status: HolderStatus }> {
+      try {
+        const description = await client.workflow.getHandle(request.workflowId).describe();
+        return { status: (description.status.name as HolderStatus | undefined) ?? 'UNKNOWN' };
+      } catch (error) {
+        if (error instanceof WorkflowNotFoundError) return { status: 'NOT_FOUND' };
+        throw error;
+      }
+    },
+
+    /**
+     * Asks every running workflow of the given types to report its permits to the budget `budgetKey` (a holder of
+     * another budget answers with an empty report, so the budget knows it has heard from everyone it asked). Returns
+     * the workflow ids that took the signal; a workflow that closed meanwhile is left out.
+     */
+    async promptBudgetHolders(request: { budgetKey: string; workflowTypes: string[] }): Promise<string[]> {
+      const types = request.workflowTypes.filter((type) => /^[A-Za-z0-9_.:-]+$/.test(type));
+      if (types.length === 0) return [];
+      const query = `ExecutionStatus = 'Running' AND WorkflowType IN (${types.map((t) => `'${t}'`).join(', ')})`;
+      const ids: string[] = [];
+      for await (const execution of client.workflow.list({ query })) {
+        if (ids.length >= MAX_PROMPTED_HOLDERS) break;
+        ids.push(execution.workflowId);
+      }
+      const prompted: string[] = [];
+      for (let i = 0; i < ids.length; i += PROMPT_CONCURRENCY) {
+        Context.current().heartbeat(i);
+        await Promise.all(
+          ids.slice(i, i + PROMPT_CONCURRENCY).map(async (workflowId) => {
+            try {
+              await client.workflow.getHandle(workflowId).signal(reportPermitsSignal, { budgetKey: request.budgetKey });
+              prompted.push(workflowId);
+            } catch (error) {
+              if (!(error instanceof WorkflowNotFoundError)) throw error;
+            }
+          }),
+        );
+      }
+      return prompted;
+    },
   };
+}
+
+/** The payload as the schema reads it, or a non-retryable failure naming what is wrong (a retry cannot fix it). */
+function checkPayload<S extends z.ZodType>(schema: S, payload: unknown): z.infer<S> {
+  const parsed = schema.safeParse(payload);
+  if (!parsed.success) {
+    throw ApplicationFailure.nonRetryable(
+      `Invalid call budget message: ${describeMessageIssues(parsed.error)}`,
+      'InvalidBudgetMessage',
+    );
+  }
+  return parsed.data;
 }
 
 export type BudgetActivities = ReturnType<typeof createBudgetActivities>;

@@ -10,6 +10,8 @@ import { randomBytes } from 'node:crypto';
 import { Command, CommanderError, Option } from 'commander';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { DEFAULT_ACCOUNT, formatProblems, validateParticipants } from '../domain/session-input';
+import { hoiioConfigFromEnv, selectHoiioAccount } from '../hoiio/config';
+import { HoiioConfigError } from '../hoiio/errors';
 import type { SessionSummary } from '../domain/session-types';
 import type { conferenceSession } from '../workflows/conference-session';
 import {
@@ -239,7 +241,8 @@ export function buildProgram(): Command {
     .addOption(new Option('--account <name>', 'configured Hoiio account').default(DEFAULT_ACCOUNT))
     .option('--json', 'print JSON')
     .action(async (options: { account: string; json?: boolean }) => {
-      const workflowId = callBudgetWorkflowId(options.account);
+      // The budget is named by the account's Hoiio application id: every account name on one application shares it.
+      const workflowId = callBudgetWorkflowId(budgetKeyOf(options.account));
       currentWorkflowId = workflowId;
       await withTemporal(async (temporal) => {
         const handle = temporal.client.workflow.getHandle(workflowId);
@@ -259,6 +262,16 @@ export function buildProgram(): Command {
     });
 
   return program;
+}
+
+/** The account's Hoiio application id, from the same environment the worker reads (HOIIO_APP_ID, HOIIO_ACCOUNTS). */
+function budgetKeyOf(account: string): string {
+  try {
+    return selectHoiioAccount(hoiioConfigFromEnv(), account).appId;
+  } catch (error) {
+    if (error instanceof HoiioConfigError) throw new CliError(error.message, EXIT_USAGE);
+    throw error;
+  }
 }
 
 /** Runs the CLI on `argv` (as in process.argv) and resolves to the exit code; never throws for expected failures. */

@@ -8,17 +8,69 @@ import { z } from 'zod';
  *                               (default http://127.0.0.1:<RECEIVER_PORT>); may carry a path prefix behind a proxy
  *   BRIDGEKEEPER_NOTIFY_SECRET  optional key for notify_url session tokens, the same on every worker and receiver;
  *                               without it each account's token key is derived from its access token
+ * and the limits of ReceiverLimits (RECEIVER_REQUEST_TIMEOUT_MS and so on; see LIMIT_VARIABLES).
  * Errors name the variable and the rule, never a value (the secret must not reach a log).
  */
 export const DEFAULT_RECEIVER_HOST = '127.0.0.1';
 export const DEFAULT_RECEIVER_PORT = 4020;
 export const MIN_NOTIFY_SECRET_LENGTH = 16;
+/** How long the receiver waits for Temporal to accept a signal before answering 503. */
+export const DEFAULT_SIGNAL_TIMEOUT_MS = 10_000;
+/** Node's timers hold 32-bit signed milliseconds; a longer one fires at once. */
+export const MAX_TIMER_MS = 2_147_483_647;
+
+/** What bounds a client's hold on the receiver: slow or idle connections, their number, and replays. */
+export interface ReceiverLimits {
+  /** To receive a whole request, headers and body, from the first byte; then 408 and the connection closes. */
+  requestTimeoutMs: number;
+  /**
+   * A socket with no traffic either way this long is destroyed. Must exceed the signal timeout: while the receiver
+   * waits on Temporal, the socket is quiet.
+   */
+  connectionTimeoutMs: number;
+  /** An idle kept-alive connection is closed after this long. */
+  keepAliveTimeoutMs: number;
+  /** Connections beyond this are closed as soon as they are accepted, before a byte is read. */
+  maxConnections: number;
+  /** After this many requests a connection is told to close. */
+  maxRequestsPerSocket: number;
+  /** How many delivered txn_refs are remembered, least recently seen forgotten first. */
+  replayCacheSize: number;
+  /** A notification whose `date` is older than this is refused (422). */
+  maxNotificationAgeMs: number;
+}
+
+/**
+ * A notification is a few hundred bytes sent in one go, so 10 s is generous for a request; 256 connections and
+ * 100,000 remembered txn_refs (a few MB) are far above one deployment's legs in flight; Hoiio does not retry a
+ * notification, so one a day old can only be a replay.
+ */
+export const DEFAULT_RECEIVER_LIMITS: Readonly<ReceiverLimits> = Object.freeze({
+  requestTimeoutMs: 10_000,
+  connectionTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+  maxConnections: 256,
+  maxRequestsPerSocket: 100,
+  replayCacheSize: 100_000,
+  maxNotificationAgeMs: 24 * 60 * 60 * 1000,
+});
+
+const LIMIT_VARIABLES = {
+  RECEIVER_REQUEST_TIMEOUT_MS: 'requestTimeoutMs',
+  RECEIVER_CONNECTION_TIMEOUT_MS: 'connectionTimeoutMs',
+  RECEIVER_KEEP_ALIVE_TIMEOUT_MS: 'keepAliveTimeoutMs',
+  RECEIVER_MAX_CONNECTIONS: 'maxConnections',
+  RECEIVER_MAX_REQUESTS_PER_SOCKET: 'maxRequestsPerSocket',
+  RECEIVER_REPLAY_CACHE_SIZE: 'replayCacheSize',
+  RECEIVER_MAX_NOTIFICATION_AGE_MS: 'maxNotificationAgeMs',
+} as const satisfies Record<string, keyof ReceiverLimits>;
 
 export interface ReceiverConfig {
   host: string;
   port: number;
   publicUrl: string;
   notifySecret?: string;
+  limits: ReceiverLimits;
 }
 
 export class ReceiverConfigError extends Error {
@@ -27,6 +79,16 @@ export class ReceiverConfigError extends Error {
     this.name = 'ReceiverConfigError';
   }
 }
+
+const wholeNumber = (min: number, max: number, unit: string) =>
+  z
+    .string()
+    .regex(/^\d{1,10}$/, `must be a whole number of ${unit} from ${min} to ${max}`)
+    .transform(Number)
+    .refine((value) => value >= min && value <= max, `must be a whole number of ${unit} from ${min} to ${max}`)
+    .optional();
+const timeoutMs = wholeNumber(1, MAX_TIMER_MS, 'milliseconds');
+const count = wholeNumber(1, 1_000_000, 'items');
 
 const ReceiverEnv = z.object({
   RECEIVER_HOST: z.string().trim().min(1).default(DEFAULT_RECEIVER_HOST),
@@ -44,6 +106,17 @@ const ReceiverEnv = z.object({
     .string()
     .min(MIN_NOTIFY_SECRET_LENGTH, `must be at least ${MIN_NOTIFY_SECRET_LENGTH} characters`)
     .optional(),
+  RECEIVER_REQUEST_TIMEOUT_MS: timeoutMs,
+  RECEIVER_CONNECTION_TIMEOUT_MS: timeoutMs.refine(
+    (value) => value === undefined || value > DEFAULT_SIGNAL_TIMEOUT_MS,
+    `must be more than the ${DEFAULT_SIGNAL_TIMEOUT_MS / 1000} s signal timeout, or a request waiting on Temporal is cut off`,
+  ),
+  RECEIVER_KEEP_ALIVE_TIMEOUT_MS: timeoutMs,
+  RECEIVER_MAX_CONNECTIONS: count,
+  RECEIVER_MAX_REQUESTS_PER_SOCKET: count,
+  RECEIVER_REPLAY_CACHE_SIZE: count,
+  // Age is compared, never waited on, but a window beyond 24 days is no defence against a replay either.
+  RECEIVER_MAX_NOTIFICATION_AGE_MS: timeoutMs,
 });
 
 export function receiverConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ReceiverConfig {
@@ -61,11 +134,17 @@ export function receiverConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Rec
   }
   const vars = parsed.data;
   const port = vars.RECEIVER_PORT ?? DEFAULT_RECEIVER_PORT;
+  const limits: ReceiverLimits = { ...DEFAULT_RECEIVER_LIMITS };
+  for (const [variable, limit] of Object.entries(LIMIT_VARIABLES)) {
+    const value = vars[variable as keyof typeof LIMIT_VARIABLES];
+    if (value !== undefined) limits[limit] = value;
+  }
   return {
     host: vars.RECEIVER_HOST,
     port,
     publicUrl: vars.BRIDGEKEEPER_PUBLIC_URL ?? `http://127.0.0.1:${port}`,
     ...(vars.BRIDGEKEEPER_NOTIFY_SECRET === undefined ? {} : { notifySecret: vars.BRIDGEKEEPER_NOTIFY_SECRET }),
+    limits,
   };
 }
 

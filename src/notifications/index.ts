@@ -10,6 +10,8 @@ export {
   createReceiver,
   startReceiver,
   HEALTH_PATH,
+  type Receiver,
+  type ReceiverCounters,
   type ReceiverOptions,
   type StartReceiverOptions,
   type RunningReceiver,
@@ -29,5 +31,7 @@ export {
   ReceiverConfigError,
   DEFAULT_RECEIVER_HOST,
   DEFAULT_RECEIVER_PORT,
+  DEFAULT_RECEIVER_LIMITS,
   type ReceiverConfig,
+  type ReceiverLimits,
 } from './config';

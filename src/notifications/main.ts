@@ -25,6 +25,7 @@ async function main(): Promise<void> {
       client,
       accounts: hoiio.accounts,
       notifySecret: receiverConfig.notifySecret,
+      limits: receiverConfig.limits,
     });
   } catch (error) {
     await connection.close();

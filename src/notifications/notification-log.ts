@@ -4,7 +4,8 @@
  * left out by construction: no event field can hold them.
  */
 export interface ReceiverLogEvent {
-  outcome: 'accepted' | 'rejected' | 'failed';
+  /** `duplicate`: a txn_ref already signalled, answered 200 and not signalled again. */
+  outcome: 'accepted' | 'duplicate' | 'rejected' | 'failed';
   /** The HTTP status the receiver answered with. */
   status: number;
   reason: string;

@@ -1,18 +1,32 @@
 import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { AddressInfo } from 'node:net';
+import { parseHoiioDate } from '../domain/hoiio-time';
 import { verifyNotificationSignature } from '../hoiio/signature';
+import { DEFAULT_RECEIVER_LIMITS, DEFAULT_SIGNAL_TIMEOUT_MS, type ReceiverLimits } from './config';
 import { consoleReceiverLog, loggable, type ReceiverLog, type ReceiverLogEvent } from './notification-log';
 import { describeIssues, parseNotification } from './notification-schema';
 import { NOTIFY_PATH } from './notify-url';
+import { ReplayGuard } from './replay-guard';
 import { type ReceiverAccounts, Router } from './routing';
-import { deliverCallEnded } from './signal-delivery';
+import { type Delivery, deliverCallEnded } from './signal-delivery';
 
 export const HEALTH_PATH = '/healthz';
 const SIGNATURE_HEADER = 'x-hoiio-signature';
 /** A notification is a few hundred bytes; anything near this is not one. */
 const DEFAULT_BODY_LIMIT = 16 * 1024;
-const DEFAULT_SIGNAL_TIMEOUT_MS = 10_000;
+/** How often Node looks for connections past their request deadline; its default of 30 s would let them linger. */
+const MAX_DEADLINE_CHECK_INTERVAL_MS = 1_000;
+
+/** What the receiver turned away or did not signal, since it started. */
+export interface ReceiverCounters {
+  /** Notifications for a txn_ref already signalled: answered 200, not signalled again. */
+  duplicates: number;
+  /** Notifications whose `date` was older than the age window: answered 422. */
+  stale: number;
+  /** Connections closed on accept because maxConnections were open. */
+  connectionsDropped: number;
+}
 
 export interface ReceiverOptions {
   /** A Temporal client on the namespace the session workflows run in. */
@@ -27,6 +41,14 @@ export interface ReceiverOptions {
   signalTimeoutMs?: number;
   /** Largest accepted body in bytes. Default 16 KiB. */
   bodyLimit?: number;
+  /** Timeouts, connection caps and the replay defences; each defaults to DEFAULT_RECEIVER_LIMITS. */
+  limits?: Partial<ReceiverLimits>;
+}
+
+/** The Fastify app with its counters. */
+export interface Receiver {
+  app: FastifyInstance;
+  counters: () => ReceiverCounters;
 }
 
 /**
@@ -34,15 +56,52 @@ export interface ReceiverOptions {
  * routing params and account (404), session token (403), `X-Hoiio-Signature` over the raw body (401), the form
  * fields (400, naming each bad field); then signals `callEnded` and answers 200 only once Temporal accepted it
  * (404 for no such running workflow, 503 when the signal could not be delivered). A rejected notification changes
- * nothing. `GET /healthz` answers 200.
+ * nothing. A txn_ref already signalled is answered 200 without a second signal; a `date` older than the age window
+ * is answered 422. `GET /healthz` answers 200.
  */
-export function createReceiver(options: ReceiverOptions): FastifyInstance {
+export function createReceiver(options: ReceiverOptions): Receiver {
   const log = options.log ?? consoleReceiverLog;
   const router = new Router(options.accounts, options.notifySecret);
   const signalTimeoutMs = options.signalTimeoutMs ?? DEFAULT_SIGNAL_TIMEOUT_MS;
+  const limits: ReceiverLimits = { ...DEFAULT_RECEIVER_LIMITS, ...options.limits };
+  if (limits.connectionTimeoutMs <= signalTimeoutMs) {
+    // The socket is silent while the signal is under way; an idle timeout shorter than that would cut it off.
+    throw new RangeError(
+      `connectionTimeoutMs (${limits.connectionTimeoutMs}) must exceed the signal timeout (${signalTimeoutMs} ms)`,
+    );
+  }
+  const counters: ReceiverCounters = { duplicates: 0, stale: 0, connectionsDropped: 0 };
+  const checks: NotificationChecks = {
+    router,
+    client: options.client,
+    signalTimeoutMs,
+    replays: new ReplayGuard<Delivery>(limits.replayCacheSize),
+    maxAgeMs: limits.maxNotificationAgeMs,
+    counters,
+  };
 
   // No Fastify logger: it would print request URLs, and notify_url's query holds the session token.
-  const app = Fastify({ logger: false, bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT, return503OnClosing: true });
+  // Fastify leaves request and idle timeouts off, so a client sending headers a byte at a time, or nothing at all,
+  // would hold a connection (and a file descriptor) for ever; these bound every stage of a connection's life.
+  const app = Fastify({
+    logger: false,
+    bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    return503OnClosing: true,
+    requestTimeout: limits.requestTimeoutMs,
+    connectionTimeout: limits.connectionTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    maxRequestsPerSocket: limits.maxRequestsPerSocket,
+    http: {
+      requestTimeout: limits.requestTimeoutMs,
+      // Node's headers deadline defaults to 60 s whatever requestTimeout says; it may not exceed requestTimeout.
+      headersTimeout: limits.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(MAX_DEADLINE_CHECK_INTERVAL_MS, limits.requestTimeoutMs),
+    },
+  });
+  app.server.maxConnections = limits.maxConnections;
+  app.server.on('drop', () => {
+    counters.connectionsDropped += 1;
+  });
 
   // The signature covers the exact bytes Hoiio sent, so the body stays raw; any content type (or none) is read so.
   app.removeAllContentTypeParsers();
@@ -51,9 +110,10 @@ export function createReceiver(options: ReceiverOptions): FastifyInstance {
   app.get(HEALTH_PATH, () => ({ status: 'ok' }));
 
   app.post(NOTIFY_PATH, async (request, reply) => {
-    const event = await handleNotification(request, router, options.client, signalTimeoutMs);
+    const event = await handleNotification(request, checks);
     log(event);
-    return reply.code(event.status).send(event.status === 200 ? { status: 'accepted' } : { error: event.reason });
+    if (event.status !== 200) return reply.code(event.status).send({ error: event.reason });
+    return reply.code(200).send({ status: event.outcome === 'duplicate' ? 'duplicate' : 'accepted' });
   });
 
   app.route({
@@ -73,15 +133,20 @@ export function createReceiver(options: ReceiverOptions): FastifyInstance {
     return reply.code(status).send({ error: reason });
   });
 
-  return app;
+  return { app, counters: () => ({ ...counters }) };
 }
 
-async function handleNotification(
-  request: FastifyRequest,
-  router: Router,
-  client: Client,
-  signalTimeoutMs: number,
-): Promise<ReceiverLogEvent> {
+interface NotificationChecks {
+  router: Router;
+  client: Client;
+  signalTimeoutMs: number;
+  replays: ReplayGuard<Delivery>;
+  maxAgeMs: number;
+  counters: ReceiverCounters;
+}
+
+async function handleNotification(request: FastifyRequest, checks: NotificationChecks): Promise<ReceiverLogEvent> {
+  const { router, client, signalTimeoutMs, replays, maxAgeMs, counters } = checks;
   const query = new URL(request.url, 'http://receiver.invalid').searchParams;
   const routed = router.resolve(query);
   if (!routed.ok) {
@@ -103,15 +168,41 @@ async function handleNotification(
     return { outcome: 'rejected', status: 400, reason, ...where, txnRef: parsed.txnRef };
   }
   const { payload } = parsed;
-  const delivery = await deliverCallEnded(client, workflowId, payload, signalTimeoutMs);
+  const about = { ...where, txnRef: payload.txnRef, callStatus: payload.callStatus };
+
+  // Replays are judged only after the signature: an unauthenticated caller must learn nothing about what was seen.
+  // Keyed by account too, since two accounts' txn_refs are not known to be distinct.
+  const guarded = await replays.once(
+    `${account}\u0000${payload.txnRef}`,
+    async (): Promise<Delivery> => {
+      const endedAt = payload.date === undefined ? undefined : parseHoiioDate(payload.date);
+      if (endedAt !== undefined && Date.now() - endedAt > maxAgeMs) {
+        // 422, not 400: the fields are well formed and signed, yet the notification is too old to act on; a 4xx
+        // because sending the same bytes again can never succeed. A separate status tells a replay from a broken
+        // sender in the log.
+        return { status: 422, reason: `notification date ${payload.date} is older than ${describeAge(maxAgeMs)}` };
+      }
+      return deliverCallEnded(client, workflowId, payload, signalTimeoutMs);
+    },
+    (delivery) => delivery.status === 200,
+  );
+  if (guarded.duplicate) {
+    counters.duplicates += 1;
+    return { outcome: 'duplicate', status: 200, reason: 'already signalled: not signalled again', ...about };
+  }
+  const delivery = guarded.outcome;
+  if (delivery.status === 422) counters.stale += 1;
   return {
-    outcome: delivery.status === 200 ? 'accepted' : delivery.status === 404 ? 'rejected' : 'failed',
+    outcome: delivery.status === 200 ? 'accepted' : delivery.status === 503 ? 'failed' : 'rejected',
     status: delivery.status,
     reason: delivery.reason,
-    ...where,
-    txnRef: payload.txnRef,
-    callStatus: payload.callStatus,
+    ...about,
   };
+}
+
+function describeAge(ms: number): string {
+  const hours = ms / 3_600_000;
+  return Number.isInteger(hours) ? `${hours} h` : `${Math.round(ms / 1000)} s`;
 }
 
 export interface StartReceiverOptions extends ReceiverOptions {
@@ -127,13 +218,15 @@ export interface RunningReceiver {
   host: string;
   port: number;
   app: FastifyInstance;
+  /** A snapshot of what was turned away or not signalled since start. */
+  counters: () => ReceiverCounters;
   /** Stops listening, lets requests in flight finish (their signals included), then resolves. */
   close(): Promise<void>;
 }
 
 export async function startReceiver(options: StartReceiverOptions): Promise<RunningReceiver> {
   const { host = '127.0.0.1', port = 4020, ...receiverOptions } = options;
-  const app = createReceiver(receiverOptions);
+  const { app, counters } = createReceiver(receiverOptions);
   await app.listen({ host, port });
   const address = app.server.address() as AddressInfo;
   const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -143,6 +236,7 @@ export async function startReceiver(options: StartReceiverOptions): Promise<Runn
     host: address.address,
     port: address.port,
     app,
+    counters,
     close: () => (closing ??= app.close()),
   };
 }

@@ -1,7 +1,8 @@
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { callEndedSignal, type CallEnded } from '../workflows/messages';
 
-export type Delivery = { status: 200; reason: string } | { status: 404 | 503; reason: string };
+/** 422 is the receiver's own answer for a notification too old to deliver; deliverCallEnded never gives it. */
+export type Delivery = { status: 200; reason: string } | { status: 404 | 422 | 503; reason: string };
 
 /**
  * Signals `callEnded` to the session's current run and says how that went, as the HTTP status to answer:

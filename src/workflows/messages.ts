@@ -3,52 +3,98 @@
  * (CLI, receiver, tests), so that names and payload types cannot drift apart.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { z } from 'zod';
 import type { FinalCallStatus } from '../domain/hoiio-rules';
 import type { ParticipantInput, SessionStatus } from '../domain/session-types';
 
 // ---------------------------------------------------------------------------------------------------------------
-// callBudget: the account-wide pool of call permits (one workflow per Hoiio account, id from callBudgetWorkflowId).
+// callBudget: the pool of call permits of one Hoiio application (workflow id from callBudgetWorkflowId(budgetKey)).
+//
+// Any client of the namespace can signal these workflows with anything, so every payload has a zod schema here: the
+// receiving handler parses with it and drops (and counts) what does not parse, never throwing; senders outside
+// workflow code (the budget activities) check what they send with the same schema.
 // ---------------------------------------------------------------------------------------------------------------
 
-export interface PermitRequest {
+const MAX_ID = 512;
+/** More than any real message carries (a holder has at most a few dozen permits); keeps a hostile payload small. */
+const MAX_LIST = 1_000;
+const id = z.string().min(1).max(MAX_ID);
+const positiveInt = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+
+export const permitRequestSchema = z.object({
   /** Unique per request; grants and cancellations refer to it. */
-  requestId: string;
+  requestId: id,
   /** Workflow id of the requester; grants are signalled there with `permitsGranted`. */
-  holder: string;
+  holder: id,
   /** How many permits are wanted; they may arrive over several grants. */
-  count: number;
-  /** How long a granted permit may be held without renewal before the budget takes it back. */
-  leaseMs?: number;
-}
+  count: positiveInt,
+  /** How long a granted permit may be held without renewal before the budget checks on its holder. */
+  leaseMs: positiveInt.optional(),
+  /** Workflow type of the holder (set by the activity that delivers the request): whom to ask after a reset. */
+  holderType: id.optional(),
+});
+export type PermitRequest = z.infer<typeof permitRequestSchema>;
 
-export interface PermitGrant {
-  requestId: string;
-  permitIds: string[];
-}
+export const permitGrantSchema = z.object({
+  requestId: id,
+  permitIds: z.array(id).max(MAX_LIST),
+});
+export type PermitGrant = z.infer<typeof permitGrantSchema>;
 
-export interface PermitRelease {
-  holder: string;
-  permitIds: string[];
-}
+export const permitReleaseSchema = z.object({
+  holder: id,
+  permitIds: z.array(id).max(MAX_LIST),
+});
+export type PermitRelease = z.infer<typeof permitReleaseSchema>;
 
-export interface PermitRenewal {
-  holder: string;
-  permitIds: string[];
-}
+/** Which leg (Hoiio txn_ref) a permit covers: what the budget hangs up if the holder is gone. */
+export const permitBindingSchema = z.object({ permitId: id, txnRef: id });
+export type PermitBinding = z.infer<typeof permitBindingSchema>;
 
-export interface PermitCancellation {
-  holder: string;
-  requestId: string;
-}
+export const pendingRequestSchema = z.object({ requestId: id, remaining: positiveInt });
+
+/**
+ * A holder's report of everything it has at this budget: every permit it holds (the lease of each is extended), the
+ * legs they cover, and its requests not yet fully granted. Sent as a renewal, when a leg is bound, when the budget
+ * asks (`reportPermits`), and through `announcePermits` (signal-with-start) when the budget is not running. A budget
+ * that does not know a listed permit adopts it; one that does not know a pending request queues it.
+ * `permitIds` alone (no `pending`) is a plain renewal, as older holders send.
+ */
+export const permitRenewalSchema = z.object({
+  holder: id,
+  permitIds: z.array(id).max(MAX_LIST),
+  /** The budget the holder belongs to; a report for another budget (an answer to its `reportPermits`) adopts nothing. */
+  budgetKey: id.optional(),
+  bindings: z.array(permitBindingSchema).max(MAX_LIST).optional(),
+  /** Every request of the holder not yet fully granted, with what is still owed. */
+  pending: z.array(pendingRequestSchema).max(MAX_LIST).optional(),
+  /** Lease of the holder's permits (adopted permits get it). */
+  leaseMs: positiveInt.optional(),
+  /** Workflow type of the holder. */
+  holderType: id.optional(),
+});
+export type PermitRenewal = z.infer<typeof permitRenewalSchema>;
+
+export const permitCancellationSchema = z.object({ holder: id, requestId: id });
+export type PermitCancellation = z.infer<typeof permitCancellationSchema>;
+
+/** Sent by a budget to a holder that should report its permits (`renewPermits`) to the budget named by the key. */
+export const reportPermitsRequestSchema = z.object({ budgetKey: id });
+export type ReportPermitsRequest = z.infer<typeof reportPermitsRequestSchema>;
 
 export interface HeldPermit {
   permitId: string;
   holder: string;
+  /** The request it was granted for; `adopted` for a permit the budget learned from a holder's report. */
   requestId: string;
   grantedAt: number;
   leaseExpiresAt: number;
   /** Lease length of this permit: each renewal moves `leaseExpiresAt` to now + `leaseMs`. */
   leaseMs: number;
+  /** The leg this permit covers, once the holder has bound it. */
+  txnRef?: string;
+  /** Learned from a holder's report rather than granted by this budget (e.g. after the budget was reset). */
+  adopted?: boolean;
 }
 
 export interface WaitingRequest {
@@ -62,32 +108,56 @@ export interface WaitingRequest {
 }
 
 export interface BudgetState {
+  /** Hoiio account name the budget was started with: its credentials hang up the legs of holders that are gone. */
   account: string;
+  /** The Hoiio application id that names the budget (absent from budgets started before it existed). */
+  budgetKey?: string;
   capacity: number;
   held: HeldPermit[];
   waiting: WaitingRequest[];
-  /** Permits taken back because their lease ran out: a sign of a holder that died. */
+  /** Permits taken back from holders that were gone (terminated, failed, finished, not found). */
   reclaimed: number;
   /** Permits taken back because the grant could not be signalled (the holder no longer exists). */
   undelivered: number;
   /** Permits granted since the budget first started (across continue-as-new). */
   granted: number;
+  /** Leases that ran out while their holder was still running, and were extended. */
+  leaseExtensions?: number;
+  /** Legs of gone holders the budget hung up before reusing their permits. */
+  hungUp?: number;
+  /** Permits learned from holders' reports (after a reset, or a run that did not know them). */
+  adopted?: number;
+  /** Signals dropped because their payload did not parse. */
+  malformed?: number;
+  /** True while a fresh run waits for holders' reports before granting (see `call-budget.ts`). */
+  recovering?: boolean;
 }
 
 /** Sent to the budget (by an activity's signalWithStart for the first request). */
 export const requestPermitsSignal = defineSignal<[PermitRequest]>('requestPermits');
 /** Sent to the budget when legs end. */
 export const releasePermitsSignal = defineSignal<[PermitRelease]>('releasePermits');
-/** Sent to the budget to extend the lease of permits whose legs are still active. */
+/** Sent to the budget to extend the lease of held permits, and to report what the holder has (see the schema). */
 export const renewPermitsSignal = defineSignal<[PermitRenewal]>('renewPermits');
 /** Sent to the budget when a requester no longer wants what it has not yet been granted. */
 export const cancelPermitRequestSignal = defineSignal<[PermitCancellation]>('cancelPermitRequest');
 /** Sent by the budget to the holder workflow. */
 export const permitsGrantedSignal = defineSignal<[PermitGrant]>('permitsGranted');
+/** Sent by a budget (or its activity) to a holder: report what you have to me with `renewPermits`. */
+export const reportPermitsSignal = defineSignal<[ReportPermitsRequest]>('reportPermits');
 export const budgetStateQuery = defineQuery<BudgetState>('budgetState');
 
-export function callBudgetWorkflowId(account: string): string {
-  return `call-budget:${account}`;
+/**
+ * The budget's workflow id. `budgetKey` is the Hoiio application id of the account (Hoiio's 8-call limit is per
+ * application, so every account name on one application shares one budget); it is not a secret, the token is.
+ */
+export function callBudgetWorkflowId(budgetKey: string): string {
+  return `call-budget:${budgetKey}`;
+}
+
+/** The problems of a payload in one line, for a log: paths and rules, never the values. */
+export function describeMessageIssues(error: z.ZodError): string {
+  return error.issues.map((issue) => `${issue.path.join('.') || '(payload)'}: ${issue.message}`).join('; ');
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -1,23 +1,32 @@
 /**
- * The holder's side of the account call budget (see `call-budget.ts`): a workflow that dials takes one permit per
- * leg from a {@link PermitPool} and releases it when the leg has ended.
+ * The holder's side of the call budget (see `call-budget.ts`): a workflow that dials takes one permit per leg from a
+ * {@link PermitPool}, binds it to the leg once placed, and releases it when the leg has ended.
  *
  * @example A session that wants up to `n` permits and dials as they come:
  * ```ts
- * const pool = new PermitPool({ account: input.account ?? 'default', leaseMs: 5 * 60_000 });
+ * const { budgetKey } = await accounts.resolveAccount({ account }); // the account's Hoiio application id
+ * const pool = new PermitPool({ account, budgetKey, leaseMs: 15 * 60_000 });
  * await pool.request(queue.length);
  * while (queue.length > 0 && (pool.pending > 0 || pool.available > 0)) {
  *   const permits = await pool.take(queue.length); // whatever has arrived, at least one
  *   dialBatch(queue.splice(0, permits.length), permits); // each leg keeps its permit id
  * }
- * // when a leg ends:            await pool.release([leg.permitId]);
- * // every few minutes:          await pool.renewAll();
+ * // when a leg is placed:        pool.bind(permitId, leg.txnRef);
+ * // when a leg ends:             await pool.release([leg.permitId]);
+ * // every few minutes:           await pool.renewAll();
  * // when no more will be dialed: await pool.cancelPending();
  * ```
+ *
+ * The budget must always know what this pool has, even after it was terminated or reset. So every renewal is a full
+ * report (held permits, the leg of each, requests still owed); a bind sends one at once; a signal to the budget that
+ * fails (the budget is not running) is followed by the report through `announcePermits`, which starts the budget; and
+ * the pool answers a budget's `reportPermits` with its report. Reports go out one at a time, each built when it is
+ * sent, so the budget reads them in the order they describe the pool.
  */
 import {
   condition,
   getExternalWorkflowHandle,
+  isCancellation,
   log,
   proxyActivities,
   setHandler,
@@ -25,14 +34,20 @@ import {
   workflowInfo,
   type ActivityOptions,
 } from '@temporalio/workflow';
+import type { z } from 'zod';
 import type { BudgetActivities } from '../activities/budget';
 import {
   callBudgetWorkflowId,
   cancelPermitRequestSignal,
+  describeMessageIssues,
+  permitGrantSchema,
   permitsGrantedSignal,
   releasePermitsSignal,
   renewPermitsSignal,
-  type PermitGrant,
+  reportPermitsRequestSchema,
+  reportPermitsSignal,
+  type PermitBinding,
+  type PermitRenewal,
 } from './messages';
 
 /** How many released permit ids are remembered, so that a duplicated grant cannot bring one back. */
@@ -48,30 +63,40 @@ export interface PermitPoolState {
   pending: { requestId: string; remaining: number }[];
   /** Recently released permit ids (oldest first). */
   released: string[];
+  /** The leg each bound permit covers (absent in states of older runs). */
+  bindings?: PermitBinding[];
+  /** Malformed messages dropped so far. */
+  malformed?: number;
+  /** A report was still due or on its way (e.g. a bind's): the next run sends one at once. */
+  reportDue?: boolean;
 }
 
 export interface PermitPoolOptions {
-  /** The Hoiio account whose budget to use. */
+  /** The Hoiio account name: passed to the budget it starts, which hangs up gone holders' legs with it. */
   account: string;
+  /** The account's Hoiio application id: names the budget (every account name on one application shares it). */
+  budgetKey: string;
   /** Lease of this pool's permits (renew within it); the budget's default (10 minutes) if unset. */
   leaseMs?: number;
-  /** Pool size, used only if this pool's request is the one that starts the budget. */
+  /** Pool size, used only if this pool's message is the one that starts the budget. */
   capacity?: number;
   /** The state of the previous run, from {@link PermitPool.state}. */
   state?: PermitPoolState;
-  /** Options for the `requestPermits` activity; by default 30 s per attempt, retried without end. */
+  /** Options for the budget activities; by default 30 s per attempt, retried without end. */
   activityOptions?: ActivityOptions;
 }
 
 /**
- * Permits of one holder workflow. Construct at most one per workflow: it registers the `permitsGranted` handler.
- * Permits are pooled: whatever request they answer, {@link take} hands out any that have arrived.
+ * Permits of one holder workflow. Construct at most one per workflow: it registers the `permitsGranted` and
+ * `reportPermits` handlers. Permits are pooled: whatever request they answer, {@link take} hands out any that have
+ * arrived.
  *
  * Duplicate grants (same permit id) are ignored; grants for a request that was cancelled or is unknown are given
- * straight back to the budget.
+ * straight back to the budget; malformed messages are dropped and counted ({@link malformed}).
  */
 export class PermitPool {
   private readonly account: string;
+  private readonly budgetKey: string;
   private readonly leaseMs?: number;
   private readonly capacity?: number;
   private readonly holder: string;
@@ -82,13 +107,22 @@ export class PermitPool {
   private readonly pendingRequests: Map<string, number>;
   private readonly releasedIds: string[];
   private readonly releasedSet: Set<string>;
+  private readonly bindings: Map<string, string>;
+  private malformedCount: number;
+  /** Reports go out one after another; this settles when the last one queued has. */
+  private reportChain: Promise<void> = Promise.resolve();
+  /** A report queued and not yet started: whoever asks for a report meanwhile gets this one (built when it starts). */
+  private queuedReport: Promise<void> | undefined;
+  /** Reports queued or being sent. */
+  private reportsOutstanding = 0;
 
   constructor(options: PermitPoolOptions) {
     this.account = options.account;
+    this.budgetKey = options.budgetKey;
     this.leaseMs = options.leaseMs;
     this.capacity = options.capacity;
     this.holder = workflowInfo().workflowId;
-    this.budgetId = callBudgetWorkflowId(options.account);
+    this.budgetId = callBudgetWorkflowId(options.budgetKey);
     this.activities = proxyActivities<BudgetActivities>({
       startToCloseTimeout: '30 seconds',
       retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
@@ -100,7 +134,14 @@ export class PermitPool {
     this.pendingRequests = new Map((state?.pending ?? []).map((p) => [p.requestId, p.remaining]));
     this.releasedIds = [...(state?.released ?? [])];
     this.releasedSet = new Set(this.releasedIds);
-    setHandler(permitsGrantedSignal, (grant) => this.onGrant(grant));
+    this.bindings = new Map(
+      (state?.bindings ?? []).filter((b) => this.heldIds.has(b.permitId)).map((b) => [b.permitId, b.txnRef]),
+    );
+    this.malformedCount = state?.malformed ?? 0;
+    setHandler(permitsGrantedSignal, (grant: unknown) => this.onGrant(grant));
+    setHandler(reportPermitsSignal, (request: unknown) => this.onReportRequest(request));
+    // The previous run handed over before its last report (a bind's, say) was surely delivered.
+    if (state?.reportDue) void this.report().catch(() => undefined);
   }
 
   /** Permits granted and not yet handed out by {@link take}. */
@@ -120,6 +161,11 @@ export class PermitPool {
     return [...this.heldIds];
   }
 
+  /** Malformed `permitsGranted` / `reportPermits` messages dropped. */
+  get malformed(): number {
+    return this.malformedCount;
+  }
+
   /**
    * Asks the budget for `count` more permits (starting the budget if need be). Resolves, with the request id, once
    * the budget has the request; the permits arrive later, possibly over several grants: see {@link take}.
@@ -133,6 +179,7 @@ export class PermitPool {
     try {
       await this.activities.requestPermits({
         account: this.account,
+        budgetKey: this.budgetKey,
         capacity: this.capacity,
         requestId,
         holder: this.holder,
@@ -176,34 +223,54 @@ export class PermitPool {
     return permits;
   }
 
+  /**
+   * Records that `permitId` covers the leg `txnRef` and tells the budget at once (no need to await): if this holder
+   * is gone when the lease runs out, the budget hangs that leg up before it reuses the permit. Call it as soon as a
+   * dialed leg is adopted. A permit this pool does not hold is ignored.
+   */
+  bind(permitId: string, txnRef: string): void {
+    if (!this.heldIds.has(permitId)) {
+      log.warn('PermitPool: bind of a permit this pool does not hold; ignored', { permitId, txnRef });
+      return;
+    }
+    if (this.bindings.get(permitId) === txnRef) return;
+    this.bindings.set(permitId, txnRef);
+    // Binds of one dial batch (one workflow task) share one report.
+    void this.report().catch(() => undefined);
+  }
+
   /** Gives permits back. Ids this pool does not hold (unknown, already released) are skipped. */
   async release(permitIds: readonly string[]): Promise<void> {
     const ids = permitIds.filter((id) => this.heldIds.has(id));
     if (ids.length === 0) return;
     for (const id of ids) {
       this.heldIds.delete(id);
+      this.bindings.delete(id);
       this.rememberReleased(id);
     }
     this.availableIds = this.availableIds.filter((id) => this.heldIds.has(id));
-    await this.signalBudget('release', () =>
+    const delivered = await this.signalBudget('release', () =>
       getExternalWorkflowHandle(this.budgetId).signal(releasePermitsSignal, { holder: this.holder, permitIds: ids }),
     );
+    // The budget is not running (terminated, reset): what is left must reach whichever budget runs next.
+    if (delivered === false) await this.report();
   }
 
-  /** Extends the lease of every held permit. Call well within the lease, while legs are still active. */
+  /**
+   * Extends the lease of every held permit, and tells the budget everything this pool has (see the module doc). Call
+   * well within the lease, while legs are still active; it also re-announces waiting requests to a budget that was
+   * reset, so call it while waiting too.
+   */
   async renewAll(): Promise<void> {
-    if (this.heldIds.size === 0) return;
-    const permitIds = this.held;
-    await this.signalBudget('renew', () =>
-      getExternalWorkflowHandle(this.budgetId).signal(renewPermitsSignal, { holder: this.holder, permitIds }),
-    );
+    if (this.heldIds.size === 0 && this.pending === 0) return;
+    await this.report();
   }
 
   /** Withdraws what is requested and not yet granted. Permits already granted stay held until released. */
   async cancelPending(): Promise<void> {
     const requestIds = [...this.pendingRequests.keys()];
     this.pendingRequests.clear();
-    await Promise.all(
+    const outcomes = await Promise.all(
       requestIds.map((requestId) =>
         this.signalBudget('cancel', () =>
           getExternalWorkflowHandle(this.budgetId).signal(cancelPermitRequestSignal, {
@@ -213,6 +280,7 @@ export class PermitPool {
         ),
       ),
     );
+    if (outcomes.includes(false)) await this.report();
   }
 
   /** The pool as plain JSON, for the holder's continue-as-new input. */
@@ -222,13 +290,16 @@ export class PermitPool {
       available: [...this.availableIds],
       pending: [...this.pendingRequests].map(([requestId, remaining]) => ({ requestId, remaining })),
       released: [...this.releasedIds],
+      bindings: this.bindingList(),
+      malformed: this.malformedCount,
+      ...(this.reportsOutstanding > 0 ? { reportDue: true } : {}),
     };
   }
 
-  private onGrant(grant: PermitGrant): void {
-    const fresh = (grant?.permitIds ?? []).filter(
-      (id) => typeof id === 'string' && !this.heldIds.has(id) && !this.releasedSet.has(id),
-    );
+  private onGrant(payload: unknown): void {
+    const grant = this.accept(permitGrantSchema, payload, 'permitsGranted');
+    if (!grant) return;
+    const fresh = grant.permitIds.filter((id) => !this.heldIds.has(id) && !this.releasedSet.has(id));
     if (fresh.length === 0) return; // a duplicate
     const remaining = this.pendingRequests.get(grant.requestId) ?? 0;
     const wanted = fresh.slice(0, remaining);
@@ -242,20 +313,99 @@ export class PermitPool {
     if (unwanted.length > 0) {
       // Granted for a request withdrawn (or never made here): hand them straight back.
       for (const id of unwanted) this.heldIds.add(id);
-      void this.release(unwanted);
+      void this.release(unwanted).catch(() => undefined);
     }
   }
 
-  private async signalBudget(what: string, send: () => Promise<void>): Promise<void> {
+  /** A budget asks for this pool's report: ours gets it; another budget is told this holder is not its own. */
+  private onReportRequest(payload: unknown): void {
+    const request = this.accept(reportPermitsRequestSchema, payload, 'reportPermits');
+    if (!request) return;
+    if (request.budgetKey === this.budgetKey) {
+      void this.report().catch(() => undefined);
+      return;
+    }
+    const notYours: PermitRenewal = { holder: this.holder, budgetKey: this.budgetKey, permitIds: [] };
+    void this.signalBudget('answer', () =>
+      getExternalWorkflowHandle(callBudgetWorkflowId(request.budgetKey)).signal(renewPermitsSignal, notYours),
+    ).catch(() => undefined);
+  }
+
+  /** Queues a report (or joins the one queued and not yet started); reports go out one at a time. */
+  private report(): Promise<void> {
+    if (this.queuedReport) return this.queuedReport;
+    this.reportsOutstanding += 1;
+    const run = this.reportChain
+      .then(() => {
+        this.queuedReport = undefined;
+        return this.sendReport();
+      })
+      .finally(() => {
+        this.reportsOutstanding -= 1;
+      });
+    this.queuedReport = run;
+    this.reportChain = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Signals the report; if the budget is not running, starts it with the report (when there is anything to say). */
+  private async sendReport(): Promise<void> {
+    const delivered = await this.signalBudget('report', () =>
+      getExternalWorkflowHandle(this.budgetId).signal(renewPermitsSignal, this.buildReport()),
+    );
+    if (delivered !== false || (this.heldIds.size === 0 && this.pending === 0)) return;
+    try {
+      await this.activities.announcePermits({
+        account: this.account,
+        budgetKey: this.budgetKey,
+        capacity: this.capacity,
+        report: this.buildReport(),
+      });
+    } catch (error) {
+      if (isCancellation(error)) return;
+      log.warn('PermitPool: could not announce to the call budget', { budget: this.budgetId, error: message(error) });
+    }
+  }
+
+  private buildReport(): PermitRenewal {
+    return {
+      holder: this.holder,
+      budgetKey: this.budgetKey,
+      permitIds: this.held,
+      bindings: this.bindingList(),
+      pending: [...this.pendingRequests]
+        .filter(([, remaining]) => remaining > 0)
+        .map(([requestId, remaining]) => ({ requestId, remaining })),
+      ...(this.leaseMs !== undefined ? { leaseMs: this.leaseMs } : {}),
+      holderType: workflowInfo().workflowType,
+    };
+  }
+
+  private bindingList(): PermitBinding[] {
+    return [...this.bindings].map(([permitId, txnRef]) => ({ permitId, txnRef }));
+  }
+
+  /**
+   * Sends one signal to a budget. Resolves true if it arrived, false if the budget is not running, undefined if the
+   * sending scope was cancelled (nothing more to do then). Never rejects.
+   */
+  private async signalBudget(what: string, send: () => Promise<void>): Promise<boolean | undefined> {
     try {
       await send();
+      return true;
     } catch (error) {
-      // The budget is not running: there is nothing to give back or to extend.
-      log.warn(`PermitPool: could not ${what} at the call budget`, {
-        budget: this.budgetId,
-        error: error instanceof Error ? error.message : String(error),
-      });
+      if (isCancellation(error)) return undefined;
+      log.warn(`PermitPool: could not ${what} at the call budget`, { budget: this.budgetId, error: message(error) });
+      return false;
     }
+  }
+
+  private accept<S extends z.ZodType>(schema: S, payload: unknown, signal: string): z.infer<S> | undefined {
+    const parsed = schema.safeParse(payload);
+    if (parsed.success) return parsed.data;
+    this.malformedCount += 1;
+    log.warn('PermitPool: dropped a malformed signal', { signal, issues: describeMessageIssues(parsed.error) });
+    return undefined;
   }
 
   private rememberReleased(id: string): void {
@@ -263,4 +413,8 @@ export class PermitPool {
     this.releasedSet.add(id);
     while (this.releasedIds.length > RECENTLY_RELEASED) this.releasedSet.delete(this.releasedIds.shift()!);
   }
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { connect, type Socket } from 'node:net';
 import { Client, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { request } from 'undici';
+import { formatHoiioDate } from '../../src/domain/hoiio-time';
 import { createHoiioClient } from '../../src/hoiio/client';
 import { HoiioSecret } from '../../src/hoiio/secret';
 import { signNotification } from '../../src/hoiio/signature';
@@ -84,13 +86,17 @@ function urlFor(
   return url;
 }
 
+/** A minute ago in Hoiio's GMT+8 wall time: well inside the receiver's age window. */
+const RECENT_DATE = formatHoiioDate(Date.now() - 60_000);
+const HOUR_MS = 60 * 60 * 1000;
+
 function fields(overrides: Record<string, string | undefined> = {}): Record<string, string> {
   const all: Record<string, string | undefined> = {
     dest: '+6591234567',
     call_status_dest: 'answered',
     txn_ref: uniqueId('AA-C'),
     tag: 'session-42',
-    date: '2024-05-01 10:00:00',
+    date: RECENT_DATE,
     duration: '3',
     currency: 'SGD',
     rate: '0.020',
@@ -166,7 +172,7 @@ describe('POST /hoiio/notify', () => {
         currency: 'SGD',
         rate: '0.020',
         debit: '0.060',
-        date: '2024-05-01 10:00:00',
+        date: RECENT_DATE,
         tag: 'session-42',
       },
     ]);
@@ -522,10 +528,187 @@ describe('npm run receiver', () => {
   });
 });
 
+describe('replays', () => {
+  it('acknowledges a repeat of a delivered notification with 200 but does not signal it again, and counts it', async () => {
+    const handle = await startCollector();
+    const url = urlFor(handle.workflowId);
+    const body = form(fields({ txn_ref: uniqueId('REPLAY') }));
+    expect(await post(url, body)).toEqual({ status: 200, body: { status: 'accepted' } });
+    const before = receiver.counters();
+    for (let copy = 0; copy < 3; copy += 1) {
+      expect(await post(url, body)).toEqual({ status: 200, body: { status: 'duplicate' } });
+    }
+    expect(events.at(-1)).toMatchObject({ outcome: 'duplicate', status: 200, workflowId: handle.workflowId });
+    expect(receiver.counters().duplicates).toBe(before.duplicates + 3);
+    expect((await sentinelThenCollected(handle)).map((payload) => payload.txnRef)).toHaveLength(2);
+  });
+
+  it('signals two copies arriving at once only once', async () => {
+    const handle = await startCollector();
+    const url = urlFor(handle.workflowId);
+    const body = form(fields({ txn_ref: uniqueId('TWIN') }));
+    const answers = await Promise.all([post(url, body), post(url, body), post(url, body)]);
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200]);
+    expect(answers.filter((answer) => answer.body.status === 'accepted')).toHaveLength(1);
+    expect(await sentinelThenCollected(handle)).toHaveLength(2);
+  });
+
+  it('remembers a bounded number of txn_refs: the least recent is forgotten first', async () => {
+    const small = await startReceiver({
+      port: 0,
+      client: env.client,
+      accounts: accounts(),
+      limits: { replayCacheSize: 2 },
+      log: (event) => events.push(event),
+    });
+    try {
+      const handle = await startCollector();
+      const url = urlFor(handle.workflowId, 'default', { base: small.url });
+      const notification = (name: string): string => form(fields({ txn_ref: uniqueId(`LRU-${name}`) }));
+      const [a, b, c] = [notification('A'), notification('B'), notification('C')];
+      for (const body of [a, b, c]) expect((await post(url, body)).body.status).toBe('accepted');
+      expect((await post(url, c)).body.status).toBe('duplicate');
+      expect((await post(url, a)).body.status).toBe('accepted');
+      expect(await collected(handle)).toHaveLength(4);
+    } finally {
+      await small.close();
+    }
+  });
+
+  it('refuses a notification whose date is older than the window with 422, and counts it', async () => {
+    const handle = await startCollector();
+    const url = urlFor(handle.workflowId);
+    const before = receiver.counters();
+    const stale = await post(url, form(fields({ date: formatHoiioDate(Date.now() - 25 * HOUR_MS) })));
+    expect(stale.status).toBe(422);
+    expect(stale.body.error).toMatch(/older than 24 h/);
+    expect(events.at(-1)).toMatchObject({ outcome: 'rejected', status: 422, workflowId: handle.workflowId });
+    expect(receiver.counters().stale).toBe(before.stale + 1);
+    const recent = await post(url, form(fields({ date: formatHoiioDate(Date.now() - 23 * HOUR_MS) })));
+    expect(recent.status).toBe(200);
+    expect(await sentinelThenCollected(handle)).toHaveLength(2);
+  });
+});
+
+describe('slow and excess connections', () => {
+  interface Slow {
+    socket: Socket;
+    /** Resolves with the ms from connect to close, and whatever the server wrote. */
+    closed: Promise<{ afterMs: number; received: string }>;
+    stop(): void;
+  }
+
+  /**
+   * A client that sends a notification's request line and headers one byte every 100 ms and never finishes, or,
+   * `silent`, that connects and sends nothing at all.
+   */
+  function slowClient(port: number, silent = false): Promise<Slow> {
+    const head = `POST ${NOTIFY_PATH}?bk_session=x HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: ${'a'.repeat(500)}\r\n`;
+    return new Promise((resolve, reject) => {
+      const socket = connect({ host: '127.0.0.1', port });
+      let received = '';
+      let sent = 0;
+      let dribble: NodeJS.Timeout | undefined;
+      const startedAt = Date.now();
+      const closed = new Promise<{ afterMs: number; received: string }>((done) => {
+        socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+        socket.on('error', () => undefined);
+        socket.on('close', () => {
+          clearInterval(dribble);
+          done({ afterMs: Date.now() - startedAt, received });
+        });
+      });
+      socket.once('error', reject);
+      socket.once('connect', () => {
+        if (!silent) {
+          dribble = setInterval(() => {
+            if (sent < head.length && !socket.destroyed) socket.write(head[sent++] ?? '');
+          }, 100);
+        }
+        resolve({ socket, closed, stop: () => socket.destroy() });
+      });
+    });
+  }
+
+  const within = <T>(promise: Promise<T>, ms: number): Promise<T | undefined> =>
+    Promise.race([promise, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), ms))]);
+
+  async function connectionsOf(running: RunningReceiver): Promise<number> {
+    return new Promise((resolve, reject) =>
+      running.app.server.getConnections((error, count) => (error ? reject(error) : resolve(count))),
+    );
+  }
+
+  it('closes connections that dribble their headers, or send nothing, once the request timeout passes', async () => {
+    const requestTimeoutMs = 1_000;
+    const guarded = await startReceiver({
+      port: 0,
+      client: env.client,
+      accounts: accounts(),
+      limits: { requestTimeoutMs },
+      log: (event) => events.push(event),
+    });
+    const clients = await Promise.all(
+      Array.from({ length: 50 }, (_, index) => slowClient(guarded.port, index % 10 === 0)),
+    );
+    try {
+      const results = await Promise.all(clients.map((client) => within(client.closed, 6_000)));
+      for (const result of results) {
+        expect(result).toBeDefined();
+        expect(result?.afterMs).toBeGreaterThanOrEqual(requestTimeoutMs - 100);
+        // Node checks the deadlines every second at most, so a connection may outlive its timeout by that much.
+        expect(result?.afterMs).toBeLessThan(requestTimeoutMs + 2_500);
+      }
+      const health = await request(`${guarded.url}${HEALTH_PATH}`);
+      expect(health.statusCode).toBe(200);
+      await health.body.dump();
+    } finally {
+      for (const client of clients) client.stop();
+      await guarded.close();
+    }
+  });
+
+  it('refuses connections beyond the cap, counts them, and takes new ones once the held ones are gone', async () => {
+    const maxConnections = 4;
+    const capped = await startReceiver({
+      port: 0,
+      client: env.client,
+      accounts: accounts(),
+      limits: { maxConnections },
+      log: (event) => events.push(event),
+    });
+    try {
+      const holders = await Promise.all(Array.from({ length: maxConnections }, () => slowClient(capped.port)));
+      try {
+        await eventually('the server to hold every connection', async () =>
+          (await connectionsOf(capped)) === maxConnections ? true : undefined,
+        );
+        const extra = await slowClient(capped.port);
+        const refused = await within(extra.closed, 1_000);
+        extra.stop();
+        expect(refused).toBeDefined();
+        expect(refused?.received).toBe('');
+        expect(capped.counters().connectionsDropped).toBe(1);
+        for (const holder of holders) expect(holder.socket.destroyed).toBe(false);
+      } finally {
+        for (const holder of holders) holder.stop();
+      }
+      await eventually('the held connections to go', async () =>
+        (await connectionsOf(capped)) === 0 ? true : undefined,
+      );
+      const handle = await startCollector();
+      const answer = await post(urlFor(handle.workflowId, 'default', { base: capped.url }), form(fields()));
+      expect(answer.status).toBe(200);
+    } finally {
+      await capped.close();
+    }
+  });
+});
+
 describe('the receiver log', () => {
   it('holds workflow ids, statuses and reasons, but no access token, session token or signature', () => {
     expect(events.length).toBeGreaterThan(20);
-    expect(new Set(events.map((event) => event.status))).toEqual(new Set([200, 400, 401, 403, 404, 413, 503]));
+    expect(new Set(events.map((event) => event.status))).toEqual(new Set([200, 400, 401, 403, 404, 413, 422, 503]));
     const text = [JSON.stringify(events), ...events.map(formatLogEvent)].join('\n');
     expect(text).toContain('workflow');
     for (const token of Object.values(TOKENS)) expect(text).not.toContain(token);

@@ -1,7 +1,12 @@
 /**
  * Test-only holder workflows for the call budget: they use the production `PermitPool` exactly as a session would.
  * - `greedyHolder` wants N permits, holds each for a while as they come and releases it, recording when.
- * - `scriptedHolder` does what the test tells it through updates, and shows what it received through a query.
+ * - `dialingHolder` behaves like a session: at most `concurrency` legs up at once, asks for what it can use, renews,
+ *   binds each permit to a (made-up) leg, and releases a permit when its leg ends.
+ * - `scriptedHolder` does what the test tells it through updates, and shows what it received through a query. Its
+ *   `holderDial` update places real calls through the `placeConferenceCall` activity and binds each permit to its leg.
+ *
+ * Every holder names the budget by its key (the Hoiio application id) beside the account name, as sessions do.
  */
 import {
   allHandlersFinished,
@@ -9,9 +14,12 @@ import {
   defineQuery,
   defineSignal,
   defineUpdate,
+  proxyActivities,
   setHandler,
   sleep,
+  workflowInfo,
 } from '@temporalio/workflow';
+import type { ConferenceActivities } from '../../../src/activities/conference';
 import { PermitPool } from '../../../src/workflows/permits';
 
 export interface PermitInterval {
@@ -24,6 +32,7 @@ export interface PermitInterval {
 
 export interface GreedyHolderInput {
   account: string;
+  budgetKey: string;
   capacity?: number;
   want: number;
   holdMs: number;
@@ -37,7 +46,12 @@ export interface GreedyHolderResult {
 }
 
 export async function greedyHolder(input: GreedyHolderInput): Promise<GreedyHolderResult> {
-  const pool = new PermitPool({ account: input.account, capacity: input.capacity, leaseMs: input.leaseMs });
+  const pool = new PermitPool({
+    account: input.account,
+    budgetKey: input.budgetKey,
+    capacity: input.capacity,
+    leaseMs: input.leaseMs,
+  });
   const intervals: PermitInterval[] = [];
   const batches: number[] = [];
   const holds: Promise<void>[] = [];
@@ -64,8 +78,89 @@ export async function greedyHolder(input: GreedyHolderInput): Promise<GreedyHold
   return { intervals, batches };
 }
 
+export interface DialingHolderInput {
+  account: string;
+  budgetKey: string;
+  capacity?: number;
+  leaseMs?: number;
+  /** Legs to place in all. */
+  calls: number;
+  /** At most this many legs up at once (a session's free room slots). */
+  concurrency: number;
+  /** How long each leg stays up. */
+  holdMs: number;
+  /** Renew held permits this often (as a session does every 5 minutes); never if unset. */
+  renewEveryMs?: number;
+  /** Bind each permit to a made-up leg reference. */
+  bind?: boolean;
+}
+
+export interface DialingHolderResult {
+  intervals: PermitInterval[];
+}
+
+export const dialingHolderProgressQuery = defineQuery<{ started: number; active: number; pending: number }>(
+  'dialingHolderProgress',
+);
+
+export async function dialingHolder(input: DialingHolderInput): Promise<DialingHolderResult> {
+  const pool = new PermitPool({
+    account: input.account,
+    budgetKey: input.budgetKey,
+    capacity: input.capacity,
+    leaseMs: input.leaseMs,
+  });
+  const intervals: PermitInterval[] = [];
+  const legs: Promise<void>[] = [];
+  let started = 0;
+  let active = 0;
+  let ended = 0;
+  let done = false;
+  setHandler(dialingHolderProgressQuery, () => ({ started, active, pending: pool.pending }));
+
+  const renewals = (async () => {
+    if (!input.renewEveryMs) return;
+    while (!done) {
+      await condition(() => done, input.renewEveryMs);
+      if (!done) await pool.renewAll();
+    }
+  })();
+
+  const startLeg = (permitId: string) => {
+    started += 1;
+    active += 1;
+    const from = Date.now();
+    if (input.bind) pool.bind(permitId, `${workflowInfo().workflowId}-leg-${started}`);
+    legs.push(
+      (async () => {
+        await sleep(input.holdMs);
+        intervals.push({ permitId, from, to: Date.now() });
+        active -= 1;
+        ended += 1;
+        await pool.release([permitId]);
+      })(),
+    );
+  };
+
+  while (started < input.calls) {
+    const wanted = Math.min(input.concurrency - active, input.calls - started);
+    const promised = pool.available + pool.pending;
+    if (wanted > promised) await pool.request(wanted - promised);
+    const endedBefore = ended;
+    await condition(() => (pool.available > 0 && active < input.concurrency) || ended !== endedBefore);
+    const count = Math.min(input.concurrency - active, input.calls - started, pool.available);
+    for (const permitId of pool.takeNow(count)) startLeg(permitId);
+  }
+  await Promise.all(legs);
+  done = true;
+  await renewals;
+  await pool.release(pool.takeNow());
+  return { intervals };
+}
+
 export interface ScriptedHolderInput {
   account: string;
+  budgetKey: string;
   capacity?: number;
   leaseMs?: number;
 }
@@ -75,29 +170,70 @@ export interface HolderView {
   received: string[];
   held: string[];
   pending: number;
+  /** Malformed messages the pool dropped. */
+  malformed: number;
+}
+
+export interface HolderDialRequest {
+  /** One number per permit taken. */
+  numbers: string[];
+  room: string;
 }
 
 export const holderRequestUpdate = defineUpdate<string, [number]>('holderRequest');
 export const holderReleaseUpdate = defineUpdate<void, [string[]]>('holderRelease');
 export const holderRenewUpdate = defineUpdate<void, []>('holderRenew');
 export const holderCancelUpdate = defineUpdate<void, []>('holderCancel');
+/** Places a call per number with the permits received so far (one each), and binds each permit to its leg. */
+export const holderDialUpdate = defineUpdate<{ permitId: string; txnRef: string }[], [HolderDialRequest]>('holderDial');
 export const holderFinishSignal = defineSignal<[]>('holderFinish');
 export const holderViewQuery = defineQuery<HolderView>('holderView');
 
+const conference = proxyActivities<ConferenceActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { maximumAttempts: 3 },
+});
+
 export async function scriptedHolder(input: ScriptedHolderInput): Promise<HolderView> {
-  const pool = new PermitPool({ account: input.account, capacity: input.capacity, leaseMs: input.leaseMs });
+  const pool = new PermitPool({
+    account: input.account,
+    budgetKey: input.budgetKey,
+    capacity: input.capacity,
+    leaseMs: input.leaseMs,
+  });
   const received: string[] = [];
+  const unused: string[] = [];
   let finished = false;
-  const view = (): HolderView => ({ received: [...received], held: pool.held, pending: pool.pending });
+  const view = (): HolderView => ({
+    received: [...received],
+    held: pool.held,
+    pending: pool.pending,
+    malformed: pool.malformed,
+  });
   setHandler(holderRequestUpdate, (count) => pool.request(count));
   setHandler(holderReleaseUpdate, (ids) => pool.release(ids));
   setHandler(holderRenewUpdate, () => pool.renewAll());
   setHandler(holderCancelUpdate, () => pool.cancelPending());
+  setHandler(holderDialUpdate, async ({ numbers, room }) => {
+    const permits = unused.splice(0, numbers.length);
+    const result = await conference.placeConferenceCall({
+      account: input.account,
+      room,
+      numbers: numbers.slice(0, permits.length),
+      tag: `${workflowInfo().workflowId}-dial`,
+      begunAt: Date.now(),
+    });
+    const bound = result.legs.map((leg, i) => ({ permitId: permits[i]!, txnRef: leg.txnRef }));
+    for (const { permitId, txnRef } of bound) pool.bind(permitId, txnRef);
+    return bound;
+  });
   setHandler(holderFinishSignal, () => void (finished = true));
   setHandler(holderViewQuery, view);
   while (!finished) {
     await condition(() => finished || pool.available > 0);
-    received.push(...pool.takeNow());
+    const taken = pool.takeNow();
+    received.push(...taken);
+    unused.push(...taken);
   }
   await condition(allHandlersFinished);
   return view();
