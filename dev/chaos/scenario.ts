@@ -1,0 +1,125 @@
+/**
+ * What the chaos suite dials: N sessions of M participants on the simulator's default account, each participant
+ * scripted (answered, busy, no answer, failed, in a fixed mix) so that the ledger can be judged leg by leg: how many
+ * legs the redial rules allow, and how each participant must end.
+ */
+import type { RedialRules } from '../../src/domain/session-types';
+
+export type Outcome = 'answered' | 'busy' | 'unanswered' | 'failed';
+
+export interface ScriptStep {
+  outcome: Outcome;
+  ringSeconds?: number;
+  talkSeconds?: number;
+}
+
+export interface ParticipantPlan {
+  number: string;
+  name: string;
+  script: ScriptStep[];
+  /** Legs the script and the redial rules lead to when nothing goes wrong. */
+  expectedLegs: number;
+  expectedStatus: Outcome;
+}
+
+export interface SessionPlan {
+  workflowId: string;
+  room: string;
+  participants: ParticipantPlan[];
+}
+
+/** One rule set for every session: every non-answered outcome is redialed at least once. */
+export const REDIAL_RULES = {
+  busy: { attempts: 2, delaySeconds: 1 },
+  unanswered: { attempts: 1, delaySeconds: 2 },
+  failed: { attempts: 1, delaySeconds: 1 },
+} satisfies RedialRules;
+
+/** Talk times in simulated seconds; the simulator's time scale turns them into real ones. */
+export interface TalkRange {
+  min: number;
+  max: number;
+}
+
+/** A small seeded generator (mulberry32), so a seed reproduces the scripts and the chaos schedule. */
+export class Rng {
+  private state: number;
+  constructor(seed: number) {
+    this.state = seed >>> 0 || 0x9e3779b9;
+  }
+  next(): number {
+    this.state = (this.state + 0x6d2b79f5) >>> 0;
+    let t = this.state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+  int(min: number, max: number): number {
+    return min + Math.floor(this.next() * (max - min + 1));
+  }
+}
+
+/** The mix, by participant index: [steps, final status]. Legs follow REDIAL_RULES. */
+const PATTERNS: Array<(talk: () => ScriptStep) => ScriptStep[]> = [
+  (talk) => [talk()], // answered at once
+  (talk) => [{ outcome: 'busy' }, talk()], // busy, redialed, answered
+  () => [{ outcome: 'unanswered' }, { outcome: 'unanswered' }], // no answer twice: the rule allows one redial
+  (talk) => [{ outcome: 'failed' }, talk()], // failed, redialed, answered
+  () => [{ outcome: 'busy' }, { outcome: 'busy' }, { outcome: 'busy' }], // busy three times: two redials
+  (talk) => [talk()],
+];
+
+/** How many legs the redial rules allow for a run of outcomes, and whether each leg after the first was due. */
+export function replayRedials(outcomes: readonly string[], rules: RedialRules = REDIAL_RULES) {
+  const unjustified: number[] = [];
+  for (let i = 1; i < outcomes.length; i += 1) {
+    const previous = outcomes[i - 1] as keyof RedialRules;
+    const rule = rules[previous];
+    // Leg i + 1 is due after leg i only if its outcome has a rule with attempts left (attempts count every leg).
+    if (!rule || i >= 1 + rule.attempts) unjustified.push(i);
+  }
+  const last = outcomes.at(-1) as keyof RedialRules | undefined;
+  const lastRule = last === undefined ? undefined : rules[last];
+  const redialOwed = lastRule !== undefined && outcomes.length < 1 + lastRule.attempts;
+  return { unjustified, redialOwed };
+}
+
+export function maxLegs(rules: RedialRules = REDIAL_RULES): number {
+  return 1 + Math.max(0, ...Object.values(rules).map((rule) => rule?.attempts ?? 0));
+}
+
+export function planSessions(options: {
+  sessions: number;
+  participants: number;
+  seed: number;
+  talk: TalkRange;
+  runId: string;
+}): SessionPlan[] {
+  const rng = new Rng(options.seed);
+  const talk = (): ScriptStep => ({
+    outcome: 'answered',
+    ringSeconds: rng.int(2, 8),
+    talkSeconds: rng.int(options.talk.min, options.talk.max),
+  });
+  return Array.from({ length: options.sessions }, (_, s) => ({
+    workflowId: `chaos-${options.runId}-s${s + 1}`,
+    room: `chaos_${options.runId}_s${s + 1}`,
+    participants: Array.from({ length: options.participants }, (_, i) => {
+      const script = PATTERNS[i % PATTERNS.length]!(talk);
+      const outcomes = script.map((step) => step.outcome);
+      return {
+        // +65 9<session: 2 digits><participant: 5 digits>: distinct across sessions, valid E.164.
+        number: `+659${String(s + 1).padStart(2, '0')}${String(i + 1).padStart(5, '0')}`,
+        name: `S${s + 1}P${i + 1}`,
+        script,
+        expectedLegs: script.length,
+        expectedStatus: outcomes.at(-1)!,
+      };
+    }),
+  }));
+}
+
+/** The simulator's `scripts` knob for every participant of every session. */
+export function simulatorScripts(plans: readonly SessionPlan[]): Record<string, ScriptStep[]> {
+  return Object.fromEntries(plans.flatMap((plan) => plan.participants.map((p) => [p.number, p.script])));
+}
