@@ -4,7 +4,7 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
-import type { FinalCallStatus } from '../domain/hoiio-rules';
+import type { CallEnded } from '../domain/call-ended';
 import type { ParticipantInput, SessionStatus } from '../domain/session-types';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -166,23 +166,9 @@ export function describeMessageIssues(error: z.ZodError): string {
 
 /**
  * One leg's end-of-call notification, as the receiver read it from Hoiio (money stays in Hoiio's decimal strings;
- * the workflow turns it into thousandths). Also what a status poll produces for a leg that ended unnoticed.
+ * the workflow turns it into thousandths). Its zod schema lives in `src/domain/call-ended.ts`.
  */
-export interface CallEnded {
-  txnRef: string;
-  dest: string;
-  callStatus: FinalCallStatus;
-  /** Whole billed minutes. */
-  durationMinutes: number;
-  currency: string;
-  /** Per-minute rate, e.g. "0.020". */
-  rate: string;
-  /** Total charge, e.g. "0.140". */
-  debit: string;
-  /** GMT+8 "YYYY-MM-DD HH:MM:SS", as Hoiio wrote it. */
-  date?: string;
-  tag?: string;
-}
+export type { CallEnded };
 
 export interface AddParticipantsRequest {
   participants: ParticipantInput[];
