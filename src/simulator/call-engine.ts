@@ -6,7 +6,7 @@ import { type Random } from './random';
 import { type Settings } from './settings';
 import { type SimClock } from './sim-clock';
 import { type Stats } from './stats';
-import { type TimerSet } from './timers';
+import { type TimerHandle, type TimerSet } from './timers';
 
 export type LegState = 'ringing' | 'answered' | 'ended';
 export type EndReason = 'completed' | 'kick' | 'hangup';
@@ -74,7 +74,7 @@ export function billedMinutes(talkSeconds: number): number {
 export class CallEngine {
   private readonly legs: Leg[] = [];
   private readonly byRef = new Map<string, Leg>();
-  private readonly legTimers = new Map<string, NodeJS.Timeout | undefined>();
+  private readonly legTimers = new Map<string, TimerHandle | undefined>();
   private readonly activeByApp = new Map<string, number>();
   private readonly activeByRoom = new Map<string, number>();
   private readonly knownRooms = new Set<string>();

@@ -31,7 +31,11 @@ export const moneyText = z
   .regex(/^\d{1,12}(\.\d{1,3})?$/, 'expected a non-negative decimal with at most 3 decimals, such as "0.020"');
 const probability = z.number().min(0).max(1);
 const seconds = z.number().finite().nonnegative();
-const milliseconds = z.number().int().nonnegative();
+/** Node's timers hold 32-bit signed milliseconds: a longer delay fires at once instead of late. */
+export const MAX_TIMER_MS = 2_147_483_647;
+export const TIMER_RULE = `must be at most ${MAX_TIMER_MS} ms, the longest timer Node keeps (a longer one fires at once)`;
+const milliseconds = z.number().int().nonnegative().max(MAX_TIMER_MS, TIMER_RULE);
+const positiveMilliseconds = z.number().int().positive().max(MAX_TIMER_MS, TIMER_RULE);
 
 const range = z
   .strictObject({ min: seconds, max: seconds })
@@ -143,7 +147,7 @@ export const configPatchSchema = z.strictObject({
   scripts: scriptsPatchSchema.optional(),
   replaceScripts: z.boolean().optional(),
   rateLimits: rateLimitsSchema.optional(),
-  rateLimitWindowMs: z.number().int().positive().optional(),
+  rateLimitWindowMs: positiveMilliseconds.optional(),
   limits: limitsSchema.partial().optional(),
   faults: z
     .strictObject({
@@ -154,7 +158,7 @@ export const configPatchSchema = z.strictObject({
   /** Upserted by appId: a new account needs accessToken; other fields default to the embedded account's. */
   accounts: z.array(accountInputSchema).optional(),
   resolveNotifyHosts: z.boolean().optional(),
-  notifyTimeoutMs: z.number().int().positive().optional(),
+  notifyTimeoutMs: positiveMilliseconds.optional(),
 });
 export type ConfigPatch = z.infer<typeof configPatchSchema>;
 
@@ -166,6 +170,48 @@ export const optionsFileSchema = configPatchSchema.omit({ replaceScripts: true }
   includeDefaultAccount: z.boolean().optional(),
 });
 export type OptionsFile = z.infer<typeof optionsFileSchema>;
+
+/**
+ * Knobs in simulated seconds become real timers of `seconds * 1000 / timeScale` ms, so whether one is too long
+ * depends on the time scale too: checked on the settings as they would be after a patch, with the same
+ * "path: message" lines as the schema. Lists every offender.
+ */
+export function timerBoundIssues(knobs: {
+  timeScale: number;
+  timing: Timing;
+  scripts: Readonly<Record<string, ScriptEntry>>;
+}): string[] {
+  const { timeScale, timing } = knobs;
+  const inSeconds: [string, number | undefined][] = [
+    ['timing.ringSeconds.min', timing.ringSeconds.min],
+    ['timing.ringSeconds.max', timing.ringSeconds.max],
+    ['timing.talkSeconds.min', timing.talkSeconds.min],
+    ['timing.talkSeconds.max', timing.talkSeconds.max],
+    ['timing.noAnswerSeconds', timing.noAnswerSeconds],
+    ['timing.busySeconds', timing.busySeconds],
+    ['timing.failedSeconds', timing.failedSeconds],
+    ['timing.dialGapSeconds', timing.dialGapSeconds],
+  ];
+  for (const [dest, entry] of Object.entries(knobs.scripts)) {
+    const scripts = Array.isArray(entry)
+      ? entry.map((script, index) => [`.${index}`, script] as const)
+      : [['', entry] as const];
+    for (const [suffix, script] of scripts) {
+      inSeconds.push([`scripts.${dest}${suffix}.ringSeconds`, script.ringSeconds]);
+      inSeconds.push([`scripts.${dest}${suffix}.talkSeconds`, script.talkSeconds]);
+    }
+  }
+  const longestSeconds = (MAX_TIMER_MS * timeScale) / 1000;
+  return inSeconds
+    .filter(
+      (entry): entry is [string, number] => entry[1] !== undefined && (entry[1] * 1000) / timeScale > MAX_TIMER_MS,
+    )
+    .map(
+      ([path, value]) =>
+        `${path}: ${value} s at timeScale ${timeScale} is a ${Math.round((value * 1000) / timeScale)} ms timer; ${TIMER_RULE}, ` +
+        `so at most ${Math.floor(longestSeconds * 1000) / 1000} s at this time scale`,
+    );
+}
 
 /** "accounts.0.accessToken: Invalid input" style lines, so a 400 names the bad field. */
 export function describeIssues(error: z.ZodError): string[] {

@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { accountInputSchema, describeIssues, type OptionsFile, optionsFileSchema } from './config-schema';
-import { SettingsError } from './settings';
+import {
+  accountInputSchema,
+  describeIssues,
+  type OptionsFile,
+  optionsFileSchema,
+  timerBoundIssues,
+} from './config-schema';
+import { defaultSettings, SettingsError } from './settings';
 
 /**
  * Startup options for `npm run simulator`, from the environment. Later sources win:
@@ -36,6 +42,14 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): OptionsFil
 
   const parsed = optionsFileSchema.safeParse(merged);
   if (!parsed.success) throw new SettingsError(describeIssues(parsed.error));
+  // Checked against the defaults it will be laid over, so a bad variable fails here, before anything starts.
+  const defaults = defaultSettings();
+  const timerIssues = timerBoundIssues({
+    timeScale: parsed.data.timeScale ?? defaults.timeScale,
+    timing: { ...defaults.timing, ...parsed.data.timing },
+    scripts: parsed.data.scripts ?? {},
+  });
+  if (timerIssues.length > 0) throw new SettingsError(timerIssues);
   return parsed.data;
 }
 

@@ -5,7 +5,7 @@ import { notificationFields } from './leg-views';
 import { type Random } from './random';
 import { type Settings } from './settings';
 import { type Stats } from './stats';
-import { type TimerSet } from './timers';
+import { type TimerHandle, type TimerSet } from './timers';
 
 export interface DeliveryRecord {
   txn_ref: string;
@@ -28,7 +28,7 @@ export interface NotifierDeps {
 
 interface Held {
   send: () => void;
-  timer: NodeJS.Timeout | undefined;
+  timer: TimerHandle | undefined;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { redacted } from './accounts';
-import { type AccountConfig, type ConfigPatch } from './config-schema';
+import { type AccountConfig, type ConfigPatch, timerBoundIssues } from './config-schema';
 import { completeAccount, SettingsError } from './settings';
 import { streamsFor } from './random';
 import { type SimulatorState } from './state';
@@ -19,9 +19,21 @@ export function applyConfigPatch(state: SimulatorState, patch: ConfigPatch): voi
       else throw error;
     }
   }
+  const { settings } = state;
+  const scripts = patch.replaceScripts ? {} : { ...settings.scripts };
+  for (const [dest, entry] of Object.entries(patch.scripts ?? {})) {
+    if (entry === null) delete scripts[dest];
+    else scripts[dest] = entry;
+  }
+  issues.push(
+    ...timerBoundIssues({
+      timeScale: patch.timeScale ?? settings.timeScale,
+      timing: { ...settings.timing, ...patch.timing },
+      scripts,
+    }),
+  );
   if (issues.length > 0) throw new SettingsError(issues);
 
-  const { settings } = state;
   if (patch.seed !== undefined) {
     settings.seed = patch.seed;
     state.rngs = streamsFor(patch.seed);
@@ -32,11 +44,7 @@ export function applyConfigPatch(state: SimulatorState, patch: ConfigPatch): voi
   }
   if (patch.timing) settings.timing = { ...settings.timing, ...patch.timing };
   if (patch.outcomeWeights) settings.outcomeWeights = patch.outcomeWeights;
-  if (patch.replaceScripts) settings.scripts = {};
-  for (const [dest, entry] of Object.entries(patch.scripts ?? {})) {
-    if (entry === null) delete settings.scripts[dest];
-    else settings.scripts[dest] = entry;
-  }
+  settings.scripts = scripts;
   for (const [api, limit] of Object.entries(patch.rateLimits ?? {})) {
     if (limit !== undefined) settings.rateLimits[api as keyof typeof settings.rateLimits] = limit;
   }

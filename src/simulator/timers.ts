@@ -1,33 +1,48 @@
+import { MAX_TIMER_MS } from './config-schema';
+
+/** A pending timer; opaque outside this file. */
+export interface TimerHandle {
+  timeout: NodeJS.Timeout | undefined;
+}
+
 /**
  * Every timer the simulator starts goes through here, so close() can clear them all and jest exits cleanly.
+ * Each knob is bounded to Node's longest timer, but sums of them are not (a ring plus seven dial gaps), so a longer
+ * delay is waited out in steps: one setTimeout past 2^31 - 1 ms would fire at once.
  */
 export class TimerSet {
-  private readonly pending = new Set<NodeJS.Timeout>();
+  private readonly pending = new Set<TimerHandle>();
   private closed = false;
 
   /** Runs `fn` after `ms`; returns undefined (and never runs it) once the set is closed. */
-  set(fn: () => void, ms: number): NodeJS.Timeout | undefined {
+  set(fn: () => void, ms: number): TimerHandle | undefined {
     if (this.closed) return undefined;
-    const handle = setTimeout(
-      () => {
+    const handle: TimerHandle = { timeout: undefined };
+    const wait = (remaining: number): void => {
+      const step = Math.min(remaining, MAX_TIMER_MS);
+      handle.timeout = setTimeout(() => {
+        if (remaining > step) {
+          wait(remaining - step);
+          return;
+        }
         this.pending.delete(handle);
         fn();
-      },
-      Math.max(0, ms),
-    );
+      }, step);
+    };
+    wait(Math.max(0, ms));
     this.pending.add(handle);
     return handle;
   }
 
-  clear(handle: NodeJS.Timeout | undefined): void {
+  clear(handle: TimerHandle | undefined): void {
     if (!handle) return;
-    clearTimeout(handle);
+    clearTimeout(handle.timeout);
     this.pending.delete(handle);
   }
 
   /** Cancels every pending timer but keeps accepting new ones (used by /_sim/reset). */
   clearAll(): void {
-    for (const handle of this.pending) clearTimeout(handle);
+    for (const handle of this.pending) clearTimeout(handle.timeout);
     this.pending.clear();
   }
 
