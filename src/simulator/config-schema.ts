@@ -159,6 +159,8 @@ export const configPatchSchema = z.strictObject({
   accounts: z.array(accountInputSchema).optional(),
   resolveNotifyHosts: z.boolean().optional(),
   notifyTimeoutMs: positiveMilliseconds.optional(),
+  /** Real milliseconds after its dial before voice/get_history lists a leg. */
+  historyLagMs: milliseconds.optional(),
 });
 export type ConfigPatch = z.infer<typeof configPatchSchema>;
 

@@ -60,6 +60,7 @@ export function applyConfigPatch(state: SimulatorState, patch: ConfigPatch): voi
   }
   if (patch.resolveNotifyHosts !== undefined) settings.resolveNotifyHosts = patch.resolveNotifyHosts;
   if (patch.notifyTimeoutMs !== undefined) settings.notifyTimeoutMs = patch.notifyTimeoutMs;
+  if (patch.historyLagMs !== undefined) settings.historyLagMs = patch.historyLagMs;
   for (const account of accounts) {
     const live = state.accounts.get(account.appId);
     const input = patch.accounts?.find((candidate) => candidate.appId === account.appId);

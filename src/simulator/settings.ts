@@ -32,6 +32,7 @@ export interface Settings {
   notificationFaults: NotificationFault;
   resolveNotifyHosts: boolean;
   notifyTimeoutMs: number;
+  historyLagMs: number;
 }
 
 export const DEFAULT_HOST = '127.0.0.1';
@@ -89,6 +90,7 @@ export function defaultSettings(): Settings {
     },
     resolveNotifyHosts: true,
     notifyTimeoutMs: 10_000,
+    historyLagMs: 0,
   };
 }
 

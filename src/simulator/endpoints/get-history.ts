@@ -7,7 +7,9 @@ const POSITIVE_INT = /^[1-9]\d{0,8}$/;
 
 /**
  * voice/get_history: this application's legs, oldest first, filtered on the dial date (whole seconds, GMT+8,
- * both ends inclusive), at most 100 a page. Ongoing legs are listed too, as Hoiio does.
+ * both ends inclusive), at most 100 a page. Ongoing legs are listed too, as Hoiio does. A leg dialed less than
+ * `historyLagMs` ago is left out, counts included: real Hoiio's history may lag behind its dials, and a client
+ * reconciling through history must not take "not listed yet" for "never dialed".
  */
 export function getHistory({ params, account, state }: EndpointContext): Reply {
   const fromText = param(params, 'from');
@@ -26,8 +28,10 @@ export function getHistory({ params, account, state }: EndpointContext): Reply {
   const size = Number(sizeText);
 
   const appId = account.config.appId;
+  // Real time, not simulated: the lag is Hoiio's bookkeeping, not part of a call's life.
+  const listedBefore = Date.now() - state.settings.historyLagMs;
   const matching = state.engine.all().filter((leg) => {
-    if (leg.appId !== appId) return false;
+    if (leg.appId !== appId || leg.dialedAt > listedBefore) return false;
     const second = Math.floor(leg.dialedAt / 1000) * 1000;
     return (from === undefined || second >= from) && (to === undefined || second <= to);
   });
