@@ -134,20 +134,21 @@ describe('a session under faults', () => {
     await stack.simPost('/_sim/config', {
       faults: { notifications: { dropRate: 1 } },
       outcomeWeights: { answered: 1, unanswered: 0, busy: 0, failed: 0 },
-      timing: { ringSecondsMin: 1, ringSecondsMax: 2, talkSecondsMin: 60, talkSecondsMax: 120 },
+      timing: { ringSeconds: { min: 1, max: 2 }, talkSeconds: { min: 60, max: 120 } },
     });
-    const handles = await Promise.all(
-      [0, 1, 2].map((i) =>
-        startSession({ participants: numbers(5, 82_000_000 + i * 100), notificationGraceSeconds: 1 }),
-      ),
-    );
-    const summaries = await Promise.all(handles.map((handle) => handle.result()));
+    // The first session takes all 8 lines and has 4 more to dial; the second queues behind it at the budget. No
+    // notification ever comes: only the first session's polls can show its 8 legs ended and free the account.
+    const first = await startSession({ participants: numbers(12, 82_000_000), notificationGraceSeconds: 1 });
+    await waitForStatus(first, (status) => status.activeLegs === 8);
+    const second = await startSession({ participants: numbers(4, 82_100_000), notificationGraceSeconds: 1 });
+    const summaries = await Promise.all([first.result(), second.result()]);
     const { calls, stats } = await ledger();
 
     for (const summary of summaries) {
       expectSummaryMatchesLedger(summary, calls);
-      expect(summary.legs.endedBy.poll).toBe(5);
+      expect(summary.legs.endedBy.notification).toBe(0);
     }
+    expect(calls).toHaveLength(16);
     expect(stats.peakConcurrentCalls[DEMO_APP_ID]).toBeLessThanOrEqual(8);
     expect((await waitForBudget((state) => state.held.length === 0)).held).toEqual([]);
   });
@@ -183,9 +184,11 @@ describe('a session under faults', () => {
     const participants = numbers(2, 84_000_000);
     await stack.simPost('/_sim/config', longCalls(participants));
     const handle = await startSession({ participants });
-    await waitForStatus(handle, (status) => status.activeLegs === 2);
-    // Any client of the namespace can send this: a debit with four decimals, nothing else.
-    await handle.signal(callEndedSignal, { debit: '0.0205' } as never);
+    const status = await waitForStatus(handle, (status) => status.activeLegs === 2);
+    const txnRef = status.participants[0]!.txnRefs[0]!;
+    // Any client of the namespace can send these: a live leg's end with a debit of four decimals, and junk.
+    const bad = { txnRef, dest: participants[0], callStatus: 'answered', durationMinutes: 1, currency: 'SGD' };
+    await handle.signal(callEndedSignal, { ...bad, rate: '0.020', debit: '0.0205' } as never);
     await handle.signal(callEndedSignal, 'not even an object' as never);
 
     const ended = await handle.executeUpdate(endUpdate, { args: [{ reason: 'after bad signals' }] });
@@ -201,9 +204,9 @@ describe('a session under faults', () => {
     await stack.simPost('/_sim/config', longCalls(participants));
     const handle = await startSession({ participants });
     await waitForStatus(handle, (status) => status.activeLegs === 1);
-    await expect(handle.executeUpdate(endUpdate, { args: [{ reason: 'x'.repeat(5_000) }] })).rejects.toThrow(
-      /at most 200 characters/,
-    );
+    await expect(handle.executeUpdate(endUpdate, { args: [{ reason: 'x'.repeat(5_000) }] })).rejects.toMatchObject({
+      cause: { message: expect.stringMatching(/at most 200 characters/) as unknown },
+    });
     await handle.executeUpdate(endUpdate, { args: [{ reason: 'short' }] });
     await handle.result();
   });
@@ -212,9 +215,9 @@ describe('a session under faults', () => {
     const handle = await startSession({ participants: numbers(1, 85_000_000), account: 'nosuch' });
     const failure = await handle.result().catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(WorkflowFailedError);
-    expect(String((failure as WorkflowFailedError).cause?.message)).toMatch(
-      /"nosuch".*unknown; configured: alias, default/,
-    );
+    // The workflow fails with the resolving activity's failure, whose cause names the account and the known ones.
+    const resolving = (failure as WorkflowFailedError).cause?.cause as Error | undefined;
+    expect(resolving?.message).toMatch(/"nosuch".*unknown; configured: alias, default/);
     const budget = stack.env.client.workflow.getHandle(callBudgetWorkflowId('nosuch'));
     await expect(budget.describe()).rejects.toThrow(/not found/i);
   });
@@ -225,9 +228,14 @@ describe('a session under faults', () => {
     await stack.simPost('/_sim/config', longCalls([...viaDefault, ...viaAlias]));
     const first = await startSession({ participants: viaDefault });
     const second = await startSession({ participants: viaAlias, account: 'alias' });
-    await waitForStatus(first, (status) => status.activeLegs + (status.counts.queued ?? 0) === 8);
-    await waitForStatus(second, (status) => status.activeLegs + (status.counts.queued ?? 0) === 8);
-    await waitForBudget((state) => state.held.length === 8);
+    // Eight lines in all: whichever session got them, the other one waits.
+    for (;;) {
+      const [a, b] = await Promise.all([first.query(statusQuery), second.query(statusQuery)]);
+      if (a.activeLegs + b.activeLegs === 8) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    // Long enough for a second budget, if there were one, to have dialed its own eight.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
     const { stats } = await ledger();
 
     expect(stats.peakConcurrentCalls[DEMO_APP_ID]).toBeLessThanOrEqual(8);
