@@ -8,6 +8,7 @@ export interface FaultKnobs {
   notifications: { dropRate: number; duplicateRate: number; delayRate: number; reorderRate: number };
   conferenceCall: { rateLimitRate: number; http5xxAfterRate: number; slowRate: number; slowMs: number };
   conferenceCallPerMinute: number | null;
+  historyLagMs: number;
 }
 
 export const CHAOS_FAULTS: FaultKnobs = {
@@ -15,18 +16,22 @@ export const CHAOS_FAULTS: FaultKnobs = {
   // Most dials answer slowly, so a worker stop can land while one is in flight.
   conferenceCall: { rateLimitRate: 0.1, http5xxAfterRate: 0.15, slowRate: 0.8, slowMs: 2_500 },
   conferenceCallPerMinute: 40,
+  historyLagMs: 1_500,
 };
 
 export const NO_FAULTS: FaultKnobs = {
   notifications: { dropRate: 0, duplicateRate: 0, delayRate: 0, reorderRate: 0 },
   conferenceCall: { rateLimitRate: 0, http5xxAfterRate: 0, slowRate: 0, slowMs: 0 },
   conferenceCallPerMinute: null,
+  historyLagMs: 0,
 };
 
 /** The `/_sim/config` patch: all fault kinds on (API: rate limits, 5xx before and after acting, slow replies). */
 export function chaosFaults(knobs: FaultKnobs = CHAOS_FAULTS): Record<string, unknown> {
   return {
     rateLimits: { 'conference/call': knobs.conferenceCallPerMinute },
+    // voice/get_history lists a new leg only after this long: a reconcile must not take "not listed" for "not dialed".
+    historyLagMs: knobs.historyLagMs,
     faults: {
       api: {
         // Every endpoint (hangup, query_status, get_history...): some rate limits, server errors, slow replies.

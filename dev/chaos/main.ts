@@ -91,9 +91,9 @@ export function resultTable(result: ChaosResult): string {
   const faultDetail = Object.entries(f.breakdown)
     .filter(([, count]) => count > 0)
     .map(([name, count]) => `${name} ${count}`)
-    .join(', ');
+    .join('\n');
   table.push(
-    ['faults injected', `${f.injected}${faultDetail ? ` (${faultDetail})` : ''}`],
+    ['faults injected', `${f.injected}${faultDetail ? `\n${faultDetail}` : ''}`],
     ['worker stops graceful (SIGTERM)', String(result.workerStops.graceful)],
     ['worker stops kill (SIGKILL)', String(result.workerStops.kill)],
     ['worker stops with a dial in flight', String(result.workerStops.midDial)],

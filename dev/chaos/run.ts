@@ -178,6 +178,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
             const warning = await describeStall(stack, tracked, calls, options.stallSeconds);
             stallWarnings.push(warning);
             log(`STALL: ${warning}`);
+            // Not one line in use, yet sessions wait: nothing but our own code can be holding them up.
+            if (calls.every((call) => call.ended_at !== null)) {
+              extraViolations.push({ invariant: 'stall', detail: `with every line free, ${warning}` });
+            }
             lastProgress.at = Date.now();
           }
         } catch {
@@ -289,7 +293,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       legs: verdict.counts.legs,
       doubles: verdict.counts.doubles,
       orphans: verdict.counts.orphans,
-      stalls: stalledSessions.size,
+      // Sessions unfinished at the timeout, plus periods in which sessions waited while every line was free.
+      stalls: stalledSessions.size + violations.filter((v) => v.invariant === 'stall' && !v.session).length,
       stallWarnings,
       peakConcurrent: Math.max(verdict.counts.peakConcurrent, verdict.counts.peakConcurrentLedger),
       concurrentRejections: verdict.counts.concurrentRejections,
