@@ -1,0 +1,78 @@
+/**
+ * Records the histories that `test/workflows/replay.test.ts` replays: a few sessions and the call budget, run by the
+ * current release on a throwaway stack. Run it when a release ships (`npm run histories:record`), and keep the
+ * recordings of every release whose workflows may still be running: a change that replays any of them differently
+ * would break those runs in production, and fails `npm test` instead.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { startLocalStack } from '../../src/stack/local-stack';
+import { resolveTemporalCli } from '../../src/stack/temporal-cli';
+import { conferenceSession } from '../../src/workflows';
+import { callBudgetWorkflowId, endUpdate, statusQuery } from '../../src/workflows/messages';
+import { version } from '../../package.json';
+
+const talk = (seconds: number) => ({ outcome: 'answered', ringSeconds: 1, talkSeconds: seconds });
+
+async function main(): Promise<void> {
+  const out = join(__dirname, version);
+  mkdirSync(out, { recursive: true });
+  const stack = await startLocalStack({ simulator: { timeScale: 600, seed: 3 } });
+  try {
+    const client = stack.env.client;
+    const start = (id: string, input: Parameters<typeof conferenceSession>[0]) =>
+      client.workflow.start(conferenceSession, { taskQueue: stack.taskQueue, workflowId: id, args: [input] });
+    const numbers = (n: number, base: number) => Array.from({ length: n }, (_, i) => `+65${base + i}`);
+
+    await stack.simPost('/_sim/config', {
+      scripts: {
+        ...Object.fromEntries(numbers(14, 81_000_000).map((n) => [n, talk(120)])),
+        '+6581100000': { outcome: 'busy' },
+        '+6581100001': { outcome: 'unanswered' },
+        ...Object.fromEntries(numbers(3, 81_200_000).map((n) => [n, talk(86_400)])),
+      },
+    });
+    const sessions = [
+      // Batches over the room's 8 places, a busy redial, an unanswered leg, and a continue-as-new.
+      await start('replay-batches', { participants: numbers(14, 81_000_000), messagesPerRun: 10 }),
+      await start('replay-redial', {
+        participants: ['+6581100000', '+6581100001'],
+        redial: { busy: { attempts: 1, delaySeconds: 1 } },
+      }),
+      await start('replay-end', { participants: numbers(3, 81_200_000) }),
+    ];
+    const ending = sessions[2]!;
+    for (;;) {
+      const status = await ending.query(statusQuery);
+      if (status.activeLegs === 3) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await ending.executeUpdate(endUpdate, { args: [{ reason: 'recorded' }] });
+    await Promise.all(sessions.map((handle) => handle.result()));
+
+    const budget = client.workflow.getHandle(callBudgetWorkflowId(stack.hoiio.default.appId));
+    const recorded = [...sessions.map((handle) => handle.workflowId), budget.workflowId];
+    // The CLI writes histories in the JSON form `historyFromJSON` reads (and `temporal workflow show` users know).
+    const cli = await resolveTemporalCli();
+    const run = promisify(execFile);
+    for (const workflowId of recorded) {
+      for await (const execution of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
+        const args = ['workflow', 'show', '--address', stack.env.address, '-w', workflowId, '-r', execution.runId];
+        const { stdout } = await run(cli, [...args, '-o', 'json'], { maxBuffer: 64 * 1024 * 1024 });
+        const name = `${workflowId.replace(/[^a-z0-9-]/gi, '_')}-${execution.runId}.json`;
+        writeFileSync(join(out, name), stdout);
+        const events = (JSON.parse(stdout) as { events?: unknown[] }).events?.length ?? 0;
+        console.log(`recorded ${join(version, name)} (${events} events)`);
+      }
+    }
+  } finally {
+    await stack.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
