@@ -343,8 +343,15 @@ describe('bridgekeeper CLI against a real Temporal dev server (no worker)', () =
   });
 
   it('budget for an account with no calls yet says so and exits 0', async () => {
-    const account = uniqueId('acct');
-    const run = await runCli(['budget', '--account', account], cliEnv);
+    // An account of its own, on an application no test has dialed from.
+    const account = uniqueId('acct')
+      .toLowerCase()
+      .replace(/[^a-z0-9_-]/g, '-');
+    const run = await runCli(['budget', '--account', account], {
+      ...cliEnv,
+      HOIIO_ACCOUNTS: JSON.stringify({ [account]: { appId: `app-${account}`, accessTokenEnv: 'QUIET_TOKEN' } }),
+      QUIET_TOKEN: 'quiet-token',
+    });
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toBe(`no calls placed yet for account ${account}\n`);
