@@ -26,6 +26,8 @@ const HELP = `Usage: npm run chaos -- [options]
   --talk <min-max>          simulated talk seconds of an answered leg (default 60-240)
   --timeout <s>             give up on unfinished sessions (stalls) after this many seconds (default 900)
   --json <file|->           write the result as JSON to a file, or to stdout instead of the table
+  --keep-logs               keep the run directory (process logs, dev server database) after a pass; a failed
+                            run always keeps it
 `;
 
 function whole(name: string, text: string | undefined, fallback: number, min = 0): number {
@@ -51,6 +53,7 @@ export function parseOptions(argv: string[]): (Omit<ChaosOptions, 'log'> & { jso
       talk: { type: 'string' },
       timeout: { type: 'string' },
       json: { type: 'string' },
+      'keep-logs': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -78,7 +81,7 @@ export function parseOptions(argv: string[]): (Omit<ChaosOptions, 'log'> & { jso
     timeoutSeconds: whole('timeout', values.timeout, 900, 60),
     stallSeconds: 60,
     workerShutdownGraceMs: 5_000,
-    keepLogs: true,
+    keepLogs: values['keep-logs'],
     json: values.json,
   };
   if (options.participants > 99_999 || options.sessions > 99) throw new Error('at most 99 sessions of 99999');
@@ -133,7 +136,7 @@ async function main(): Promise<number> {
     for (const warning of result.stallWarnings) console.log(`stall warning: ${warning}`);
     console.log(
       result.violations.length === 0
-        ? `PASS: no violation (logs in ${result.runDir})`
+        ? `PASS: no violation${result.logsKept ? ` (logs in ${result.runDir})` : ''}`
         : `FAIL: ${result.violations.length} violation(s) of ${[...new Set(result.violations.map((v) => v.invariant))].join(', ')} (logs in ${result.runDir})`,
     );
   }

@@ -3,7 +3,7 @@
  * mid-dial, dev server restarts, receiver restarts, every simulator fault), wait for the sessions, then judge the
  * ledger. Every process started is killed before `runChaos` returns or throws.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -34,6 +34,7 @@ export interface ChaosOptions {
   /** No new leg and no session finished for this long (real seconds): a stall is logged. */
   stallSeconds: number;
   workerShutdownGraceMs: number;
+  /** Keep the run directory after a pass (a failed run always keeps it). */
   keepLogs: boolean;
   log: (line: string) => void;
 }
@@ -41,6 +42,8 @@ export interface ChaosOptions {
 export interface ChaosResult {
   options: Omit<ChaosOptions, 'log'>;
   runDir: string;
+  /** Whether runDir (logs, database) is still there. */
+  logsKept: boolean;
   faults: FaultFigures;
   workerStops: { graceful: number; kill: number; midDial: number; forced: number };
   serverRestarts: number;
@@ -279,12 +282,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     if (left.length > 0) {
       violations.push({ invariant: 'process-left-behind', detail: `still running after stop: ${left.join(', ')}` });
     }
+    const logsKept = options.keepLogs || violations.length > 0;
+    if (!logsKept) rmSync(runDir, { recursive: true, force: true });
     const stalledSessions = new Set(
       violations.filter((v) => v.invariant === 'stall' && v.session).map((v) => v.session),
     );
     return {
       options: withoutLog(options),
       runDir,
+      logsKept,
       faults: options.faults ? faultFigures(stats) : faultFigures(stats, NO_FAULTS),
       workerStops,
       serverRestarts,

@@ -7,7 +7,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { SimCall, SimStats } from '../../bench/ledger';
+import { checkRun } from '../../dev/chaos/checks';
+import type { SessionSummary } from '../../src/domain/session-types';
 import type { ChaosResult } from '../../dev/chaos/run';
+import { planSessions } from '../../dev/chaos/scenario';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 /** 2 sessions × 12 participants, each scripted: 22 legs a session when every redial rule is followed exactly. */
@@ -79,4 +83,88 @@ describe('chaos suite (short run)', () => {
     expect(output).toMatch(/│ legs\s+│ 44\s+│/);
     expect(output).toContain('PASS: no violation');
   }, 240_000);
+});
+
+describe('chaos checks', () => {
+  // A synthetic ledger: the checks must catch what the short run above should never show.
+  const [plan] = planSessions({ sessions: 1, participants: 2, seed: 1, talk: { min: 60, max: 60 }, runId: 't' });
+  const [first, second] = plan!.participants; // answered at once; busy then answered
+  const leg = (txn: number, dest: string, status: string, from: number, to: number | null): SimCall =>
+    ({
+      txn_ref: `AA-C-${txn}`,
+      dest,
+      room: plan!.room,
+      tag: 'chaos:bk-x-1',
+      app_id: 'demo-app',
+      call_status_dest: status,
+      state: to === null ? 'answered' : 'ended',
+      duration: status === 'answered' ? '1' : '0',
+      rate: '0.020',
+      debit: status === 'answered' ? '0.020' : '0.000',
+      currency: 'SGD',
+      dialed_at: new Date(from).toISOString(),
+      ended_at: to === null ? null : new Date(to).toISOString(),
+    }) as SimCall;
+  const stats = (peak: number): SimStats => ({
+    requests: {},
+    rejections: { error_concurrent_call_limit_reached: 1 },
+    peakConcurrentCalls: { 'demo-app': peak },
+    peakRoomParticipants: {},
+    http5xx: {},
+    notifications: { sent: 0, delivered: 0, failed: 0, dropped: 0, duplicated: 0, delayed: 0, reordered: 0 },
+    activeCalls: {},
+  });
+
+  it('names a double dial, overlapping legs, a live leg, a summary off by a leg, the peak and a held permit', () => {
+    const calls = [
+      leg(1, first!.number, 'answered', 0, 10_000),
+      leg(2, first!.number, 'answered', 5_000, 12_000), // dialed again while the first leg was up
+      leg(3, second!.number, 'busy', 0, 1_000),
+      leg(4, second!.number, 'answered', 3_000, null), // still talking
+    ];
+    const summary = {
+      room: plan!.room,
+      endedBy: 'completed',
+      participants: [
+        { number: first!.number, status: 'answered', attempts: 1, txnRefs: ['AA-C-1'], minutes: 1, debit: '0.020' },
+        {
+          number: second!.number,
+          status: 'answered',
+          attempts: 2,
+          txnRefs: ['AA-C-3', 'AA-C-4'],
+          minutes: 1,
+          debit: '0.020',
+        },
+      ],
+      totals: [{ currency: 'SGD', debit: '0.040', minutes: 2 }],
+    } as unknown as SessionSummary;
+    const held = {
+      permitId: 'p1',
+      holder: plan!.workflowId,
+      requestId: 'r',
+      grantedAt: 0,
+      leaseExpiresAt: 0,
+      leaseMs: 0,
+    };
+    const { violations, counts } = checkRun({
+      sessions: [{ plan: plan!, status: 'COMPLETED', summary }],
+      calls,
+      stats: stats(9),
+      budgets: [{ workflowId: 'call-budget:demo-app', state: { held: [held], waiting: [] } as never }],
+    });
+    const found = new Set(violations.map((v) => `${v.invariant} ${v.number ?? ''}`.trim()));
+    expect(found).toEqual(
+      new Set([
+        `double-dial ${first!.number}`,
+        `overlapping-legs ${first!.number}`,
+        `summary-mismatch ${first!.number}`,
+        'summary-mismatch',
+        `live-leg ${second!.number}`,
+        'peak-concurrent-calls',
+        'concurrent-limit-rejection',
+        'budget-permit-held',
+      ]),
+    );
+    expect(counts).toMatchObject({ legs: 4, doubles: 1, orphans: 2, liveLegs: 1, peakConcurrent: 9 });
+  });
 });
