@@ -57,11 +57,12 @@ describe('chaos suite (short run)', () => {
       '--time-scale', '40',
       '--talk', '30-120',
       '--seed', '11',
-      '--timeout', '170',
+      '--timeout', '420',
       '--json', json,
     ]); // prettier-ignore
 
-    expect({ code, tail: output.slice(-6_000) }).toMatchObject({ code: 0 });
+    // On a loaded machine (the whole suite on 2 cores) the run takes longer; its table says why it failed.
+    if (code !== 0) throw new Error(`chaos run exited ${code}:\n${output.slice(-6_000)}`);
     const result = JSON.parse(readFileSync(json, 'utf8')) as ChaosResult;
     expect(result.violations).toEqual([]);
     expect(result.workerStops).toMatchObject({ graceful: 2, kill: 1 });
@@ -82,7 +83,7 @@ describe('chaos suite (short run)', () => {
     expect(output).toMatch(/│ worker stops kill \(SIGKILL\)\s+│ 1\s+│/);
     expect(output).toMatch(/│ legs\s+│ 44\s+│/);
     expect(output).toContain('PASS: no violation');
-  }, 240_000);
+  }, 480_000);
 });
 
 describe('chaos checks', () => {
