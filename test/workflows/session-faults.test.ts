@@ -12,7 +12,10 @@ import {
   kickUpdate,
   statusQuery,
 } from '../../src/workflows/messages';
+import { SessionState } from '../../src/domain/session-state';
+import { conferenceSession } from '../../src/workflows';
 import { startSessionStack, type SessionStack } from '../support/session-stack';
+import { uniqueId } from '../support/temporal-test-env';
 import {
   DEMO_APP_ID,
   LONG_CALL,
@@ -209,6 +212,31 @@ describe('a session under faults', () => {
     });
     await handle.executeUpdate(endUpdate, { args: [{ reason: 'short' }] });
     await handle.result();
+  });
+
+  it('goes on after continue-as-new with an input a later release validates more strictly', async () => {
+    const participants = numbers(2, 84_200_000);
+    const snapshot = SessionState.start({ room: 'bk_resumed', sessionKey: 'resumed0001', now: Date.now() });
+    const state = new SessionState(snapshot, { redial: {}, graceMs: 120_000, maxPollIntervalMs: 600_000 });
+    state.add(participants);
+    // As if the previous run had started under a schema that allowed 5 messages per run (today's minimum is 10).
+    const input = { participants, messagesPerRun: 5 };
+    const resume = {
+      state: state.snapshot(),
+      pool: { held: [], available: [], pending: [], released: [] },
+      phase: 'running' as const,
+    };
+    const handle = await stack.env.client.workflow.start(conferenceSession, {
+      taskQueue: stack.taskQueue,
+      workflowId: uniqueId('resumed'),
+      args: [input, resume],
+    });
+    const summary = await handle.result();
+    const { calls } = await ledger();
+    expect(summary.participants.map((p) => p.txnRefs.length)).toEqual([1, 1]);
+    expectSummaryMatchesLedger(summary, calls);
+    // The same input on a first run is refused at once.
+    await expect(startSession(input).then((started) => started.result())).rejects.toThrow(WorkflowFailedError);
   });
 
   it('fails at once, before any budget starts, when the account is unknown', async () => {
