@@ -437,27 +437,9 @@ export async function conferenceSession(rawInput: SessionInput, resume?: Session
       // Whoever a late redial or an in-flight dial put back in line after the end is not dialed either.
       if (phase !== 'running') state.abandonWaiting('cancelled', endReason);
 
-      // What the loop owes the budget goes out together, in one workflow task.
-      const work: Promise<unknown>[] = [];
-      if (phase === 'running') {
-        const wanted = Math.min(state.vacancies(), state.ready(now).length);
-        const promised = pool.available + pool.pending;
-        if (wanted > promised) work.push(pool.request(wanted - promised));
-        else if (wanted === 0 && pool.pending > 0) work.push(pool.cancelPending());
-        if (pool.available > wanted) work.push(pool.release(pool.takeNow(pool.available - wanted)));
-      }
-      await Promise.all(work);
-
-      if (phase === 'running') {
-        const batch = state.nextBatch(now, pool.available);
-        if (batch.length > 0) {
-          await dialBatch(batch.map((p) => p.number));
-          continue;
-        }
-      }
-
       if (state.settled()) break;
-
+      // Checked before dialing, not only when idle: a session that always has someone to dial must still hand over
+      // once its history is long (every later task of a long history costs more).
       if (
         workflowInfo().continueAsNewSuggested ||
         messagesThisRun >= (input.messagesPerRun ?? DEFAULT_MESSAGES_PER_RUN)
@@ -475,6 +457,25 @@ export async function conferenceSession(rawInput: SessionInput, resume?: Session
           endedBy,
           endReason,
         });
+      }
+
+      // What the loop owes the budget goes out together, in one workflow task.
+      const work: Promise<unknown>[] = [];
+      if (phase === 'running') {
+        const wanted = Math.min(state.vacancies(), state.ready(now).length);
+        const promised = pool.available + pool.pending;
+        if (wanted > promised) work.push(pool.request(wanted - promised));
+        else if (wanted === 0 && pool.pending > 0) work.push(pool.cancelPending());
+        if (pool.available > wanted) work.push(pool.release(pool.takeNow(pool.available - wanted)));
+      }
+      await Promise.all(work);
+
+      if (phase === 'running') {
+        const batch = state.nextBatch(now, pool.available);
+        if (batch.length > 0) {
+          await dialBatch(batch.map((p) => p.number));
+          continue;
+        }
       }
 
       const wakeAt = earliest(state.nextRedialAt(), phase === 'running' ? deadlineAt : undefined);

@@ -9,7 +9,7 @@ import { buildNotifyUrl, notifySecret } from '../../src/notifications/notify-url
 import { resolveTemporalCli } from '../../src/stack/temporal-cli';
 import { addParticipantsUpdate, endUpdate, kickUpdate, muteUpdate, statusQuery } from '../../src/workflows/messages';
 import { startSessionStack, type SessionStack } from '../support/session-stack';
-import { LONG_CALL, expectSummaryMatchesLedger, numbers, sessionKit } from './support/session-kit';
+import { LONG_CALL, expectSummaryMatchesLedger, numbers, resetSimulator, sessionKit } from './support/session-kit';
 
 const DEMO_TOKEN = 'demo-token';
 
@@ -24,18 +24,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-beforeEach(async () => {
-  // Back to a clean simulator: no calls, no scripts, no faults.
-  await stack.simPost('/_sim/reset', {});
-  await stack.simPost('/_sim/config', {
-    replaceScripts: true,
-    scripts: {},
-    faults: {
-      api: { '*': null, 'conference/call': null },
-      notifications: { dropRate: 0, duplicateRate: 0, delayRate: 0, reorderRate: 0 },
-    },
-  });
-});
+beforeEach(() => resetSimulator(stack));
 
 const { startSession, runSession, ledger, waitForStatus, waitForBudget } = sessionKit(() => stack);
 

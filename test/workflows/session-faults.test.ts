@@ -22,6 +22,7 @@ import {
   expectSummaryMatchesLedger,
   legsPerNumber,
   numbers,
+  resetSimulator,
   sessionKit,
 } from './support/session-kit';
 
@@ -45,17 +46,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-beforeEach(async () => {
-  await stack.simPost('/_sim/reset', {});
-  await stack.simPost('/_sim/config', {
-    replaceScripts: true,
-    scripts: {},
-    faults: {
-      api: { '*': null, 'conference/call': null },
-      notifications: { dropRate: 0, duplicateRate: 0, delayRate: 0, reorderRate: 0 },
-    },
-  });
-});
+beforeEach(() => resetSimulator(stack));
 
 const { startSession, ledger, waitForStatus, waitForBudget, waitForRequests } = sessionKit(() => stack);
 
@@ -125,7 +116,6 @@ describe('a session under faults', () => {
     await waitForStatus(handle, (status) => status.activeLegs === 3);
     await handle.executeUpdate(endUpdate, { args: [{}] });
     const summary = await handle.result();
-    await stack.simPost('/_sim/config', { historyLagMs: 0 });
     const { calls, stats } = await ledger();
 
     expect(stats.requests['conference/call']).toBe(1);

@@ -93,6 +93,20 @@ export function sessionKit(stack: () => SessionStack) {
   return { startSession, runSession, ledger, budget, waitForStatus, waitForBudget, waitForRequests };
 }
 
+/** Back to a clean simulator between tests: no calls, no scripts, no faults, no history lag. */
+export async function resetSimulator(stack: SessionStack): Promise<void> {
+  await stack.simPost('/_sim/reset', {});
+  await stack.simPost('/_sim/config', {
+    replaceScripts: true,
+    scripts: {},
+    historyLagMs: 0,
+    faults: {
+      api: { '*': null, 'conference/call': null },
+      notifications: { dropRate: 0, duplicateRate: 0, delayRate: 0, reorderRate: 0 },
+    },
+  });
+}
+
 export function expectSummaryMatchesLedger(summary: SessionSummary, calls: SimCall[]) {
   const byTxn = new Map(calls.map((call) => [call.txn_ref, call]));
   const summaryTxns = summary.participants.flatMap((p) => p.txnRefs);
