@@ -73,13 +73,6 @@ interface Progress {
   retryReasons: string[];
 }
 
-/** Failure types the session handles number by number: the request names no number, so the numbers are tried alone. */
-export const NUMBER_SPECIFIC_STATUSES = [
-  'error_dest_not_supported',
-  'error_not_allowed_for_trial',
-  'error_dest_invalid',
-];
-
 const HISTORY_PAGE_SIZE = 100;
 /** Clocks differ; look a little before the batch began. */
 const HISTORY_SLACK_MS = 5 * 60_000;
