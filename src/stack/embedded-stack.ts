@@ -6,6 +6,7 @@ import { receiverConfigFromEnv } from '../notifications/config';
 import { startReceiver } from '../notifications/receiver';
 import { startSimulator } from '../simulator';
 import { optionsFromEnv } from '../simulator/env-config';
+import { workerTuningFromEnv } from '../config/worker';
 import { createWorker, runInBackground } from '../worker';
 import { startDevServer } from './dev-server';
 import type { StackBuilder } from './stack-builder';
@@ -110,6 +111,7 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions, builder:
     hoiio,
     publicUrl: receiverConfig.publicUrl,
     notifySecret: receiverConfig.notifySecret,
+    ...workerTuningFromEnv(),
   });
   const running = runInBackground(worker);
   builder.onStop(async () => {
