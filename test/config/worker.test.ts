@@ -1,0 +1,18 @@
+import { DEFAULT_SHUTDOWN_GRACE_MS, workerTuningFromEnv } from '../../src/config/worker';
+
+describe('workerTuningFromEnv', () => {
+  it('defaults the shutdown grace and leaves the history settle time to the activities', () => {
+    expect(workerTuningFromEnv({})).toEqual({ shutdownGraceMs: DEFAULT_SHUTDOWN_GRACE_MS, historySettleMs: undefined });
+  });
+
+  it('reads both variables', () => {
+    const env = { BRIDGEKEEPER_SHUTDOWN_GRACE_MS: '95000', BRIDGEKEEPER_HISTORY_SETTLE_MS: '4000' };
+    expect(workerTuningFromEnv(env)).toEqual({ shutdownGraceMs: 95_000, historySettleMs: 4_000 });
+  });
+
+  it('names the variable and the rule of a bad value', () => {
+    expect(() => workerTuningFromEnv({ BRIDGEKEEPER_SHUTDOWN_GRACE_MS: '30s' })).toThrow(
+      'Invalid worker configuration: BRIDGEKEEPER_SHUTDOWN_GRACE_MS must be a whole number of milliseconds, at most 999999999',
+    );
+  });
+});
