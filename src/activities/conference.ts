@@ -77,10 +77,14 @@ const HISTORY_PAGE_SIZE = 100;
 /** Clocks differ; look a little before the batch began. */
 const HISTORY_SLACK_MS = 5 * 60_000;
 /**
- * Every request of one attempt is abandoned after this long, well inside the workflow's startToCloseTimeout: an
- * attempt that timed out must not still be dialing while the next one reconciles and dials (invariant 2).
+ * Every request of one attempt is abandoned this long after the attempt started. It is shorter than the workflow's
+ * heartbeatTimeout (60 s) and startToCloseTimeout (2 min): whichever way the server gives up on an attempt, the
+ * attempt has stopped dialing by then, so the next one can never reconcile while an old request is still on its way
+ * (invariant 2). The settle wait below counts against it too.
  */
-const ATTEMPT_DEADLINE_MS = 90_000;
+export const ATTEMPT_DEADLINE_MS = 55_000;
+/** The longest settle wait an attempt allows for, leaving it time to dial within its deadline. */
+export const MAX_HISTORY_SETTLE_MS = 20_000;
 /** A reconcile that finds only part of a batch looks again this many times before dialing the rest. */
 const PARTIAL_LOOKUPS = 4;
 /** Well inside the workflow's heartbeatTimeout, so a live attempt is never taken for a dead one. */
@@ -256,11 +260,32 @@ async function findLegsSettled(
   signal: AbortSignal,
   settleMs: number,
 ): Promise<PlacedLeg[]> {
-  const found = await findLegsByTag(client, request, progress, signal);
-  const settledAt = Context.current().info.currentAttemptScheduledTimestampMs + settleMs;
+  // Timed on this worker's clock from when this attempt began (after every earlier one ended), never compared with
+  // the server's clock: a skew could only make the wait longer, never skip it.
+  const settledAt = Date.now() + Math.min(settleMs, MAX_HISTORY_SETTLE_MS);
+  let found: PlacedLeg[];
+  try {
+    found = await findLegsByTag(client, request, progress, signal);
+  } catch (error) {
+    throw lookupFailure(error, progress, signal);
+  }
   if (found.length > 0 || Date.now() >= settledAt) return found;
   await Context.current().sleep(settledAt - Date.now());
-  return await findLegsByTag(client, request, progress, signal);
+  try {
+    return await findLegsByTag(client, request, progress, signal);
+  } catch (error) {
+    throw lookupFailure(error, progress, signal);
+  }
+}
+
+/**
+ * A lookup that failed for good (a rotated token, say) says nothing about the dial before it, which may have placed
+ * legs: its failure is typed `history_<status>`, which the workflow takes as ambiguous, never as a refusal.
+ */
+function lookupFailure(error: unknown, progress: Progress, signal: AbortSignal): ApplicationFailure {
+  const failure = toFailure(error, progress, signal);
+  if (!failure.nonRetryable) return failure;
+  return ApplicationFailure.nonRetryable(failure.message, `history_${failure.type ?? 'failed'}`);
 }
 
 /** Heartbeats on a clock while the attempt waits on Hoiio, so a dead worker is noticed within the heartbeatTimeout. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_HISTORY_SETTLE_MS } from '../activities/conference';
 
 /**
  * The worker's own tuning, from the environment:
@@ -17,7 +18,11 @@ const millis = (name: string) =>
 
 const WorkerEnv = z.object({
   BRIDGEKEEPER_SHUTDOWN_GRACE_MS: millis('BRIDGEKEEPER_SHUTDOWN_GRACE_MS'),
-  BRIDGEKEEPER_HISTORY_SETTLE_MS: millis('BRIDGEKEEPER_HISTORY_SETTLE_MS'),
+  // A dial attempt must finish within its 55 s deadline, the settle wait included.
+  BRIDGEKEEPER_HISTORY_SETTLE_MS: millis('BRIDGEKEEPER_HISTORY_SETTLE_MS').refine(
+    (value) => value === undefined || value <= MAX_HISTORY_SETTLE_MS,
+    `BRIDGEKEEPER_HISTORY_SETTLE_MS must be at most ${MAX_HISTORY_SETTLE_MS} ms`,
+  ),
 });
 
 export const DEFAULT_SHUTDOWN_GRACE_MS = 30_000;

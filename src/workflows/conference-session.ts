@@ -80,14 +80,16 @@ export interface SessionResume {
 const placement = proxyActivities<ConferenceActivities>({
   // The activity bounds its own request well inside this, so a timed-out attempt can never dial behind a retry.
   startToCloseTimeout: '2 minutes',
-  // The activity heartbeats every few seconds while it waits on Hoiio: a crashed worker's attempt is retried (and
-  // reconciled) after this, not after the whole start-to-close.
-  heartbeatTimeout: '30 seconds',
+  // The activity heartbeats every 5 s while it waits on Hoiio: a crashed worker's attempt is retried (and reconciled)
+  // after this, not after the whole start-to-close. It exceeds the activity's own 55 s attempt deadline, so an
+  // attempt the server gives up on has always stopped dialing.
+  heartbeatTimeout: '60 seconds',
   // On cancel, wait for the dial's outcome (at most one bounded attempt): its legs must be known to be hung up.
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-  // Limits (rate, concurrent calls) and server faults clear with time; everything else fails at once.
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-  scheduleToCloseTimeout: '30 minutes',
+  // Limits (rate, concurrent calls) and server faults clear with time; everything else fails at once. Bounded by
+  // attempts (about 35 minutes of backoff), not by a schedule-to-close timeout, which could cut an attempt off while
+  // its request is still on its way.
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 40 },
 });
 
 /**
@@ -96,8 +98,16 @@ const placement = proxyActivities<ConferenceActivities>({
  */
 const reconciliation = proxyActivities<ConferenceActivities>({
   startToCloseTimeout: '2 minutes',
-  heartbeatTimeout: '30 seconds',
+  heartbeatTimeout: '60 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+/** The cancellation path's look at what an interrupted dial placed: a few minutes at most. */
+const lastLook = proxyActivities<ConferenceActivities>({
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '60 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+  scheduleToCloseTimeout: '5 minutes',
 });
 
 const accounts = proxyActivities<ConferenceActivities>({
@@ -409,10 +419,10 @@ export async function conferenceSession(rawInput: SessionInput, resume?: Session
         // Retries ran out, or the last attempt died mid-request: the request may have been placed. Look before
         // deciding, and never dial these numbers again unseen (invariant 2); what is proven unplaced waits its turn.
         log.error('Dialing gave up; reconciling by tag', { tag: request.tag, type: failure.type });
-        const found = await reconciliation.reconcileBatch(request);
+        const found = await reconcileOrGiveUp(request);
         state.counters.historyLookups += 1;
         await adopt(found.legs, permits);
-        if (found.notPlaced.length > 0) state.dialNotPlaced(found.notPlaced, { solo: false });
+        settleUnplaced(found);
       }
       return;
     }
@@ -420,7 +430,30 @@ export async function conferenceSession(rawInput: SessionInput, resume?: Session
     state.counters.historyLookups += result.historyLookups;
     state.countRetries(result.attempts, result.retryReasons);
     await adopt(result.legs, permits);
-    if (result.notPlaced.length > 0) state.dialNotPlaced(result.notPlaced, { solo: false });
+    settleUnplaced(result);
+  };
+
+  /**
+   * Numbers a reconciled batch did not show. When nothing of the batch was found the request was never placed, and
+   * they wait for a new batch; when part of it was found the request was placed, and the rest may only be missing
+   * from the history for now, so they are never dialed again unseen (invariant 2).
+   */
+  const settleUnplaced = (found: { legs: unknown[]; notPlaced: string[] }) => {
+    if (found.notPlaced.length === 0) return;
+    if (found.legs.length === 0) state.dialNotPlaced(found.notPlaced, { solo: false });
+    else state.dialFailed(found.notPlaced, 'dial_outcome_unknown');
+  };
+
+  /** A reconcile Hoiio refuses for good (say, a revoked token) leaves the batch's outcome unknown: never redialed. */
+  const reconcileOrGiveUp = async (request: PlaceCallRequest) => {
+    try {
+      return await reconciliation.reconcileBatch(request);
+    } catch (error) {
+      if (isCancellation(error)) throw error;
+      log.error('Reconciling gave up; the batch is not dialed again', { tag: request.tag, error: String(error) });
+      state.dialFailed(request.numbers, 'dial_outcome_unknown');
+      return { legs: [], notPlaced: [] };
+    }
   };
 
   // ---- main loop ---------------------------------------------------------------------------------------------
@@ -448,6 +481,8 @@ export async function conferenceSession(rawInput: SessionInput, resume?: Session
         // (its activities done), so the state handed over is the whole truth.
         await condition(allHandlersFinished);
         await stopBackground();
+        // An update accepted while the background stopped (an end, a kick) must finish here, not be cut off.
+        await condition(allHandlersFinished);
         await releaseFinished();
         await continueAsNew<typeof conferenceSession>(input, {
           state: state.snapshot(),
@@ -493,11 +528,18 @@ export async function conferenceSession(rawInput: SessionInput, resume?: Session
     return state.summary({ endedAt: Date.now(), endedBy: endedBy ?? 'completed' });
   };
 
-  /** Called with the session no longer running: `adopt` hangs up whatever it is given. */
+  /**
+   * Called with the session no longer running: `adopt` hangs up whatever it is given. Bounded in time, unlike the
+   * reconcile of a running session: leases are no longer renewed here.
+   */
   const hangUpWhatWasPlaced = async (request: PlaceCallRequest) => {
-    const found = await reconciliation.reconcileBatch(request);
-    state.counters.historyLookups += 1;
-    await adopt(found.legs, []);
+    try {
+      const found = await lastLook.reconcileBatch(request);
+      state.counters.historyLookups += 1;
+      await adopt(found.legs, []);
+    } catch (error) {
+      log.error('Could not look up what a cancelled dial placed', { tag: request.tag, error: String(error) });
+    }
   };
 
   try {

@@ -10,6 +10,12 @@ describe('workerTuningFromEnv', () => {
     expect(workerTuningFromEnv(env)).toEqual({ shutdownGraceMs: 95_000, historySettleMs: 4_000 });
   });
 
+  it('refuses a settle time a dial attempt could not wait out within its deadline', () => {
+    expect(() => workerTuningFromEnv({ BRIDGEKEEPER_HISTORY_SETTLE_MS: '100000' })).toThrow(
+      'BRIDGEKEEPER_HISTORY_SETTLE_MS must be at most 20000 ms',
+    );
+  });
+
   it('names the variable and the rule of a bad value', () => {
     expect(() => workerTuningFromEnv({ BRIDGEKEEPER_SHUTDOWN_GRACE_MS: '30s' })).toThrow(
       'Invalid worker configuration: BRIDGEKEEPER_SHUTDOWN_GRACE_MS must be a whole number of milliseconds, at most 999999999',

@@ -40,6 +40,8 @@ describe('classifyDialFailure', () => {
     expect(final('error_insufficient_credit')).toEqual({ kind: 'session', type: 'error_insufficient_credit' });
     expect(final('error_invalid_access_token').kind).toBe('session');
     expect(final('HoiioConfigError')).toEqual({ kind: 'not-sent', type: 'HoiioConfigError' });
+    // A retry's history lookup refused for good says nothing of the dial before it.
+    expect(final('history_error_invalid_access_token').kind).toBe('ambiguous');
     // A status we do not know could mean anything, including "dialed": look before deciding.
     expect(final('error_something_new').kind).toBe('ambiguous');
   });
