@@ -1,10 +1,9 @@
+import { runCli } from './run-cli';
 /**
  * `bridgekeeper budget`: the real CLI as a child process against a real Temporal dev server, with a worker serving the
  * budget workflow so that it answers queries. The budget is named by the account's Hoiio application id, so every
  * account name on one application shows the same budget.
  */
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createBudgetActivities } from '../../src/activities/budget';
 import { callBudget } from '../../src/workflows/call-budget';
@@ -16,31 +15,6 @@ import {
   uniqueId,
   type TestWorker,
 } from '../support/temporal-test-env';
-
-const ROOT = path.resolve(__dirname, '..', '..');
-const BIN = path.join(ROOT, 'bin', 'bridgekeeper.cjs');
-
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 let env: TestWorkflowEnvironment;
 let worker: TestWorker;

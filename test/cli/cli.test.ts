@@ -1,10 +1,9 @@
+import { runCli } from './run-cli';
 /**
  * The `bridgekeeper` CLI: flags → workflow input and the summary table as pure functions, then the real CLI as a
  * child process (`node bin/bridgekeeper.cjs`) against a real Temporal dev server. No worker runs here: these tests
  * are about what the CLI sends and how it fails; a full `call --wait` belongs with the workflow tests.
  */
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { WorkflowNotFoundError } from '@temporalio/client';
@@ -13,9 +12,6 @@ import { buildSessionInput, defaultWorkflowId } from '../../src/cli/session-args
 import { formatBudget, formatStatusLine, formatSummary } from '../../src/cli/summary-table';
 import type { SessionStatus, SessionSummary } from '../../src/domain/session-types';
 import { startTemporalTestEnv, stopTemporalTestEnv, uniqueId } from '../support/temporal-test-env';
-
-const ROOT = path.resolve(__dirname, '..', '..');
-const BIN = path.join(ROOT, 'bin', 'bridgekeeper.cjs');
 
 describe('buildSessionInput', () => {
   it('turns numbers and every flag into the workflow input', () => {
@@ -235,29 +231,6 @@ describe('describeError', () => {
     expect(describeError(missing)).toEqual({ message: 'workflow w2 not found', exitCode: EXIT_FAILURE });
   });
 });
-
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the real CLI the way a user would, with the given extra environment. */
-function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describe('bridgekeeper CLI against a real Temporal dev server (no worker)', () => {
   let env: TestWorkflowEnvironment | undefined;

@@ -1,3 +1,4 @@
+import { waitFor } from '../support/wait-for';
 /**
  * The call budget taking permits back from a holder that is gone, on the real stack: a Temporal dev server, the Hoiio
  * simulator over HTTP (its ledger says which legs are up), and a worker with the production budget and conference
@@ -47,25 +48,6 @@ afterAll(async () => {
 
 function budgetState(key: string): Promise<BudgetState> {
   return stack.env.client.workflow.getHandle(callBudgetWorkflowId(key)).query(budgetStateQuery);
-}
-
-async function waitFor<T>(read: () => Promise<T>, ok: (value: T) => boolean, what: string, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      last = await read();
-      if (ok(last)) return last;
-    } catch (error) {
-      lastError = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(
-    `Timed out waiting for ${what}; last value: ${JSON.stringify(last)}` +
-      (lastError instanceof Error ? `; last error: ${lastError.message}` : ''),
-  );
 }
 
 async function startHolder(key: string, name: string, opts: { capacity?: number; leaseMs?: number } = {}) {

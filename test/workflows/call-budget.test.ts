@@ -1,3 +1,4 @@
+import { waitFor } from '../support/wait-for';
 /**
  * The account call budget on a real Temporal dev server: real worker, real signals between workflows, real timers.
  * Holders are the test workflows of `support/budget-holders.ts`, built on the production `PermitPool`.
@@ -62,26 +63,6 @@ function budgetHandle(account: string) {
 
 function budgetState(account: string): Promise<BudgetState> {
   return budgetHandle(account).query(budgetStateQuery);
-}
-
-/** Reads until `ok` holds (errors such as "workflow not found yet" count as not yet), or fails naming `what`. */
-async function waitFor<T>(read: () => Promise<T>, ok: (value: T) => boolean, what: string, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      last = await read();
-      if (ok(last)) return last;
-    } catch (error) {
-      lastError = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(
-    `Timed out waiting for ${what}; last value: ${JSON.stringify(last)}` +
-      (lastError instanceof Error ? `; last error: ${lastError.message}` : ''),
-  );
 }
 
 const heldBy = (state: BudgetState, holder: string) => state.held.filter((p) => p.holder === holder).length;
