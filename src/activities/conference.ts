@@ -22,7 +22,7 @@ export interface ConferenceActivityDeps {
   historySettleMs?: number;
 }
 
-export const DEFAULT_HISTORY_SETTLE_MS = 15_000;
+export const DEFAULT_HISTORY_SETTLE_MS = 10_000;
 
 export interface PlaceCallRequest {
   account: string;
@@ -78,13 +78,13 @@ const HISTORY_PAGE_SIZE = 100;
 const HISTORY_SLACK_MS = 5 * 60_000;
 /**
  * Every request of one attempt is abandoned this long after the attempt started. It is shorter than the workflow's
- * heartbeatTimeout (60 s) and startToCloseTimeout (2 min): whichever way the server gives up on an attempt, the
+ * heartbeatTimeout (30 s) and startToCloseTimeout (2 min): whichever way the server gives up on an attempt, the
  * attempt has stopped dialing by then, so the next one can never reconcile while an old request is still on its way
  * (invariant 2). The settle wait below counts against it too.
  */
-export const ATTEMPT_DEADLINE_MS = 55_000;
+export const ATTEMPT_DEADLINE_MS = 25_000;
 /** The longest settle wait an attempt allows for, leaving it time to dial within its deadline. */
-export const MAX_HISTORY_SETTLE_MS = 20_000;
+export const MAX_HISTORY_SETTLE_MS = 10_000;
 /** A reconcile that finds only part of a batch looks again this many times before dialing the rest. */
 const PARTIAL_LOOKUPS = 4;
 /** Well inside the workflow's heartbeatTimeout, so a live attempt is never taken for a dead one. */

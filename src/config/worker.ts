@@ -6,7 +6,7 @@ import { MAX_HISTORY_SETTLE_MS } from '../activities/conference';
  *   BRIDGEKEEPER_SHUTDOWN_GRACE_MS   how long a stopping worker lets running activities finish before it cancels
  *                                    them (default 30000: a deploy lets an in-flight dial complete). A dial cancelled
  *                                    by the shutdown is retried on another worker, which reconciles it first.
- *   BRIDGEKEEPER_HISTORY_SETTLE_MS   how long a placed leg may take to appear in voice/get_history (default 15000):
+ *   BRIDGEKEEPER_HISTORY_SETTLE_MS   how long a placed leg may take to appear in voice/get_history (default 10000, at most 10000):
  *                                    a reconcile that finds nothing looks again after this before it dials.
  */
 const millis = (name: string) =>
@@ -18,7 +18,7 @@ const millis = (name: string) =>
 
 const WorkerEnv = z.object({
   BRIDGEKEEPER_SHUTDOWN_GRACE_MS: millis('BRIDGEKEEPER_SHUTDOWN_GRACE_MS'),
-  // A dial attempt must finish within its 55 s deadline, the settle wait included.
+  // A dial attempt must finish within its 25 s deadline, the settle wait included.
   BRIDGEKEEPER_HISTORY_SETTLE_MS: millis('BRIDGEKEEPER_HISTORY_SETTLE_MS').refine(
     (value) => value === undefined || value <= MAX_HISTORY_SETTLE_MS,
     `BRIDGEKEEPER_HISTORY_SETTLE_MS must be at most ${MAX_HISTORY_SETTLE_MS} ms`,

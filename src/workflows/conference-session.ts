@@ -81,9 +81,9 @@ const placement = proxyActivities<ConferenceActivities>({
   // The activity bounds its own request well inside this, so a timed-out attempt can never dial behind a retry.
   startToCloseTimeout: '2 minutes',
   // The activity heartbeats every 5 s while it waits on Hoiio: a crashed worker's attempt is retried (and reconciled)
-  // after this, not after the whole start-to-close. It exceeds the activity's own 55 s attempt deadline, so an
+  // after this, not after the whole start-to-close. It exceeds the activity's own 25 s attempt deadline, so an
   // attempt the server gives up on has always stopped dialing.
-  heartbeatTimeout: '60 seconds',
+  heartbeatTimeout: '30 seconds',
   // On cancel, wait for the dial's outcome (at most one bounded attempt): its legs must be known to be hung up.
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   // Limits (rate, concurrent calls) and server faults clear with time; everything else fails at once. Bounded by
@@ -98,14 +98,14 @@ const placement = proxyActivities<ConferenceActivities>({
  */
 const reconciliation = proxyActivities<ConferenceActivities>({
   startToCloseTimeout: '2 minutes',
-  heartbeatTimeout: '60 seconds',
+  heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
 /** The cancellation path's look at what an interrupted dial placed: a few minutes at most. */
 const lastLook = proxyActivities<ConferenceActivities>({
   startToCloseTimeout: '2 minutes',
-  heartbeatTimeout: '60 seconds',
+  heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
   scheduleToCloseTimeout: '5 minutes',
 });

@@ -101,7 +101,7 @@ describe('a session under faults', () => {
     const dial = history.events?.find(
       (event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'placeConferenceCall',
     );
-    expect(Number(dial?.activityTaskScheduledEventAttributes?.heartbeatTimeout?.seconds)).toBe(60);
+    expect(Number(dial?.activityTaskScheduledEventAttributes?.heartbeatTimeout?.seconds)).toBe(30);
   });
 
   it('looks again when the history lags behind a dial whose reply was lost, and never dials twice', async () => {
