@@ -1,12 +1,12 @@
 /**
  * The chaos suite's verdict, taken from the simulator's ledger (`/_sim/calls`, `/_sim/stats`), not from what
  * bridgekeeper believes: every violation names its invariant, the session, the number and what the ledger shows.
- * Peak concurrency is recomputed with the benchmark's own ledger code (bench/ledger.ts), one piece for both.
+ * Peak concurrency is recomputed with the benchmark's own ledger code (dev/bench/ledger.ts), one piece for both.
  */
 import { formatMoney, parseMoney, sumMoney } from '../../src/domain/money';
 import type { SessionSummary } from '../../src/domain/session-types';
 import type { BudgetState } from '../../src/workflows/messages';
-import { APP_ID, LINES, peakFromLedger, type SimCall, type SimStats } from '../../bench/ledger';
+import { APP_ID, LINES, peakFromLedger, type SimCall, type SimStats } from '../bench/ledger';
 import { maxLegs, replayRedials, REDIAL_RULES, type SessionPlan } from './scenario';
 
 export type Invariant =

@@ -2,7 +2,7 @@
  * Every fault the simulator can inject, turned on at once through `POST /_sim/config`, and the figures of what it
  * actually injected (from `/_sim/stats`).
  */
-import type { SimStats } from '../../bench/ledger';
+import type { SimStats } from '../bench/ledger';
 
 export interface FaultKnobs {
   notifications: { dropRate: number; duplicateRate: number; delayRate: number; reorderRate: number };

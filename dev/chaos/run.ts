@@ -12,7 +12,7 @@ import { DEFAULT_ACCOUNT } from '../../src/domain/session-input';
 import type { SessionSummary } from '../../src/domain/session-types';
 import type { conferenceSession } from '../../src/workflows';
 import { budgetStateQuery, callBudgetWorkflowId, statusQuery } from '../../src/workflows/messages';
-import { APP_ID, type SimCall, type SimStats } from '../../bench/ledger';
+import { APP_ID, type SimCall, type SimStats } from '../bench/ledger';
 import { checkRun, type BudgetView, type SessionOutcome, type Violation } from './checks';
 import { chaosFaults, faultFigures, NO_FAULTS, type FaultFigures } from './faults';
 import { planSessions, REDIAL_RULES, Rng, simulatorScripts, type SessionPlan } from './scenario';

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
 import { request } from 'undici';
-import { resolveTemporalCli } from '../../src/stack/temporal-cli';
+import { resolveTemporalCli } from '../stack/temporal-cli';
 import { freePort, PROJECT_ROOT, ProcessRegistry, type ManagedProcess } from './processes';
 
 export interface ChaosStackOptions {
@@ -145,7 +145,7 @@ export class ChaosStack {
   async startSimulator(): Promise<void> {
     this.simulator = this.startNode(
       'simulator',
-      'src/simulator/main.ts',
+      'dev/simulator/main.ts',
       this.env({
         SIMULATOR_HOST: '127.0.0.1',
         SIMULATOR_PORT: String(this.ports.simulator),

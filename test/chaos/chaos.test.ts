@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { SimCall, SimStats } from '../../bench/ledger';
+import type { SimCall, SimStats } from '../../dev/bench/ledger';
 import { checkRun } from '../../dev/chaos/checks';
 import type { SessionSummary } from '../../src/domain/session-types';
 import type { ChaosResult } from '../../dev/chaos/run';

@@ -1,7 +1,7 @@
 import { request } from 'undici';
 import { createHoiioClient, type HoiioClient, type HoiioClientOptions } from '../../src/hoiio';
-import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/simulator';
-import type { SimCall, SimStats } from '../../src/simulator';
+import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../dev/simulator';
+import type { SimCall, SimStats } from '../../dev/simulator';
 
 /**
  * Drives the real simulator over HTTP: its /_sim/ inspection routes, and raw Hoiio requests for the statuses the

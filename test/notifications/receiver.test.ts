@@ -17,7 +17,7 @@ import {
   type RunningReceiver,
   startReceiver,
 } from '../../src/notifications';
-import { startSimulator } from '../../src/simulator';
+import { startSimulator } from '../../dev/simulator';
 import type { CallEnded } from '../../src/workflows/messages';
 import { freePort, startProcess } from '../support/processes';
 import {

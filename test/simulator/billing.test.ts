@@ -1,4 +1,4 @@
-import { type RunningSimulator } from '../../src/simulator';
+import { type RunningSimulator } from '../../dev/simulator';
 import { api, calls, type SimCall, simGet, simPost, start, waitFor } from './helpers';
 
 // 6000x: a simulated minute passes in 10 ms, so whole calls finish in well under a second.

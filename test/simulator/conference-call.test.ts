@@ -1,4 +1,4 @@
-import { type RunningSimulator } from '../../src/simulator';
+import { type RunningSimulator } from '../../dev/simulator';
 import { CONFERENCE_CALL_ERRORS, GENERIC_ERRORS } from '../../src/hoiio/statuses';
 import { api, apiRaw, calls, numbers, simGet, simPost, start } from './helpers';
 

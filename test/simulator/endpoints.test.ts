@@ -1,4 +1,4 @@
-import { type RunningSimulator } from '../../src/simulator';
+import { type RunningSimulator } from '../../dev/simulator';
 import { formatHoiioDate } from '../../src/domain/hoiio-time';
 import { api, calls, simGet, simPost, start, waitFor, matching } from './helpers';
 

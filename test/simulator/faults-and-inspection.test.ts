@@ -1,4 +1,4 @@
-import { type RunningSimulator, startSimulator } from '../../src/simulator';
+import { type RunningSimulator, startSimulator } from '../../dev/simulator';
 import { api, calls, numbers, simGet, simPost, start, matching } from './helpers';
 
 describe('injected API faults', () => {

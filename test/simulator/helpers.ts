@@ -1,8 +1,8 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { request } from 'undici';
-import { type RunningSimulator, type SimulatorOptions, startSimulator } from '../../src/simulator';
-import type { SimCall } from '../../src/simulator';
+import { type RunningSimulator, type SimulatorOptions, startSimulator } from '../../dev/simulator';
+import type { SimCall } from '../../dev/simulator';
 
 export const DEMO = { app_id: 'demo-app', access_token: 'demo-token' } as const;
 

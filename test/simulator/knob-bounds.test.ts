@@ -1,5 +1,5 @@
-import { type RunningSimulator } from '../../src/simulator';
-import { optionsFromEnv } from '../../src/simulator/env-config';
+import { type RunningSimulator } from '../../dev/simulator';
+import { optionsFromEnv } from '../../dev/simulator/env-config';
 import { api, calls, numbers, simGet, simPost, sleep, start } from './helpers';
 
 /**

@@ -1,4 +1,4 @@
-import { type RunningSimulator } from '../../src/simulator';
+import { type RunningSimulator } from '../../dev/simulator';
 import { verifyNotificationSignature } from '../../src/hoiio/signature';
 import { api, calls, Receiver, simGet, simPost, sleep, start, waitFor, matching } from './helpers';
 

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
-import { resolveTemporalCli } from '../../src/stack/temporal-cli';
-import { TOOLS_DIR } from '../../src/stack/project-paths';
+import { resolveTemporalCli } from '../../dev/stack/temporal-cli';
+import { TOOLS_DIR } from '../../dev/stack/project-paths';
 
 // Resolve (and if need be install) the Temporal CLI once, before test files race to do it in parallel.
 export default async function globalSetup(): Promise<void> {

@@ -1,13 +1,13 @@
 /**
  * Everything a conference session needs, for real, in one test process: a Temporal dev server, the Hoiio simulator
  * over HTTP, the notification receiver over HTTP, and a bridgekeeper worker wired exactly as in production. A thin
- * wrapper over `src/stack/local-stack.ts`, which the benchmark (`bench/`) builds on too.
+ * wrapper over `dev/stack/local-stack.ts`, which the benchmark (`dev/bench/`) builds on too.
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { ReceiverLogEvent } from '../../src/notifications/notification-log';
 import type { RunningReceiver } from '../../src/notifications/receiver';
-import type { RunningSimulator, SimulatorOptions } from '../../src/simulator';
-import { startLocalStack, type LocalStackOptions } from '../../src/stack/local-stack';
+import type { RunningSimulator, SimulatorOptions } from '../../dev/simulator';
+import { startLocalStack, type LocalStackOptions } from '../../dev/stack/local-stack';
 import { startTemporalTestEnv, uniqueId } from './temporal-test-env';
 
 export interface SessionStack {

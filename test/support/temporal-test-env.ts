@@ -14,7 +14,7 @@
  */
 import { Worker, type WorkerOptions } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { startLocalTemporal } from '../../src/stack/local-stack';
+import { startLocalTemporal } from '../../dev/stack/local-stack';
 import { runInBackground } from '../../src/worker';
 
 /** Starts a dev server from the project's Temporal CLI (in memory, quiet logs) and connects a client to it. */

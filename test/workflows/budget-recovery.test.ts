@@ -8,7 +8,7 @@ import { type WorkflowHandle } from '@temporalio/client';
 import { createBudgetActivities } from '../../src/activities/budget';
 import { createConferenceActivities } from '../../src/activities/conference';
 import { hoiioConfigFromEnv } from '../../src/hoiio/config';
-import type { SimCall } from '../../src/simulator/inspection-types';
+import type { SimCall } from '../../dev/simulator/inspection-types';
 import { budgetStateQuery, callBudgetWorkflowId, type BudgetState } from '../../src/workflows/messages';
 import { startSessionStack, type SessionStack } from '../support/session-stack';
 import { startTestWorker, uniqueId, type TestWorker } from '../support/temporal-test-env';

@@ -6,7 +6,7 @@ import { request } from 'undici';
 import { HoiioSecret } from '../../src/hoiio/secret';
 import { signNotification } from '../../src/hoiio/signature';
 import { buildNotifyUrl, notifySecret } from '../../src/notifications/notify-url';
-import { resolveTemporalCli } from '../../src/stack/temporal-cli';
+import { resolveTemporalCli } from '../../dev/stack/temporal-cli';
 import { addParticipantsUpdate, endUpdate, kickUpdate, muteUpdate, statusQuery } from '../../src/workflows/messages';
 import { startSessionStack, type SessionStack } from '../support/session-stack';
 import { LONG_CALL, expectSummaryMatchesLedger, numbers, resetSimulator, sessionKit } from './support/session-kit';

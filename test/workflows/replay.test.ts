@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
-import { installQuietRuntime } from '../../src/stack/local-stack';
+import { installQuietRuntime } from '../../dev/stack/local-stack';
 
 const root = join(__dirname, '..', 'histories');
 

@@ -5,7 +5,7 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { formatMoney, parseMoney, sumMoney } from '../../../src/domain/money';
 import type { SessionStatus, SessionSummary } from '../../../src/domain/session-types';
-import type { SimCall, SimStats } from '../../../src/simulator';
+import type { SimCall, SimStats } from '../../../dev/simulator';
 import { conferenceSession } from '../../../src/workflows';
 import { budgetStateQuery, callBudgetWorkflowId, statusQuery, type BudgetState } from '../../../src/workflows/messages';
 import type { SessionStack } from '../../support/session-stack';

@@ -5,7 +5,7 @@
  * simulator's ledger, which flatters it (a real script would have to poll or listen).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createHoiioClient, HoiioApiError, type HoiioAccountConfig } from '../src/hoiio';
+import { createHoiioClient, HoiioApiError, type HoiioAccountConfig } from '../../src/hoiio';
 
 export const NAIVE_RETRY_MS = 1_000;
 const BATCH = 8;

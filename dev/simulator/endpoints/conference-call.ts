@@ -1,4 +1,4 @@
-import { sumMoney } from '../../domain/money';
+import { sumMoney } from '../../../src/domain/money';
 import { balanceOf, rateFor, trialAllows } from '../accounts';
 import { hostResolves, isE164, MAX_TAG_LENGTH, parseNotifyUrl, ROOM_ID } from '../validators';
 import { type EndpointContext, fail, firstMissing, param, type Reply } from './types';

@@ -1,4 +1,4 @@
-import { formatMoney } from '../../domain/money';
+import { formatMoney } from '../../../src/domain/money';
 import { balanceOf } from '../accounts';
 import { type EndpointContext, type Reply } from './types';
 

@@ -6,7 +6,7 @@ import { registerApiRoutes } from './routes';
 import { applyConfigPatch } from './runtime-config';
 import {
   completeAccount,
-  DEFAULT_ACCOUNT,
+  DEMO_ACCOUNT,
   DEFAULT_HOST,
   DEFAULT_PORT,
   defaultSettings,
@@ -17,7 +17,7 @@ import { createState, type SimulatorState } from './state';
 
 export type { SimulatorOptions } from './settings';
 export type { SimCall, SimStats, SimNotificationCounts } from './inspection-types';
-export { DEFAULT_ACCOUNT } from './settings';
+export { DEMO_ACCOUNT } from './settings';
 
 export interface RunningSimulator {
   /** Where a Hoiio client points, e.g. http://127.0.0.1:4010/open/ */
@@ -43,13 +43,13 @@ export async function startSimulator(options: Partial<SimulatorOptions> = {}): P
   const {
     host = DEFAULT_HOST,
     port = DEFAULT_PORT,
-    includeDefaultAccount = true,
+    includeDemoAccount = true,
     accounts = [],
     ...knobs
   } = parsed.data;
 
   const configs = new Map<string, AccountConfig>();
-  if (includeDefaultAccount) configs.set(DEFAULT_ACCOUNT.appId, DEFAULT_ACCOUNT);
+  if (includeDemoAccount) configs.set(DEMO_ACCOUNT.appId, DEMO_ACCOUNT);
   for (const input of accounts) configs.set(input.appId, completeAccount(input, configs.get(input.appId)));
 
   const settings = defaultSettings();

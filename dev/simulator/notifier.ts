@@ -1,5 +1,5 @@
 import { Agent, request } from 'undici';
-import { signNotification } from '../hoiio/signature';
+import { signNotification } from '../../src/hoiio/signature';
 import { type Leg } from './call-engine';
 import { notificationFields } from './leg-views';
 import { type Random } from './random';

@@ -1,4 +1,4 @@
-import { formatMoney } from '../../domain/money';
+import { formatMoney } from '../../../src/domain/money';
 import { balanceOf, rateFor } from '../accounts';
 import { isE164 } from '../validators';
 import { type EndpointContext, fail, firstMissing, param, type Reply } from './types';

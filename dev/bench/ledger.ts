@@ -2,7 +2,7 @@
  * Figures from the simulator's own records (`/_sim/calls`, `/_sim/stats`): what the lines really did, independent of
  * what bridgekeeper believes it did.
  */
-import type { SimCall, SimStats } from '../src/simulator';
+import type { SimCall, SimStats } from '../simulator';
 
 export type { SimCall, SimStats };
 

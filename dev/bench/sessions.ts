@@ -3,13 +3,13 @@
  *
  * An account may hold 8 calls at once, so no orchestration can finish a set of legs sooner than
  * max(longest leg, Σ leg time / 8). The benchmark starts the whole stack on 127.0.0.1 (a throwaway Temporal dev
- * server, the Hoiio simulator, the notification receiver and a worker, all from `src/stack/local-stack.ts`), makes
+ * server, the Hoiio simulator, the notification receiver and a worker, all from `dev/stack/local-stack.ts`), makes
  * every leg answer, and measures:
  *   A  one session of 20 participants;
  *   B  three concurrent sessions of 20 (60 legs through the same 8 lines);
  *   C  a naive script without Temporal: batches of 8 to conference/call, retried 1 s after each concurrent-limit
  *      rejection.
- * It prints a table, writes the same as markdown to bench/results.md (or --out), and exits non-zero when a run fails
+ * It prints a table, writes the same as markdown to dev/bench/results.md (or --out), and exits non-zero when a run fails
  * or breaks a limit (peak concurrent calls over 8, a concurrent-limit rejection for a Temporal session, a leg that
  * did not answer).
  *
@@ -23,11 +23,11 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import Table from 'cli-table3';
-import type { SessionSummary } from '../src/domain/session-types';
-import { DEFAULT_ACCOUNT } from '../src/hoiio';
-import { startLocalStack, type LocalStack } from '../src/stack/local-stack';
-import { conferenceSession } from '../src/workflows';
-import { callBudgetWorkflowId } from '../src/workflows/messages';
+import type { SessionSummary } from '../../src/domain/session-types';
+import { DEMO_ACCOUNT } from '../simulator';
+import { startLocalStack, type LocalStack } from '../stack/local-stack';
+import { conferenceSession } from '../../src/workflows';
+import { callBudgetWorkflowId } from '../../src/workflows/messages';
 import { historyFigures } from './history';
 import {
   APP_ID,
@@ -202,7 +202,7 @@ async function runTemporalScenario(
 ): Promise<ScenarioResult> {
   await prepareSimulator(stack, options);
   const client = stack.env.client;
-  const budgetId = callBudgetWorkflowId(DEFAULT_ACCOUNT);
+  const budgetId = callBudgetWorkflowId(DEMO_ACCOUNT.appId);
   const budgetBefore = await historyFigures(client, budgetId);
   const stamp = `${Date.now().toString(36)}-${process.pid}`;
   const inputs = Array.from({ length: spec.sessions }, (_, s) => ({
@@ -405,7 +405,7 @@ function markdown(results: ScenarioResult[], facts: Facts): string {
   const lines = [
     '# Benchmark: conference sessions against the physical limit',
     '',
-    'Written by `npm run bench` (`bench/sessions.ts`); rerun it to refresh this file.',
+    'Written by `npm run bench` (`dev/bench/sessions.ts`); rerun it to refresh this file.',
     '',
     `- Date: ${facts.date}`,
     `- Machine: \`nproc\` ${facts.nproc}, ${facts.cpu}, ${facts.memory} RAM; Node ${facts.node}`,

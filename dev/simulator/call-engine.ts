@@ -1,4 +1,4 @@
-import { debitFor, type Thousandths } from '../domain/money';
+import { debitFor, type Thousandths } from '../../src/domain/money';
 import { type AccountStore, debit } from './accounts';
 import { type Outcome } from './config-schema';
 import { type LegPlan, type OutcomePlanner } from './outcomes';

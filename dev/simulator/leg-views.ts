@@ -1,5 +1,5 @@
-import { formatHoiioDate } from '../domain/hoiio-time';
-import { formatMoney } from '../domain/money';
+import { formatHoiioDate } from '../../src/domain/hoiio-time';
+import { formatMoney } from '../../src/domain/money';
 import { type Leg } from './call-engine';
 import type { SimCall } from './inspection-types';
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { formatSummary } from '../cli/summary-table';
-import { conferenceSession } from '../workflows';
+import { formatSummary } from '../../src/cli/summary-table';
+import { conferenceSession } from '../../src/workflows';
 import { startEmbeddedStack, type EmbeddedStack } from './embedded-stack';
 import { StackBuilder } from './stack-builder';
 

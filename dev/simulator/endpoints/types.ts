@@ -1,4 +1,4 @@
-import { paramMissingStatus } from '../../hoiio/statuses';
+import { paramMissingStatus } from '../../../src/hoiio/statuses';
 import { type Account } from '../accounts';
 import { type Endpoint } from '../config-schema';
 import { type Params } from '../form-params';

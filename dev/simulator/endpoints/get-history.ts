@@ -1,4 +1,4 @@
-import { parseHoiioDate } from '../../domain/hoiio-time';
+import { parseHoiioDate } from '../../../src/domain/hoiio-time';
 import { transactionFields } from '../leg-views';
 import { type EndpointContext, fail, param, type Reply } from './types';
 

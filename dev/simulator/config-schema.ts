@@ -169,7 +169,7 @@ export const optionsFileSchema = configPatchSchema.omit({ replaceScripts: true }
   host: z.string().min(1).optional(),
   port: z.number().int().min(0).max(65_535).optional(),
   scripts: scriptsSchema.optional(),
-  includeDefaultAccount: z.boolean().optional(),
+  includeDemoAccount: z.boolean().optional(),
 });
 export type OptionsFile = z.infer<typeof optionsFileSchema>;
 

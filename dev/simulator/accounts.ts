@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { parseMoney, type Thousandths } from '../domain/money';
+import { parseMoney, type Thousandths } from '../../src/domain/money';
 import { type AccountConfig } from './config-schema';
 
 /** An account's configuration plus its live credit, in thousandths (bonus is spent before points, as Hoiio does). */

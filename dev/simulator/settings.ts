@@ -39,7 +39,7 @@ export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 4010;
 
 /** The embedded account of `npm start`: enough credit for any demo, Singapore-style rates. */
-export const DEFAULT_ACCOUNT: AccountConfig = {
+export const DEMO_ACCOUNT: AccountConfig = {
   appId: 'demo-app',
   accessToken: 'demo-token',
   currency: 'SGD',
@@ -96,7 +96,7 @@ export function defaultSettings(): Settings {
 
 /** Fills an account from the embedded defaults; a new account must bring its own token. */
 export function completeAccount(input: AccountInput, existing?: AccountConfig): AccountConfig {
-  const base = existing ?? { ...DEFAULT_ACCOUNT, accessToken: '' };
+  const base = existing ?? { ...DEMO_ACCOUNT, accessToken: '' };
   const merged: AccountConfig = {
     appId: input.appId,
     accessToken: input.accessToken ?? base.accessToken,

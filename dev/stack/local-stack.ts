@@ -1,17 +1,17 @@
 /**
  * A whole bridgekeeper stack inside one process, on 127.0.0.1 and free ports: a throwaway Temporal dev server (in
  * memory), the Hoiio simulator over HTTP, the notification receiver over HTTP and a worker wired exactly as in
- * production. For the workflow tests (`test/support/session-stack.ts`) and the benchmark (`bench/`); `npm start`
+ * production. For the workflow tests (`test/support/session-stack.ts`) and the benchmark (`dev/bench/`); `npm start`
  * has its own, long-lived stack (`embedded-stack.ts`).
  */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { request } from 'undici';
-import { hoiioConfigFromEnv, type HoiioConfig } from '../hoiio/config';
-import type { ReceiverLogEvent } from '../notifications/notification-log';
-import { startReceiver, type RunningReceiver } from '../notifications/receiver';
+import { hoiioConfigFromEnv, type HoiioConfig } from '../../src/hoiio/config';
+import type { ReceiverLogEvent } from '../../src/notifications/notification-log';
+import { startReceiver, type RunningReceiver } from '../../src/notifications/receiver';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../simulator';
-import { createWorker, runInBackground } from '../worker';
+import { createWorker, runInBackground } from '../../src/worker';
 import { StackBuilder } from './stack-builder';
 import { resolveTemporalCli } from './temporal-cli';
 
