@@ -32,7 +32,7 @@ const nodeBuiltins = [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'lib/', '.data/', '.tools/', 'coverage/', '**/*.js', '**/*.cjs', '**/*.mjs'] },
+  { ignores: ['node_modules/', 'lib/', 'dist/', '.data/', '.tools/', 'coverage/', '**/*.js', '**/*.cjs', '**/*.mjs'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
