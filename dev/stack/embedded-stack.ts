@@ -1,17 +1,14 @@
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { hoiioConfigFromEnv } from '../../src/hoiio/config';
 import { consoleReceiverLog } from '../../src/notifications/notification-log';
 import { receiverConfigFromEnv } from '../../src/notifications/config';
-import { startReceiver } from '../../src/notifications/receiver';
-import { startSimulator } from '../simulator';
 import { optionsFromEnv } from '../simulator/env-config';
 import { workerTuningFromEnv } from '../../src/config/worker';
-import { createWorker, runInBackground } from '../../src/worker';
 import { startDevServer } from './dev-server';
 import type { StackBuilder } from './stack-builder';
 import { assertPortFree } from './ports';
 import { resolveTemporalCli, type Log } from './temporal-cli';
+import { wireStack } from './wire-stack';
 
 export interface EmbeddedStackOptions {
   temporalPort?: number;
@@ -71,54 +68,30 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions, builder:
   });
   log(`Temporal dev server on ${server.address}, UI at ${server.uiUrl} (log: ${server.logFile})`);
 
-  let hoiioEnv = process.env;
-  let simulatorOrigin: string | undefined;
-  if (simulatorOptions) {
-    const simulator = await startSimulator({
-      ...simulatorOptions,
-      port: simulatorPort,
-      timeScale: simulatorOptions.timeScale ?? DEMO_TIME_SCALE,
-    });
-    builder.onStop(() => simulator.close());
-    simulatorOrigin = simulator.origin;
-    hoiioEnv = { ...process.env, HOIIO_BASE_URL: simulator.baseUrl };
-    log(`Hoiio simulator at ${simulator.baseUrl} (inspect: ${simulator.origin}/_sim/calls, /_sim/stats)`);
-  }
-  const hoiio = hoiioConfigFromEnv(hoiioEnv);
-
   const connection = await Connection.connect({ address: server.address });
   builder.onStop(() => connection.close());
   const client = new Client({ connection, namespace });
-
-  const receiver = await startReceiver({
-    client,
-    accounts: hoiio.accounts,
-    notifySecret: receiverConfig.notifySecret,
-    host: receiverConfig.host,
-    port: receiverConfig.port,
-    log: consoleReceiverLog,
-  });
-  builder.onStop(() => receiver.close());
-  log(`Notification receiver at ${receiver.url} (public URL ${receiverConfig.publicUrl})`);
-
   const nativeConnection = await NativeConnection.connect({ address: server.address });
   builder.onStop(() => nativeConnection.close());
-  const worker = await createWorker({
-    connection: nativeConnection,
+
+  const { simulator, receiver } = await wireStack({
+    builder,
     client,
+    nativeConnection,
     namespace,
     taskQueue,
-    hoiio,
-    publicUrl: receiverConfig.publicUrl,
-    notifySecret: receiverConfig.notifySecret,
-    ...workerTuningFromEnv(),
+    simulator: simulatorOptions && {
+      ...simulatorOptions,
+      port: simulatorPort,
+      timeScale: simulatorOptions.timeScale ?? DEMO_TIME_SCALE,
+    },
+    hoiioEnv: process.env,
+    receiver: { ...receiverConfig, log: consoleReceiverLog },
+    worker: workerTuningFromEnv(),
   });
-  const running = runInBackground(worker);
-  builder.onStop(async () => {
-    log('Stopping the worker');
-    await running.stop();
-  });
+  if (simulator) log(`Hoiio simulator at ${simulator.baseUrl} (inspect: ${simulator.origin}/_sim/calls, /_sim/stats)`);
+  log(`Notification receiver at ${receiver.url} (public URL ${receiverConfig.publicUrl})`);
   log(`Worker polling task queue ${taskQueue}`);
 
-  return { client, taskQueue, namespace, uiUrl: server.uiUrl, simulatorOrigin };
+  return { client, taskQueue, namespace, uiUrl: server.uiUrl, simulatorOrigin: simulator?.origin };
 }

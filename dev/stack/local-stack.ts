@@ -1,19 +1,19 @@
 /**
  * A whole bridgekeeper stack inside one process, on 127.0.0.1 and free ports: a throwaway Temporal dev server (in
  * memory), the Hoiio simulator over HTTP, the notification receiver over HTTP and a worker wired exactly as in
- * production. For the workflow tests (`test/support/session-stack.ts`) and the benchmark (`dev/bench/`); `npm start`
- * has its own, long-lived stack (`embedded-stack.ts`).
+ * production. For the workflow tests (`test/support/session-stack.ts`) and the benchmark (`dev/bench/`). `npm start`
+ * runs a long-lived server of its own (`embedded-stack.ts`); both wire the rest with `wireStack`.
  */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { request } from 'undici';
-import { hoiioConfigFromEnv, type HoiioConfig } from '../../src/hoiio/config';
+import type { HoiioConfig } from '../../src/hoiio/config';
 import type { ReceiverLogEvent } from '../../src/notifications/notification-log';
-import { startReceiver, type RunningReceiver } from '../../src/notifications/receiver';
-import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../simulator';
-import { createWorker, runInBackground } from '../../src/worker';
+import type { RunningReceiver } from '../../src/notifications/receiver';
+import type { RunningSimulator, SimulatorOptions } from '../simulator';
 import { StackBuilder } from './stack-builder';
 import { resolveTemporalCli } from './temporal-cli';
+import { wireStack } from './wire-stack';
 
 export interface LocalStackOptions {
   /** Simulator knobs (seed, timeScale...); `port` defaults to 0 (a free port). */
@@ -89,42 +89,24 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   try {
     const env = await (options.startTemporal ?? startLocalTemporal)();
     builder.onStop(() => env.teardown());
-    const simulator = await startSimulator({ port: 0, ...options.simulator });
-    builder.onStop(() => simulator.close());
-    const hoiio = hoiioConfigFromEnv({ ...options.hoiioEnv, HOIIO_BASE_URL: simulator.baseUrl });
-    const receiverEvents: ReceiverLogEvent[] = [];
-    const receiver = await startReceiver({
-      client: env.client,
-      accounts: Object.fromEntries(
-        Object.entries(hoiio.accounts).map(([name, account]) => [name, { accessToken: account.accessToken }]),
-      ),
-      port: 0,
-      log: (event) => receiverEvents.push(event),
-    });
-    builder.onStop(() => receiver.close());
-
     queueCounter += 1;
     const taskQueue = options.taskQueue ?? `sessions-${process.pid}-${Date.now().toString(36)}-${queueCounter}`;
-    const startWorker = async () =>
-      runInBackground(
-        await createWorker({
-          connection: env.nativeConnection,
-          client: env.client,
-          namespace: env.namespace ?? 'default',
-          taskQueue,
-          hoiio,
-          publicUrl: receiver.url,
-          shutdownGraceMs: options.worker?.shutdownGraceMs ?? 2_000,
-          historySettleMs: options.worker?.historySettleMs ?? 2_000,
-        }),
-      );
-    let running = await startWorker();
-    builder.onStop(() => running.stop());
-    const restartWorker = async () => {
-      await running.stop();
-      running = await startWorker();
-    };
-
+    const receiverEvents: ReceiverLogEvent[] = [];
+    const wired = await wireStack({
+      builder,
+      client: env.client,
+      nativeConnection: env.nativeConnection,
+      namespace: env.namespace ?? 'default',
+      taskQueue,
+      simulator: { port: 0, ...options.simulator },
+      hoiioEnv: options.hoiioEnv ?? {},
+      receiver: { port: 0, log: (event) => receiverEvents.push(event) },
+      worker: {
+        shutdownGraceMs: options.worker?.shutdownGraceMs ?? 2_000,
+        historySettleMs: options.worker?.historySettleMs ?? 2_000,
+      },
+    });
+    const simulator = wired.simulator!;
     const simGet = async <T>(path: string): Promise<T> => {
       const reply = await request(`${simulator.origin}${path}`);
       if (reply.statusCode !== 200) {
@@ -145,9 +127,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     return {
       env,
       simulator,
-      receiver,
-      restartWorker,
-      hoiio,
+      receiver: wired.receiver,
+      restartWorker: () => wired.restartWorker(),
+      hoiio: wired.hoiio,
       taskQueue,
       receiverEvents,
       simGet,
