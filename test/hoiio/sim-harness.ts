@@ -2,6 +2,7 @@ import { request } from 'undici';
 import { createHoiioClient, type HoiioClient, type HoiioClientOptions } from '../../src/hoiio';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../dev/simulator';
 import type { SimCall, SimStats } from '../../dev/simulator';
+export { eventually } from '../support/wait-for';
 
 /**
  * Drives the real simulator over HTTP: its /_sim/ inspection routes, and raw Hoiio requests for the statuses the
@@ -72,17 +73,6 @@ export class SimHarness {
   async close(): Promise<void> {
     await Promise.all(this.clients.map((client) => client.close()));
     await this.sim.close();
-  }
-}
-
-/** Resolves once `check` returns a value, polling; fails with `what` after `timeoutMs`. */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 

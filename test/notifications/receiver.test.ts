@@ -19,7 +19,9 @@ import {
 } from '../../src/notifications';
 import { startSimulator } from '../../dev/simulator';
 import type { CallEnded } from '../../src/workflows/messages';
+import type { ReceiverLimits } from '../../src/notifications/config';
 import { freePort, startProcess } from '../support/processes';
+import { eventually } from '../support/wait-for';
 import {
   startTemporalTestEnv,
   startTestWorker,
@@ -49,13 +51,7 @@ const secretsSent = new Set<string>();
 beforeAll(async () => {
   env = await startTemporalTestEnv();
   worker = await startTestWorker(env, { workflowsPath: require.resolve('./support/workflows') });
-  receiver = await startReceiver({
-    host: '127.0.0.1',
-    port: 0,
-    client: env.client,
-    accounts: accounts(),
-    log: (event) => events.push(event),
-  });
+  receiver = await startLimitedReceiver({});
 });
 
 afterAll(async () => {
@@ -68,6 +64,18 @@ function accounts(): Record<AccountName, { accessToken: HoiioSecret }> {
     default: { accessToken: new HoiioSecret(TOKENS.default) },
     sales: { accessToken: new HoiioSecret(TOKENS.sales) },
   };
+}
+
+/** A receiver on a free port of 127.0.0.1 with both test accounts, logging into `events`. */
+function startLimitedReceiver(limits: Partial<ReceiverLimits>): Promise<RunningReceiver> {
+  return startReceiver({
+    host: '127.0.0.1',
+    port: 0,
+    client: env.client,
+    accounts: accounts(),
+    limits,
+    log: (event) => events.push(event),
+  });
 }
 
 async function startCollector(): Promise<WorkflowHandle<typeof signalCollector>> {
@@ -104,16 +112,6 @@ function fields(overrides: Record<string, string | undefined> = {}): Record<stri
     ...overrides,
   };
   return Object.fromEntries(Object.entries(all).filter((entry): entry is [string, string] => entry[1] !== undefined));
-}
-
-async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 const form = (values: Record<string, string>): string => new URLSearchParams(values).toString();
@@ -554,13 +552,7 @@ describe('replays', () => {
   });
 
   it('remembers a bounded number of txn_refs: the least recent is forgotten first', async () => {
-    const small = await startReceiver({
-      port: 0,
-      client: env.client,
-      accounts: accounts(),
-      limits: { replayCacheSize: 2 },
-      log: (event) => events.push(event),
-    });
+    const small = await startLimitedReceiver({ replayCacheSize: 2 });
     try {
       const handle = await startCollector();
       const url = urlFor(handle.workflowId, 'default', { base: small.url });
@@ -641,13 +633,7 @@ describe('slow and excess connections', () => {
 
   it('closes connections that dribble their headers, or send nothing, once the request timeout passes', async () => {
     const requestTimeoutMs = 1_000;
-    const guarded = await startReceiver({
-      port: 0,
-      client: env.client,
-      accounts: accounts(),
-      limits: { requestTimeoutMs },
-      log: (event) => events.push(event),
-    });
+    const guarded = await startLimitedReceiver({ requestTimeoutMs });
     const clients = await Promise.all(
       Array.from({ length: 50 }, (_, index) => slowClient(guarded.port, index % 10 === 0)),
     );
@@ -670,13 +656,7 @@ describe('slow and excess connections', () => {
 
   it('refuses connections beyond the cap, counts them, and takes new ones once the held ones are gone', async () => {
     const maxConnections = 4;
-    const capped = await startReceiver({
-      port: 0,
-      client: env.client,
-      accounts: accounts(),
-      limits: { maxConnections },
-      log: (event) => events.push(event),
-    });
+    const capped = await startLimitedReceiver({ maxConnections });
     try {
       const holders = await Promise.all(Array.from({ length: maxConnections }, () => slowClient(capped.port)));
       try {

@@ -22,3 +22,14 @@ export async function waitFor<T>(
       (lastError instanceof Error ? `; last error: ${lastError.message}` : ''),
   );
 }
+
+/** Resolves once `check` returns a value, polling every 50 ms; fails naming `what` after `timeoutMs`. */
+export async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
