@@ -160,7 +160,7 @@ export class ChaosStack {
   async startReceiver(): Promise<void> {
     this.starts.receiver += 1;
     const from = this.receiver?.log().length ?? 0;
-    this.receiver = this.startNode('receiver', 'src/notifications/main.ts', this.env());
+    this.receiver = this.startNode('receiver', 'src/receiver.ts', this.env());
     await this.receiver.waitForLog('bridgekeeper receiver listening on', 60_000, from);
   }
 

@@ -73,7 +73,7 @@ describe('the production build', () => {
       NODE_OPTIONS: '',
     };
     const worker = startProcess('node', [path.join(OUT_DIR, 'worker.js')], processEnv);
-    const receiver = startProcess('node', [path.join(OUT_DIR, 'notifications', 'main.js')], processEnv);
+    const receiver = startProcess('node', [path.join(OUT_DIR, 'receiver.js')], processEnv);
     processes.push(worker, receiver);
     await worker.waitFor(`Worker polling task queue ${taskQueue}`);
     await receiver.waitFor('bridgekeeper receiver listening');

@@ -1,9 +1,9 @@
 import { Client, Connection } from '@temporalio/client';
-import { temporalConfigFromEnv } from '../config/temporal';
-import { hoiioConfigFromEnv } from '../hoiio/config';
-import { receiverConfigFromEnv } from './config';
-import { NOTIFY_PATH } from './notify-url';
-import { startReceiver } from './receiver';
+import { temporalConfigFromEnv } from './config/temporal';
+import { hoiioConfigFromEnv } from './hoiio/config';
+import { receiverConfigFromEnv } from './notifications/config';
+import { NOTIFY_PATH } from './notifications/notify-url';
+import { startReceiver } from './notifications/receiver';
 
 /**
  * `npm run receiver`: the notification receiver on its own, for deployments that run several of them behind the
