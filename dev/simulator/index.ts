@@ -40,13 +40,7 @@ export async function startSimulator(options: Partial<SimulatorOptions> = {}): P
   const { log = () => undefined, ...json } = options;
   const parsed = optionsFileSchema.safeParse(json);
   if (!parsed.success) throw new SettingsError(describeIssues(parsed.error));
-  const {
-    host = DEFAULT_HOST,
-    port = DEFAULT_PORT,
-    includeDemoAccount = true,
-    accounts = [],
-    ...knobs
-  } = parsed.data;
+  const { host = DEFAULT_HOST, port = DEFAULT_PORT, includeDemoAccount = true, accounts = [], ...knobs } = parsed.data;
 
   const configs = new Map<string, AccountConfig>();
   if (includeDemoAccount) configs.set(DEMO_ACCOUNT.appId, DEMO_ACCOUNT);
