@@ -56,7 +56,8 @@ export default tseslint.config(
         {
           paths: [...nodeBuiltins, ...nodeBuiltins.map((name) => `node:${name}`), 'undici'].map((name) => ({
             name,
-            message: 'Workflow code must stay deterministic: no Node built-ins or I/O (see DESIGN.md, invariant 8).',
+            message:
+              'Workflow code must stay deterministic: no Node built-ins or I/O (see docs/design.md, invariant 8).',
           })),
           patterns: [
             {

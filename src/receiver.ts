@@ -6,9 +6,10 @@ import { NOTIFY_PATH } from './notifications/notify-url';
 import { startReceiver } from './notifications/receiver';
 
 /**
- * `npm run receiver`: the notification receiver on its own, for deployments that run several of them behind the
- * public URL. Temporal from TEMPORAL_* variables, accounts from HOIIO_*, listening per RECEIVER_* (see config.ts).
- * SIGINT/SIGTERM stop listening, let requests in flight finish, close the connection and exit 0.
+ * `npm run receiver`, or `node dist/receiver.js` after `npm run build`: the notification receiver on its
+ * own, for deployments that run several of them behind the public URL. Temporal from TEMPORAL_* variables, accounts
+ * from HOIIO_*, listening per RECEIVER_* (see config.ts). SIGINT/SIGTERM stop listening, let requests in flight
+ * finish, close the connection and exit 0.
  */
 async function main(): Promise<void> {
   const receiverConfig = receiverConfigFromEnv();

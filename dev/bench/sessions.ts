@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: bridgekeeper against the physical limit (DESIGN.md, "Later capabilities"; issue 4).
+ * `npm run bench`: bridgekeeper against the physical limit (docs/benchmarks.md).
  *
  * An account may hold 8 calls at once, so no orchestration can finish a set of legs sooner than
  * max(longest leg, Σ leg time / 8). The benchmark starts the whole stack on 127.0.0.1 (a throwaway Temporal dev

@@ -1,7 +1,7 @@
 /**
  * The stack as separate OS processes on 127.0.0.1 and free ports, as a deployment runs it: a Temporal dev server
  * with its SQLite file in the run's directory (so it can be restarted on the same data), the Hoiio simulator, the
- * notification receiver and a worker, each configured only through the environment variables the README lists.
+ * notification receiver and a worker, each configured only through the environment variables of docs/configuration.md.
  */
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -62,7 +62,7 @@ export class ChaosStack {
     return path.join(this.options.dir, 'temporal.db');
   }
 
-  /** The environment every bridgekeeper process gets: the README's variables, nothing else of ours. */
+  /** The environment every bridgekeeper process gets: the documented variables, nothing else of ours. */
   private env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
     return {
       ...process.env,

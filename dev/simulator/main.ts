@@ -1,7 +1,7 @@
 import { optionsFromEnv } from './env-config';
 import { startSimulator } from './index';
 
-/** `npm run simulator`: the Hoiio simulator on its own, configured from the environment (see README.md). */
+/** `npm run simulator`: the Hoiio simulator on its own, configured from the environment (see docs/simulator.md). */
 async function main(): Promise<void> {
   const options = optionsFromEnv();
   const quiet = process.env.SIMULATOR_LOG === '0';

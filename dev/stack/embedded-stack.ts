@@ -32,9 +32,9 @@ const DEMO_TIME_SCALE = 120;
 
 /**
  * Everything `npm start` runs on one machine, all on 127.0.0.1: the Temporal dev server, the Hoiio simulator (unless
- * HOIIO_BASE_URL points elsewhere), the notification receiver and a worker.
+ * HOIIO_BASE_URL points elsewhere), the notification receiver and a worker. Every piece registers its cleanup with
+ * `builder` as soon as it runs: `builder.stop()` stops the stack.
  */
-/** Every piece registers its cleanup with `builder` as soon as it runs: `builder.stop()` stops the stack. */
 export async function startEmbeddedStack(options: EmbeddedStackOptions, builder: StackBuilder): Promise<EmbeddedStack> {
   const namespace = options.namespace ?? 'default';
   const taskQueue = options.taskQueue ?? 'bridgekeeper';

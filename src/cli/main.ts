@@ -30,10 +30,6 @@ import { buildParticipants, buildSessionInput, checkNumber, defaultWorkflowId, t
 import { formatBudget, formatStatus, formatSummary } from './summary-table';
 import { connectTemporal, type CliTemporal } from './temporal-client';
 
-/**
- * The workflows' default account. Mirrored rather than imported: importing the workflow module would pull workflow
- * code into the CLI process, where it must never run.
- */
 const DEFAULT_QUERY_TIMEOUT_S = 10;
 /** Updates such as `end` hang up legs before answering, which takes Hoiio round trips. */
 const DEFAULT_UPDATE_TIMEOUT_S = 60;

@@ -1,7 +1,7 @@
 /**
  * Command-line flags → the conferenceSession workflow's input. Pure, so that what `bridgekeeper call` would send can
- * be tested without a server; the same zod schema the workflow uses decides what is valid (DESIGN.md invariant 7),
- * so the CLI can refuse a bad input before anything is started.
+ * be tested without a server; the same zod schema the workflow uses decides what is valid (docs/design.md,
+ * invariant 7), so the CLI can refuse a bad input before anything is started.
  */
 import { E164_PATTERN, E164_RULE } from '../domain/hoiio-rules';
 import { formatProblems, validateSessionInput, type SessionInput } from '../domain/session-input';

@@ -1,7 +1,8 @@
 /**
  * Pure text formatting of a session's status and cost summary, shared by the CLI and `npm start`'s demo. No I/O and
  * no colours: the output goes to terminals, logs and tests alike, and ANSI codes would garble the last two.
- * Money is printed as the decimal strings the workflow computed; nothing here does arithmetic on it (invariant 4).
+ * Money is printed as the decimal strings the workflow computed; nothing here does arithmetic on it (docs/design.md,
+ * invariant 4).
  */
 import Table from 'cli-table3';
 import type {

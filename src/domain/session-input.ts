@@ -1,11 +1,12 @@
+/**
+ * The conferenceSession workflow's input: plain JSON, so `temporal workflow start --input '<json>'` works as well as
+ * the CLI. Its field names are part of the wire contract (`test/unit/wire-contract.test.ts`). It names an account,
+ * never a token: tokens live in the worker's configuration (docs/design.md, invariant 5).
+ */
 import { z } from 'zod';
 import { E164_PATTERN, E164_RULE, ROOM_PATTERN, ROOM_RULE } from './hoiio-rules';
 import type { ParticipantInput } from './session-types';
 
-/**
- * The conferenceSession workflow's input: plain JSON, so `temporal workflow start --input '<json>'` works as well as
- * the CLI. It names an account, never a token: tokens live in the worker's configuration (DESIGN.md invariant 5).
- */
 /** Room for our own suffix (`:bk-<session>-<batch>`) within Hoiio's 256-character tag. */
 export const MAX_USER_TAG_LENGTH = 200;
 export const MAX_PARTICIPANTS = 1_000;

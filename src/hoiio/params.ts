@@ -12,7 +12,7 @@ import { parseHoiioDate } from '../domain/hoiio-time';
 import { HoiioInputError, type HoiioInputIssue } from './errors';
 
 /**
- * The documented parameter rules (hoiio/API.md §2), checked before anything is sent: a bad number should fail in
+ * The documented parameter rules (docs/hoiio-api.md, "Endpoints"), checked before anything is sent: a bad number should fail in
  * our process with a message naming it, not cost a request (and a rate-limit slot) to learn the same from Hoiio.
  * Objects are strict so that a misspelt option (`notifyURL`) fails instead of being silently dropped.
  */

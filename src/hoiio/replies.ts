@@ -88,7 +88,7 @@ const hoiioDate = z.string().refine((value) => parseHoiioDate(value) !== undefin
 /**
  * A conference leg is reported in dest1/call_status_dest1 (voice/query_status's two-leg shape); the notification's
  * single-leg names dest/call_status_dest are accepted too, since which one Hoiio uses for a conference leg is not
- * documented (API.md §2.3).
+ * documented (docs/hoiio-api.md, "voice/query_status").
  */
 const rawCallRecord = z.looseObject({
   txn_ref: text,

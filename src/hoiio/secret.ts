@@ -3,7 +3,7 @@ import { inspect } from 'node:util';
 const REDACTED = '[redacted]';
 
 /**
- * The access token, wrapped so that it cannot leak by accident (DESIGN.md invariant 5): JSON.stringify, string
+ * The access token, wrapped so that it cannot leak by accident (docs/design.md, invariant 5): JSON.stringify, string
  * interpolation and console.log/util.inspect all show `[redacted]`. The value sits in a private field, which no
  * enumeration, spread or structured log reaches; only an explicit `reveal()` hands it out.
  */

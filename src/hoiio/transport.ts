@@ -94,7 +94,7 @@ export class HoiioTransport {
 }
 
 /**
- * Hoiio signals results in the JSON `status` with HTTP 200 (API.md §1). A 5xx is a fault in front of or inside
+ * Hoiio signals results in the JSON `status` with HTTP 200 (docs/hoiio-api.md, "Requests and replies"). A 5xx is a fault in front of or inside
  * Hoiio: retryable, and ambiguous since it may have acted. Other codes are read as JSON first (the Java SDK does the
  * same), and only when that fails treated as transport faults: a 404 or a redirect means a wrong base URL.
  */

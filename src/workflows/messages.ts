@@ -1,6 +1,10 @@
 /**
  * Every signal, query and update of bridgekeeper's workflows, in one module shared by workflow code and clients
  * (CLI, receiver, tests), so that names and payload types cannot drift apart.
+ *
+ * These names and payload shapes, like the workflow type names, are a wire contract: the temporal CLI, Schedules,
+ * users' scripts and workflows started on older workers call them by name. Renaming one breaks those callers at run
+ * time, not at compile time, so `test/unit/wire-contract.test.ts` pins them; change one only with a deprecation path.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';

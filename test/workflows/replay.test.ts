@@ -2,7 +2,7 @@
  * Workflow code must replay every history a running workflow may have: sessions run for up to 30 days and the call
  * budget forever, across deploys. The recordings under `test/histories/<release>/` (made by
  * `npm run histories:record`) are replayed against today's code; a change in the order of commands fails here, in CI,
- * instead of wedging workflows in production. See the README's "Deploying new workflow code".
+ * instead of wedging workflows in production. See docs/deploying.md.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -5,7 +5,7 @@ import { type EndpointContext, fail, firstMissing, param, type Reply } from './t
 
 /**
  * conference/call and its legacy alias voice/conference. Checks run in a fixed order (the docs give none) and the
- * whole request fails on the first problem: no leg is dialed unless every one can be (see ASSUMPTIONS.md).
+ * whole request fails on the first problem: no leg is dialed unless every one can be (see docs/hoiio-api.md, "Assumptions").
  */
 export async function conferenceCall({ endpoint, params, account, state }: EndpointContext): Promise<Reply> {
   const missing = firstMissing(params, ['dest']);

@@ -1,0 +1,154 @@
+/**
+ * The names and shapes that callers outside this code base use: workflow types, signal, update and query names,
+ * and input fields. The temporal CLI, Schedules, users' scripts and workflows already running on older workers all
+ * call them by name, so a rename breaks them silently at run time. This test makes every change here deliberate:
+ * a new, renamed or removed one fails until it is pinned below.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { callEndedSchema } from '../../src/domain/call-ended';
+import { sessionInputSchema, validateSessionInput } from '../../src/domain/session-input';
+import * as workflows from '../../src/workflows';
+import * as messages from '../../src/workflows/messages';
+import type { AddParticipantsRequest, EndRequest, ModerateRequest } from '../../src/workflows/messages';
+
+const README = path.resolve(__dirname, '../../README.md');
+
+type MessageKind = 'signal' | 'query' | 'update';
+
+function isMessageDefinition(value: unknown): value is { type: MessageKind; name: string } {
+  if (value === null || typeof value !== 'object') return false;
+  const { type, name } = value as { type?: unknown; name?: unknown };
+  return (type === 'signal' || type === 'query' || type === 'update') && typeof name === 'string';
+}
+
+function exportsOf<T>(module: object, keep: (value: unknown) => value is T): Record<string, T> {
+  return Object.fromEntries(Object.entries(module).filter((entry): entry is [string, T] => keep(entry[1])));
+}
+
+function objectKeys(schema: z.ZodType): string[] {
+  return schema instanceof z.ZodObject ? Object.keys(schema.shape).sort() : [];
+}
+
+describe('wire contract', () => {
+  it('serves the workflow types callers start by name', () => {
+    expect(Object.keys(workflows).sort()).toEqual(['callBudget', 'conferenceSession']);
+    for (const [exported, workflow] of Object.entries(workflows)) {
+      // The worker registers a workflow type under its function's name.
+      expect(workflow.name).toBe(exported);
+    }
+  });
+
+  it('keeps every signal, update and query name', () => {
+    const definitions = exportsOf(messages, isMessageDefinition);
+    expect(
+      Object.fromEntries(
+        Object.entries(definitions).map(([exported, { type, name }]) => [exported, `${type} ${name}`]),
+      ),
+    ).toEqual({
+      // conferenceSession
+      callEndedSignal: 'signal callEnded',
+      addParticipantsUpdate: 'update addParticipants',
+      kickUpdate: 'update kick',
+      muteUpdate: 'update mute',
+      unmuteUpdate: 'update unmute',
+      endUpdate: 'update end',
+      statusQuery: 'query status',
+      // callBudget and its holders
+      requestPermitsSignal: 'signal requestPermits',
+      releasePermitsSignal: 'signal releasePermits',
+      renewPermitsSignal: 'signal renewPermits',
+      cancelPermitRequestSignal: 'signal cancelPermitRequest',
+      permitsGrantedSignal: 'signal permitsGranted',
+      reportPermitsSignal: 'signal reportPermits',
+      budgetStateQuery: 'query budgetState',
+    });
+  });
+
+  it('keeps the fields of every message payload with a schema', () => {
+    const schemas = exportsOf(messages, (value): value is z.ZodType => value instanceof z.ZodType);
+    expect(
+      Object.fromEntries(Object.entries(schemas).map(([exported, schema]) => [exported, objectKeys(schema)])),
+    ).toEqual({
+      permitRequestSchema: ['count', 'holder', 'holderType', 'leaseMs', 'requestId'],
+      permitGrantSchema: ['permitIds', 'requestId'],
+      permitReleaseSchema: ['holder', 'permitIds'],
+      permitBindingSchema: ['permitId', 'txnRef'],
+      pendingRequestSchema: ['remaining', 'requestId'],
+      permitRenewalSchema: ['bindings', 'budgetKey', 'holder', 'holderType', 'leaseMs', 'pending', 'permitIds'],
+      permitCancellationSchema: ['holder', 'requestId'],
+      reportPermitsRequestSchema: ['budgetKey'],
+    });
+    expect(objectKeys(callEndedSchema)).toEqual([
+      'callStatus',
+      'currency',
+      'date',
+      'debit',
+      'dest',
+      'durationMinutes',
+      'rate',
+      'tag',
+      'txnRef',
+    ]);
+  });
+
+  it("accepts the README's temporal CLI input for conferenceSession", () => {
+    const start = readFileSync(README, 'utf8')
+      .split('\n')
+      .find((line) => line.startsWith('npm run temporal -- workflow start'));
+    expect(start).toContain('--type conferenceSession');
+    const input = /--input '([^']*)'/.exec(start ?? '')?.[1];
+    const fromReadme: unknown = JSON.parse(input ?? 'null');
+
+    const knownGood = {
+      participants: ['+6591230001', { number: '+6591230002', name: 'Bob' }],
+      tag: 'from-temporal-cli',
+    };
+    expect(fromReadme).toEqual(knownGood);
+    expect(validateSessionInput(knownGood)).toEqual({ ok: true, value: knownGood });
+  });
+
+  it('keeps the field names conferenceSession accepts, and refuses unknown ones', () => {
+    expect(objectKeys(sessionInputSchema)).toEqual([
+      'account',
+      'callerId',
+      'deadlineSeconds',
+      'messagesPerRun',
+      'notificationGraceSeconds',
+      'participants',
+      'redial',
+      'room',
+      'tag',
+    ]);
+    const everyField = {
+      participants: ['+6591230001', { number: '+6591230002', name: 'Bob' }],
+      room: 'standup.1',
+      callerId: 'private',
+      tag: 'weekly',
+      account: 'default',
+      redial: {
+        busy: { attempts: 1, delaySeconds: 60 },
+        unanswered: { attempts: 2, delaySeconds: 120 },
+        failed: { attempts: 0, delaySeconds: 0 },
+      },
+      notificationGraceSeconds: 120,
+      deadlineSeconds: 3600,
+      messagesPerRun: 2000,
+    };
+    expect(validateSessionInput(everyField)).toEqual({ ok: true, value: everyField });
+    expect(validateSessionInput({ participants: ['+6591230001'], rooms: 'typo' })).toMatchObject({ ok: false });
+  });
+
+  it('keeps the input fields of the updates (checked by the type checker)', () => {
+    const add: Required<AddParticipantsRequest> = { participants: ['+6591230001'] };
+    const moderate: Required<ModerateRequest> = { number: '+6591230001' };
+    const end: Required<EndRequest> = { reason: 'done' };
+    // Excess property checks make a renamed field a compile error above; the keys confirm it at run time too.
+    expect([add, moderate, end].map((request) => Object.keys(request))).toEqual([
+      ['participants'],
+      ['number'],
+      ['reason'],
+    ]);
+  });
+});
