@@ -1,5 +1,5 @@
 /**
- * The documented limits and formats of the Hoiio API (hoiio/API.md §2 and §4), as pure constants: the client
+ * The documented limits and formats of the Hoiio API (docs/hoiio-api.md, "Endpoints" and "Limits"), as pure constants: the client
  * validates requests with them and workflow code validates session input with them.
  */
 export const MAX_DESTINATIONS_PER_REQUEST = 8;

@@ -8,7 +8,7 @@ import {
   readEnvelope,
 } from '../../src/hoiio/replies';
 
-/** Reply parsing from the documented examples (API.md §2), no network. */
+/** Reply parsing from the documented examples (docs/hoiio-api.md, "Endpoints"), no network. */
 
 function thrownBy(action: () => unknown): unknown {
   try {
