@@ -66,8 +66,11 @@ const STATUS_TABLE = {
 
 export type KnownStatus = keyof typeof STATUS_TABLE;
 
+/** Every status in the table, in its order. */
+export const KNOWN_STATUSES = Object.keys(STATUS_TABLE) as KnownStatus[];
+
 const listed = (listing: Listing): KnownStatus[] =>
-  (Object.keys(STATUS_TABLE) as KnownStatus[]).filter((status) => STATUS_TABLE[status].listing === listing);
+  KNOWN_STATUSES.filter((status) => STATUS_TABLE[status].listing === listing);
 
 /** Statuses every endpoint can answer, besides `error_<param>_param_missing`. */
 export const GENERIC_ERRORS: readonly KnownStatus[] = listed('generic');
