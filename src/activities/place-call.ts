@@ -60,8 +60,7 @@ export function createPlaceCallActivities(deps: ConferenceActivityDeps, clientFo
         if (info.attempt > 1) {
           const found = await findLegsSettled(client, request, progress, signal, settleMs);
           if (found.length > 0) {
-            const placed = new Set(found.map((leg) => leg.number));
-            const notPlaced = request.numbers.filter((number) => !placed.has(number));
+            const notPlaced = numbersNotAmong(request.numbers, found);
             // Hoiio dials a request's numbers one after another: the rest may simply not be listed yet.
             if (notPlaced.length > 0 && info.attempt <= PARTIAL_LOOKUPS) {
               throw retryable(
@@ -105,8 +104,7 @@ export function createPlaceCallActivities(deps: ConferenceActivityDeps, clientFo
       const heartbeating = keepHeartbeating(progress);
       try {
         const legs = await findLegsSettled(clientFor(request.account), request, progress, signal, settleMs);
-        const placed = new Set(legs.map((leg) => leg.number));
-        return { legs, notPlaced: request.numbers.filter((number) => !placed.has(number)) };
+        return { legs, notPlaced: numbersNotAmong(request.numbers, legs) };
       } catch (error) {
         throw toFailure(error, undefined, signal);
       } finally {
@@ -114,4 +112,9 @@ export function createPlaceCallActivities(deps: ConferenceActivityDeps, clientFo
       }
     },
   };
+}
+
+function numbersNotAmong(numbers: string[], legs: PlacedLeg[]): string[] {
+  const placed = new Set(legs.map((leg) => leg.number));
+  return numbers.filter((number) => !placed.has(number));
 }

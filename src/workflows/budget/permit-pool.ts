@@ -98,8 +98,7 @@ export class PermitPool {
       const permit = this.held.get(permitId);
       if (permit) {
         if (permit.holder === release.holder) {
-          this.held.delete(permitId);
-          this.retiredPermits.add(permitId);
+          this.free(permitId);
         }
       } else if (!this.retiredPermits.has(permitId)) {
         // A permit this run never knew (granted by a budget that was reset): retired, so a late report cannot
@@ -150,8 +149,7 @@ export class PermitPool {
       // in the order it made them). Permits granted here are not dropped: the grant may still be on its way.
       for (const permit of [...this.held.values()]) {
         if (permit.holder === report.holder && permit.adopted && !listed.has(permit.permitId)) {
-          this.held.delete(permit.permitId);
-          this.retiredPermits.add(permit.permitId);
+          this.free(permit.permitId);
         }
       }
     }
@@ -205,8 +203,7 @@ export class PermitPool {
     for (const permitId of grant.permitIds) {
       const permit = this.held.get(permitId);
       if (permit && permit.holder === holder) {
-        this.held.delete(permitId);
-        this.retiredPermits.add(permitId);
+        this.free(permitId);
         this.counters.undelivered++;
       }
     }
@@ -217,8 +214,7 @@ export class PermitPool {
   reclaim(holder: string, permit: HeldPermit): void {
     const current = this.held.get(permit.permitId);
     if (current?.holder !== holder) return;
-    this.held.delete(permit.permitId);
-    this.retiredPermits.add(permit.permitId);
+    this.free(permit.permitId);
     this.counters.reclaimed++;
     if (permit.txnRef !== undefined) this.counters.hungUp++;
   }
@@ -297,6 +293,12 @@ export class PermitPool {
       requestedAt: Date.now(),
       leaseMs: leaseMs ?? this.settings.defaultLeaseMs,
     });
+  }
+
+  /** Released or taken back: retired too, so that a late report cannot bring it back. */
+  private free(permitId: string): void {
+    this.held.delete(permitId);
+    this.retiredPermits.add(permitId);
   }
 
   private learnType(type: string | undefined): void {
