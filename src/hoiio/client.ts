@@ -32,7 +32,7 @@ export const SIMULATOR_BASE_URL = 'http://127.0.0.1:4010/open/';
 
 export const HOIIO_ENDPOINTS = {
   conferenceCall: 'conference/call',
-  /** The path every SDK used (API.md §2.1); same parameters, txn_refs possibly comma-joined. */
+  /** The path every SDK used (docs/hoiio-api.md); same parameters, txn_refs possibly comma-joined. */
   legacyConference: 'voice/conference',
   moderate: 'conference/moderate',
   queryStatus: 'voice/query_status',

@@ -1,9 +1,10 @@
-import { classifyStatus, type HoiioErrorCategory } from './statuses';
+import { classifyStatus, type HoiioErrorCategory, type StatusScope } from './statuses';
 
 /**
  * Everything the client throws. Three kinds, because callers act on them differently:
  * - HoiioInputError: we refused to send (bad parameter or config). Never retry; fix the input.
- * - HoiioApiError: Hoiio answered with a non-success `status`. `retryable` comes from classifyStatus.
+ * - HoiioApiError: Hoiio answered with a non-success `status`. What it means (retryable, ambiguous, scope) comes
+ *   from the status table, `statuses.ts`.
  * - HoiioTransportError: no usable answer (5xx, timeout, connection, unreadable reply). `ambiguous` says whether the
  *   request may have reached Hoiio and acted: a dial retried after an ambiguous failure must reconcile first.
  *
@@ -46,14 +47,19 @@ export class HoiioApiError extends HoiioError {
   readonly endpoint: string;
   readonly category: HoiioErrorCategory;
   readonly retryable: boolean;
+  /** The request may have been carried out all the same (a status we do not know, a fault on Hoiio's side). */
+  readonly ambiguous: boolean;
+  readonly scope: StatusScope;
 
   constructor(endpoint: string, status: string) {
-    const { category, retryable } = classifyStatus(status);
+    const { category, retryable, ambiguous, scope } = classifyStatus(status);
     super(`Hoiio ${endpoint} answered ${status} (${category}, ${retryable ? 'retryable' : 'not retryable'})`);
     this.status = status;
     this.endpoint = endpoint;
     this.category = category;
     this.retryable = retryable;
+    this.ambiguous = ambiguous;
+    this.scope = scope;
   }
 }
 

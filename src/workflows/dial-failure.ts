@@ -1,8 +1,6 @@
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { classifyStatus } from '../hoiio/statuses';
 
-/** Failure types that name no number but one of the numbers in the request: dial the batch's numbers alone. */
-const NUMBER_SPECIFIC = new Set(['error_dest_not_supported', 'error_not_allowed_for_trial', 'error_dest_invalid']);
 /** Failures raised before a request leaves the worker: nothing was dialed, and retrying cannot help. */
 const NOT_SENT = new Set(['HoiioInputError', 'HoiioConfigError']);
 
@@ -17,9 +15,10 @@ export type DialFailure =
   | { kind: 'ambiguous'; type: string };
 
 /**
- * Only a final answer from Hoiio is a refusal: a status the one status table calls non-retryable, on an attempt that
- * failed as non-retryable. A retryable status whose retries ran out (a long rate limit), a timeout, a worker that
- * stopped mid-request: all of these may have dialed, and are reconciled by tag before anything else.
+ * Only a final answer from Hoiio is a refusal: a status the one status table calls neither retryable nor ambiguous,
+ * on an attempt that failed as non-retryable. A retryable status whose retries ran out (a long rate limit), a status
+ * we do not know, a timeout, a worker that stopped mid-request: all of these may have dialed, and are reconciled by
+ * tag before anything else (docs/design.md, invariant 2).
  */
 export function classifyDialFailure(error: unknown): DialFailure {
   const cause = error instanceof ActivityFailure ? error.cause : error;
@@ -27,6 +26,6 @@ export function classifyDialFailure(error: unknown): DialFailure {
   const final = cause instanceof ApplicationFailure && cause.nonRetryable;
   if (final && NOT_SENT.has(type)) return { kind: 'not-sent', type };
   const status = classifyStatus(type);
-  if (!final || status.retryable || status.category === 'unknown') return { kind: 'ambiguous', type };
-  return NUMBER_SPECIFIC.has(type) ? { kind: 'number', type } : { kind: 'session', type };
+  if (!final || status.retryable || status.ambiguous) return { kind: 'ambiguous', type };
+  return status.scope === 'number' ? { kind: 'number', type } : { kind: 'session', type };
 }

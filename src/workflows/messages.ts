@@ -111,19 +111,19 @@ export interface WaitingRequest {
   leaseMs: number;
 }
 
-export interface BudgetState {
-  /** Hoiio account name the budget was started with: its credentials hang up the legs of holders that are gone. */
-  account: string;
-  /** The Hoiio application id that names the budget (absent from budgets started before it existed). */
-  budgetKey?: string;
-  capacity: number;
+/** The pool itself: what is held and what waits, as the budget reports it and hands it to its next run. */
+export interface BudgetPool {
   held: HeldPermit[];
   waiting: WaitingRequest[];
+}
+
+/** What the budget has counted since it first started (carried across continue-as-new). */
+export interface BudgetCounters {
   /** Permits taken back from holders that were gone (terminated, failed, finished, not found). */
   reclaimed: number;
   /** Permits taken back because the grant could not be signalled (the holder no longer exists). */
   undelivered: number;
-  /** Permits granted since the budget first started (across continue-as-new). */
+  /** Permits granted since the budget first started. */
   granted: number;
   /** Leases that ran out while their holder was still running, and were extended. */
   leaseExtensions?: number;
@@ -133,7 +133,15 @@ export interface BudgetState {
   adopted?: number;
   /** Signals dropped because their payload did not parse. */
   malformed?: number;
-  /** True while a fresh run waits for holders' reports before granting (see `call-budget.ts`). */
+}
+
+export interface BudgetState extends BudgetPool, BudgetCounters {
+  /** Hoiio account name the budget was started with: its credentials hang up the legs of holders that are gone. */
+  account: string;
+  /** The Hoiio application id that names the budget (absent from budgets started before it existed). */
+  budgetKey?: string;
+  capacity: number;
+  /** True while a fresh run waits for holders' reports before granting (see `budget/recovery.ts`). */
   recovering?: boolean;
 }
 

@@ -1,0 +1,120 @@
+import { Context } from '@temporalio/activity';
+import type { HoiioClient } from '../hoiio/client';
+import { selectHoiioAccount } from '../hoiio/config';
+import { buildNotifyUrl, notifySecret } from '../notifications/notify-url';
+import { attemptSignal, keepHeartbeating, noProgress, type Progress } from './attempt';
+import type { ConferenceActivityDeps } from './conference';
+import { DEFAULT_HISTORY_SETTLE_MS, findLegsSettled } from './history-lookup';
+import { retryable, toFailure } from './hoiio-failure';
+
+export interface PlaceCallRequest {
+  account: string;
+  room: string;
+  numbers: string[];
+  callerId?: string;
+  /** Unique per batch and constant across retries: how a retry finds what an earlier attempt dialed. */
+  tag: string;
+  /** When the batch began (epoch ms): history is searched from a little before it. */
+  begunAt: number;
+}
+
+export interface PlacedLeg {
+  number: string;
+  txnRef: string;
+}
+
+export interface PlaceCallResult {
+  legs: PlacedLeg[];
+  /** Numbers of the batch that no earlier attempt dialed, when legs were adopted from history. */
+  notPlaced: string[];
+  adopted: boolean;
+  /** Requests made over every attempt, and why attempts failed. */
+  conferenceCallRequests: number;
+  historyLookups: number;
+  /** Why earlier attempts failed, as far as their heartbeats reached the server (best effort). */
+  retryReasons: string[];
+  /** Attempts this dial took, from Temporal itself: attempts − 1 retries, exactly. */
+  attempts: number;
+}
+
+/** A reconcile that finds only part of a batch looks again this many times before dialing the rest. */
+const PARTIAL_LOOKUPS = 4;
+
+/**
+ * Dialing a batch, and finding what an earlier attempt dialed by the batch's tag in voice/get_history: no participant
+ * is dialed twice for one attempt (docs/design.md, invariant 2).
+ */
+export function createPlaceCallActivities(deps: ConferenceActivityDeps, clientFor: (account: string) => HoiioClient) {
+  const settleMs = deps.historySettleMs ?? DEFAULT_HISTORY_SETTLE_MS;
+
+  return {
+    async placeConferenceCall(request: PlaceCallRequest): Promise<PlaceCallResult> {
+      const { info } = Context.current();
+      const progress: Progress = (info.heartbeatDetails as Progress | undefined) ?? noProgress();
+      const signal = attemptSignal();
+      const heartbeating = keepHeartbeating(progress);
+      try {
+        const client = clientFor(request.account);
+        // Every retry may follow a dial that went through: an attempt can die (a crash, a deploy, a timeout) after its
+        // request left and before any heartbeat said so, so the heartbeat is never the only evidence. Look first.
+        if (info.attempt > 1) {
+          const found = await findLegsSettled(client, request, progress, signal, settleMs);
+          if (found.length > 0) {
+            const notPlaced = numbersNotAmong(request.numbers, found);
+            // Hoiio dials a request's numbers one after another: the rest may simply not be listed yet.
+            if (notPlaced.length > 0 && info.attempt <= PARTIAL_LOOKUPS) {
+              throw retryable(
+                `found ${found.length} of ${request.numbers.length} legs by tag`,
+                'reconcile_partial',
+                progress,
+              );
+            }
+            return { legs: found, notPlaced, adopted: true, ...progress, attempts: info.attempt };
+          }
+        }
+        progress.conferenceCallRequests += 1;
+        Context.current().heartbeat(progress);
+        const account = selectHoiioAccount(deps.hoiio, request.account);
+        const notifyUrl = buildNotifyUrl({
+          publicUrl: deps.publicUrl,
+          account: request.account,
+          workflowId: info.workflowExecution?.workflowId ?? info.activityId,
+          secret: notifySecret(account.accessToken, deps.notifySecret),
+        });
+        const result = await client.conferenceCall(
+          { dest: request.numbers, room: request.room, callerId: request.callerId, tag: request.tag, notifyUrl },
+          { signal },
+        );
+        const legs = request.numbers.map((number, index) => ({ number, txnRef: result.txnRefs[index]! }));
+        return { legs, notPlaced: [], adopted: false, ...progress, attempts: info.attempt };
+      } catch (error) {
+        throw toFailure(error, progress, signal);
+      } finally {
+        heartbeating.stop();
+      }
+    },
+
+    /**
+     * The legs a batch's tag shows in the history, for a dial whose retries ran out: the workflow adopts what was
+     * placed and never dials the rest again unseen.
+     */
+    async reconcileBatch(request: PlaceCallRequest): Promise<{ legs: PlacedLeg[]; notPlaced: string[] }> {
+      const progress = noProgress();
+      const signal = attemptSignal();
+      const heartbeating = keepHeartbeating(progress);
+      try {
+        const legs = await findLegsSettled(clientFor(request.account), request, progress, signal, settleMs);
+        return { legs, notPlaced: numbersNotAmong(request.numbers, legs) };
+      } catch (error) {
+        throw toFailure(error, undefined, signal);
+      } finally {
+        heartbeating.stop();
+      }
+    },
+  };
+}
+
+function numbersNotAmong(numbers: string[], legs: PlacedLeg[]): string[] {
+  const placed = new Set(legs.map((leg) => leg.number));
+  return numbers.filter((number) => !placed.has(number));
+}

@@ -1,0 +1,180 @@
+import { allHandlersFinished, condition, getExternalWorkflowHandle, log, workflowInfo } from '@temporalio/workflow';
+import type { z } from 'zod';
+import {
+  describeMessageIssues,
+  permitCancellationSchema,
+  permitReleaseSchema,
+  permitRenewalSchema,
+  permitRequestSchema,
+  permitsGrantedSignal,
+  reportPermitsSignal,
+  type BudgetState,
+} from '../messages';
+import type { CallBudgetCarriedState } from './carried-state';
+import { errorMessage } from './error-message';
+import { HolderChecks } from './holder-checks';
+import { budgetOptions, type BudgetOptions, type CallBudgetInput } from './options';
+import { PermitPool, type Delivery } from './permit-pool';
+import { Recovery } from './recovery';
+
+/**
+ * One run of a `callBudget` workflow: it takes the messages, grants permits by signal, checks on holders whose leases
+ * ran out, and hands over to the next run.
+ *
+ * Any client of the namespace can send anything, so every payload is parsed with its schema from `messages.ts`; what
+ * does not parse is dropped, logged and counted, and a handler never throws. A grant is a `permitsGranted` signal to
+ * the holder workflow: if it fails (the holder no longer exists or has closed) the grant's permits are taken back at
+ * once and the holder's waiting requests are dropped.
+ *
+ * The run continues-as-new when the server suggests it or after `maxSignalsPerRun` signals; before that it stops
+ * granting and waits for every handler, grant signal, holder check and hangup in flight, so the next run grants at once.
+ */
+export class CallBudget {
+  private readonly options: BudgetOptions;
+  private readonly pool: PermitPool;
+  private readonly checks: HolderChecks;
+  private readonly recovery: Recovery;
+  private signalsThisRun = 0;
+  private deliveriesInFlight = 0;
+  /** Set while preparing to continue-as-new: no new grants, so nothing is in flight when the state is handed over. */
+  private draining = false;
+
+  constructor(input: CallBudgetInput) {
+    this.options = budgetOptions(input);
+    const { budgetKey, capacity, defaultLeaseMs, account } = this.options;
+    const idPrefix = `${budgetKey}-${workflowInfo().firstExecutionRunId}`;
+    this.pool = new PermitPool({ capacity, defaultLeaseMs, idPrefix }, input.state, input.holderWorkflowTypes ?? []);
+    this.checks = new HolderChecks(this.pool, account, () => this.dispatch());
+    // Without carried state this run cannot tell a first start from a restart after a terminate: ask first.
+    this.recovery = new Recovery(input.state === undefined && this.pool.knownHolderTypes().length > 0);
+  }
+
+  request(payload: unknown): void {
+    const request = this.accept(permitRequestSchema, payload, 'requestPermits');
+    if (request && this.pool.queue(request)) this.dispatch();
+  }
+
+  release(payload: unknown): void {
+    const release = this.accept(permitReleaseSchema, payload, 'releasePermits');
+    if (!release) return;
+    if (this.pool.release(release)) void this.askToReport(release.holder);
+    this.dispatch();
+  }
+
+  renew(payload: unknown): void {
+    const report = this.accept(permitRenewalSchema, payload, 'renewPermits');
+    if (!report) return;
+    this.recovery.heard(report.holder);
+    // An answer from a holder of another budget (this one asked every holder of its types): nothing to learn.
+    if (report.budgetKey !== undefined && report.budgetKey !== this.options.budgetKey) return;
+    this.pool.report(report);
+    this.dispatch();
+  }
+
+  cancel(payload: unknown): void {
+    const cancellation = this.accept(permitCancellationSchema, payload, 'cancelPermitRequest');
+    if (!cancellation) return;
+    this.pool.cancel(cancellation);
+    this.dispatch();
+  }
+
+  state(): BudgetState {
+    const { account, budgetKey, capacity } = this.options;
+    return {
+      account,
+      budgetKey,
+      capacity,
+      ...this.pool.pool(),
+      ...this.pool.counters,
+      recovering: this.recovery.recovering,
+    };
+  }
+
+  /** Runs until it is time to continue-as-new; returns what the next run carries. */
+  async run(): Promise<CallBudgetCarriedState> {
+    const recovery = this.recovery.recovering
+      ? this.recovery.run(
+          {
+            budgetKey: this.options.budgetKey,
+            holderWorkflowTypes: this.pool.knownHolderTypes(),
+            timeoutMs: this.options.recoveryTimeoutMs,
+          },
+          () => this.dispatch(),
+        )
+      : Promise.resolve();
+    // Leases may have run out while the previous run handed over; then grant whatever is free.
+    this.checks.startDue();
+    this.dispatch();
+    while (!this.shouldContinueAsNew()) {
+      // One timer for the earliest lease; re-armed only when a lease that ends sooner appears.
+      const armedFor = this.checks.earliestExpiry();
+      const wake = (): boolean => {
+        if (this.shouldContinueAsNew()) return true;
+        const earliest = this.checks.earliestExpiry();
+        return earliest !== undefined && (armedFor === undefined || earliest < armedFor);
+      };
+      if (armedFor === undefined) await condition(wake);
+      else await condition(wake, Math.max(armedFor - Date.now(), 1));
+      this.checks.startDue();
+    }
+    await recovery;
+    await this.drain();
+    return this.pool.carriedState();
+  }
+
+  /** Grants what is free, unless recovering or handing over. */
+  private dispatch(): void {
+    if (this.draining || this.recovery.recovering) return;
+    for (const delivery of this.pool.grantFree()) void this.deliver(delivery);
+  }
+
+  private async deliver(delivery: Delivery): Promise<void> {
+    this.deliveriesInFlight++;
+    try {
+      await getExternalWorkflowHandle(delivery.holder).signal(permitsGrantedSignal, delivery.grant);
+    } catch (error) {
+      log.warn('callBudget: could not signal a grant; taking the permits back', {
+        holder: delivery.holder,
+        requestId: delivery.grant.requestId,
+        error: errorMessage(error),
+      });
+      this.pool.takeBackUndelivered(delivery);
+      this.dispatch();
+    } finally {
+      this.deliveriesInFlight--;
+    }
+  }
+
+  /** Asks a holder to report everything it has (it released a permit this budget does not know). */
+  private async askToReport(holder: string): Promise<void> {
+    this.deliveriesInFlight++;
+    try {
+      await getExternalWorkflowHandle(holder).signal(reportPermitsSignal, { budgetKey: this.options.budgetKey });
+    } catch (error) {
+      log.info('callBudget: could not ask a holder to report', { holder, error: errorMessage(error) });
+    } finally {
+      this.deliveriesInFlight--;
+    }
+  }
+
+  private shouldContinueAsNew(): boolean {
+    if (this.recovery.recovering) return false; // what recovery waits for is not carried over
+    return this.signalsThisRun >= this.options.maxSignalsPerRun || workflowInfo().continueAsNewSuggested;
+  }
+
+  /** Stops granting and resolves once no handler, grant signal, holder check or hangup is still running. */
+  private async drain(): Promise<void> {
+    this.draining = true;
+    await condition(() => allHandlersFinished() && this.deliveriesInFlight === 0 && this.checks.inFlight === 0);
+  }
+
+  /** Counts the signal; returns the payload as `schema` reads it, otherwise drops, logs and counts it. */
+  private accept<S extends z.ZodType>(schema: S, payload: unknown, signal: string): z.infer<S> | undefined {
+    this.signalsThisRun++;
+    const parsed = schema.safeParse(payload);
+    if (parsed.success) return parsed.data;
+    this.pool.counters.malformed++;
+    log.warn('callBudget: dropped a malformed signal', { signal, issues: describeMessageIssues(parsed.error) });
+    return undefined;
+  }
+}
