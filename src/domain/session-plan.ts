@@ -4,7 +4,7 @@
  * after a delay, or a final outcome). Legs themselves are tracked by the {@link LegBook}, which tells the plan as
  * legs are placed and end.
  */
-import { MAX_DESTINATIONS_PER_REQUEST, MAX_ROOM_PARTICIPANTS, type FinalCallStatus } from './hoiio-rules';
+import { MAX_DESTINATIONS_PER_REQUEST, type FinalCallStatus } from './hoiio-rules';
 import type { LegListener, LegRecord } from './leg-book';
 import { participantNumber } from './session-input';
 import type { ParticipantInput, ParticipantStatus, ParticipantView, RedialRules } from './session-types';

@@ -10,20 +10,17 @@
  * listener; a dial's reply comes back as a {@link DialOutcome} for the caller to act on. The access token never
  * passes here: activities hold it (invariant 5).
  */
-import { condition, isCancellation, log } from '@temporalio/workflow';
+import { isCancellation, log } from '@temporalio/workflow';
 import type { PlaceCallRequest, PlaceCallResult, PlacedLeg } from '../activities/conference';
 import { callEndedSchema, describeCallEndedIssues } from '../domain/call-ended';
 import type { CallCounters } from '../domain/call-counters';
-import { pairWithPermits, permitMoves, releasablePermits, sortUnplaced } from '../domain/call-leg-rules';
+import { pairWithPermits, sortUnplaced } from '../domain/call-leg-rules';
 import type { EndOutcome, LegBook } from '../domain/leg-book';
 import { inBackground, waitFor } from './background';
 import { classifyDialFailure } from './dial-failure';
+import { DialPermits } from './dial-permits';
 import { accounts, lastLook, legControl, placement, reconciliation } from './hoiio-activities';
-import { PermitPool, type PermitPoolState } from './permits';
-
-/** Permit leases are renewed at a third of their length, so one missed renewal costs nothing. */
-const PERMIT_LEASE_MS = 15 * 60_000;
-const RENEW_EVERY_MS = PERMIT_LEASE_MS / 3;
+import type { PermitPoolState } from './permits';
 /** Polls in a row answering "no such transaction" before a leg is settled as failed. */
 const UNKNOWN_LEG_POLLS = 3;
 
@@ -64,12 +61,9 @@ export interface EngineCarry {
 }
 
 export class CallLegEngine {
-  private pool: PermitPool | undefined;
+  /** Set once the account's budget is known; messages may arrive before. */
+  private permits: DialPermits | undefined;
   private budgetKey: string | undefined;
-  /** Permits handed out by the pool for dials, until given back. */
-  private readonly taken = new Set<string>();
-  /** Permits of the dial in flight: not yet tied to legs, and not to be released under it. */
-  private readonly dialPermits = new Set<string>();
   /** The dial in flight, so that a cancellation can look up and hang up what it placed. */
   private dialInFlight: PlaceCallRequest | undefined;
   private background: { stop(): Promise<void> }[] = [];
@@ -83,72 +77,34 @@ export class CallLegEngine {
   async connect(resume?: Partial<EngineCarry>): Promise<void> {
     const { account } = this.options;
     const budgetKey = resume?.budgetKey ?? (await accounts.resolveAccount({ account })).budgetKey;
-    const pool = new PermitPool({ account, budgetKey, leaseMs: PERMIT_LEASE_MS, state: resume?.pool });
-    this.pool = pool;
+    const permits = new DialPermits({ account, budgetKey, state: resume?.pool }, () =>
+      this.options.legs.permitsOfActiveLegs(),
+    );
+    this.permits = permits;
     this.budgetKey = budgetKey;
-    const available = resume?.pool?.available ?? [];
-    for (const id of pool.held) if (!available.includes(id)) this.taken.add(id);
-    // Never behind the caller's loop, which can spend minutes in one dial's retries.
+    // Kept up on their own clocks, never behind the caller's loop, which can spend minutes in one dial's retries: a
+    // freed line goes back to the account the moment its leg is known to have ended, and leases are renewed while a
+    // dial waits.
     this.background = [
-      inBackground(async (stopping) => {
-        for (;;) {
-          await condition(() => stopping() || this.releasable().length > 0);
-          if (stopping()) return;
-          await this.releaseFinished();
-        }
-      }),
-      inBackground(async (stopping) => {
-        const { legs } = this.options;
-        for (;;) {
-          const armedFor = legs.nextPollAt();
-          const sooner = () => (legs.nextPollAt() ?? Infinity) < (armedFor ?? Infinity);
-          await waitFor(() => stopping() || sooner(), armedFor);
-          if (stopping()) return;
-          if (legs.legsDueForPoll(Date.now()).length > 0) await this.pollDueLegs();
-        }
-      }),
-      inBackground(async (stopping) => {
-        for (;;) {
-          await waitFor(stopping, Date.now() + RENEW_EVERY_MS);
-          if (stopping()) return;
-          await pool.renewAll();
-        }
-      }),
+      inBackground((stopping) => permits.releaseAsLegsEnd(stopping)),
+      inBackground((stopping) => this.pollWhenDue(stopping)),
+      inBackground((stopping) => permits.renewLeases(stopping)),
     ];
-  }
-
-  get connected(): boolean {
-    return this.pool !== undefined;
   }
 
   /** Permits granted and not yet used for a dial. */
   get permitsAvailable(): number {
-    return this.permits().available;
+    return this.connected().available;
   }
 
-  /**
-   * Asks for, withdraws or gives back permits so that `wanted` are on hand; `undefined` leaves them as they are. What
-   * goes to the budget goes out together, in one workflow task.
-   */
+  /** See {@link DialPermits.keepFor}. */
   keepPermitsFor(wanted: number | undefined): Promise<unknown> {
-    const work: Promise<unknown>[] = [];
-    if (wanted !== undefined) {
-      const pool = this.permits();
-      const moves = permitMoves(wanted, pool);
-      if (moves.request > 0) work.push(pool.request(moves.request));
-      else if (moves.cancelPending) work.push(pool.cancelPending());
-      if (moves.giveBack > 0) work.push(pool.release(pool.takeNow(moves.giveBack)));
-    }
-    return Promise.all(work);
+    return this.connected().keepFor(wanted);
   }
 
   /** Dials a batch with permits on hand (one per number) and adopts the legs it placed. */
   async dial(batch: DialRequest): Promise<DialOutcome> {
-    const permits = this.permits().takeNow(batch.numbers.length);
-    for (const id of permits) {
-      this.taken.add(id);
-      this.dialPermits.add(id);
-    }
+    const permits = this.connected().takeForDial(batch.numbers.length);
     const request: PlaceCallRequest = {
       account: this.options.account,
       room: batch.room,
@@ -167,7 +123,7 @@ export class CallLegEngine {
       if (!isCancellation(error)) this.dialInFlight = undefined;
       throw error;
     } finally {
-      for (const id of permits) this.dialPermits.delete(id);
+      this.connected().dialDone(permits);
     }
   }
 
@@ -200,7 +156,7 @@ export class CallLegEngine {
     const active = this.options.legs.activeLegs();
     for (const leg of active) this.options.hangingUp(leg.number);
     await Promise.all([
-      ...(this.pool ? [this.pool.cancelPending()] : []),
+      ...(this.permits ? [this.permits.cancelPending()] : []),
       ...active.map((leg) => this.hangUp(leg.txnRef)),
     ]);
     return active.length;
@@ -217,22 +173,19 @@ export class CallLegEngine {
   }
 
   /** Gives back the permits of legs that have ended and of numbers a dial did not place. */
-  async releaseFinished(): Promise<void> {
-    const ids = this.releasable();
-    for (const id of ids) this.taken.delete(id);
-    await this.permits().release(ids);
+  releaseFinished(): Promise<void> {
+    return this.connected().releaseFinished();
   }
 
   carry(): EngineCarry {
-    return { budgetKey: this.budgetKey!, pool: this.permits().state() };
+    return { budgetKey: this.budgetKey!, pool: this.connected().state() };
   }
 
   /** No more dialing, ever: stops the background work, withdraws what is asked for and gives every permit back. */
   async close(): Promise<void> {
-    if (!this.pool) return;
+    if (!this.permits) return;
     await this.pause();
-    await this.pool.cancelPending();
-    await this.pool.release(this.pool.held);
+    await this.permits.giveAllBack();
   }
 
   /**
@@ -249,14 +202,9 @@ export class CallLegEngine {
     await this.close();
   }
 
-  private permits(): PermitPool {
-    if (!this.pool) throw new Error('CallLegEngine: connect() first');
-    return this.pool;
-  }
-
-  private releasable(): string[] {
-    if (this.taken.size === 0) return [];
-    return releasablePermits(this.taken, this.dialPermits, this.options.legs.permitsOfActiveLegs());
+  private connected(): DialPermits {
+    if (!this.permits) throw new Error('CallLegEngine: connect() first');
+    return this.permits;
   }
 
   private async dialAndAdopt(request: PlaceCallRequest, permits: string[]): Promise<DialOutcome> {
@@ -302,7 +250,7 @@ export class CallLegEngine {
     for (const [leg, permitId] of pairWithPermits(legs, permits)) {
       this.options.legs.legPlaced(leg.number, leg.txnRef, permitId, now);
       // The budget learns which leg each permit covers, so it can hang up a holder's legs if the holder is gone.
-      if (permitId) this.permits().bind(permitId, leg.txnRef);
+      if (permitId) this.connected().bind(permitId, leg.txnRef);
     }
     if (!this.options.wantsLegs()) {
       for (const leg of legs) this.options.hangingUp(leg.number);
@@ -318,6 +266,18 @@ export class CallLegEngine {
       await this.adopt(found.legs, []);
     } catch (error) {
       log.error('Could not look up what a cancelled dial placed', { tag: request.tag, error: String(error) });
+    }
+  }
+
+  private async pollWhenDue(stopping: () => boolean): Promise<void> {
+    const { legs } = this.options;
+    for (;;) {
+      const armedFor = legs.nextPollAt();
+      // One timer for the earliest poll; re-armed only when a leg due sooner appears.
+      const sooner = () => (legs.nextPollAt() ?? Infinity) < (armedFor ?? Infinity);
+      await waitFor(() => stopping() || sooner(), armedFor);
+      if (stopping()) return;
+      if (legs.legsDueForPoll(Date.now()).length > 0) await this.pollDueLegs();
     }
   }
 
