@@ -45,7 +45,12 @@ export class CallCounters {
   }
 
   /** A dial that reached Hoiio: its requests over every attempt, and why the attempts before the last failed. */
-  dialed(result: { conferenceCallRequests: number; historyLookups: number; attempts: number; retryReasons: readonly string[] }): void {
+  dialed(result: {
+    conferenceCallRequests: number;
+    historyLookups: number;
+    attempts: number;
+    retryReasons: readonly string[];
+  }): void {
     this.counts.conferenceCall += result.conferenceCallRequests;
     this.historyLookedUp(result.historyLookups);
     this.retried(result.attempts, result.retryReasons);

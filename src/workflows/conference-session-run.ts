@@ -16,12 +16,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { batchTag } from '../domain/call-leg-rules';
-import {
-  DEFAULT_ACCOUNT,
-  formatProblems,
-  validateSessionInput,
-  type SessionInput,
-} from '../domain/session-input';
+import { DEFAULT_ACCOUNT, formatProblems, validateSessionInput, type SessionInput } from '../domain/session-input';
 import { SessionState, type SessionSnapshot } from '../domain/session-state';
 import type { SessionPhase, SessionStatus, SessionSummary } from '../domain/session-types';
 import { earliest } from './background';
@@ -74,7 +69,8 @@ export class ConferenceSessionRun {
       );
     }
     // A running session was valid when it started: a stricter schema in a later release must not fail it mid-way.
-    if (!checked.ok) log.warn('Input no longer passes validation; continuing as started', { problems: checked.problems });
+    if (!checked.ok)
+      log.warn('Input no longer passes validation; continuing as started', { problems: checked.problems });
     this.input = checked.ok ? checked.value : rawInput;
     this.state = new SessionState(resume?.state ?? this.firstSnapshot(), {
       redial: this.input.redial ?? {},

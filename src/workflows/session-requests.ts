@@ -19,7 +19,11 @@ export interface SessionRoster {
   activeLegOf(number: string): unknown;
 }
 
-export function checkAddParticipants(request: AddParticipantsRequest, phase: SessionPhase, roster: SessionRoster): void {
+export function checkAddParticipants(
+  request: AddParticipantsRequest,
+  phase: SessionPhase,
+  roster: SessionRoster,
+): void {
   if (phase !== 'running') throw new Error(`The session is ${phase}: no participants can be added`);
   const list = validateParticipants((request as Partial<AddParticipantsRequest> | undefined)?.participants);
   if (!list.ok) throw new Error(`Invalid participants: ${formatProblems(list.problems)}`);
