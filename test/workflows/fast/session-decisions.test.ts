@@ -72,7 +72,7 @@ describe('conferenceSession decisions (stub Hoiio)', () => {
     expect(summary.requests.conferenceCall).toBe(requests.length);
     const expected = formatMoney(sumMoney(participants.map((_, i) => parseMoney(rates[i % 3]!))));
     expect(summary.totals).toEqual([{ currency: 'SGD', debit: expected, minutes: 20 }]);
-    expect(expected).toBe('2.183');
+    expect(expected).toBe('2.178'); // 7 × 0.100 + 7 × 0.200 + 6 × 0.013
     for (const [i, p] of summary.participants.entries()) expect(p.debit).toBe(rates[i % 3]);
     expect(summary.legs.endedBy).toEqual({ notification: 20, poll: 0, assumed: 0 });
   });
