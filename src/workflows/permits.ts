@@ -59,10 +59,6 @@ export type { PermitPoolOptions, PermitPoolState } from './permit-pool-state';
  * straight back to the budget; malformed messages are dropped and counted ({@link malformed}).
  */
 export class PermitPool {
-  private readonly account: string;
-  private readonly budgetKey: string;
-  private readonly leaseMs?: number;
-  private readonly capacity?: number;
   private readonly holder: string;
   private readonly budgetId: string;
   private readonly activities: BudgetActivities;
@@ -74,11 +70,7 @@ export class PermitPool {
   private malformedCount: number;
   private readonly reports: BudgetReports;
 
-  constructor(options: PermitPoolOptions) {
-    this.account = options.account;
-    this.budgetKey = options.budgetKey;
-    this.leaseMs = options.leaseMs;
-    this.capacity = options.capacity;
+  constructor(private readonly options: PermitPoolOptions) {
     this.holder = workflowInfo().workflowId;
     this.budgetId = callBudgetWorkflowId(options.budgetKey);
     this.activities = proxyActivities<BudgetActivities>({
@@ -96,9 +88,9 @@ export class PermitPool {
     );
     this.malformedCount = state?.malformed ?? 0;
     this.reports = new BudgetReports({
-      account: this.account,
-      budgetKey: this.budgetKey,
-      capacity: this.capacity,
+      account: options.account,
+      budgetKey: options.budgetKey,
+      capacity: options.capacity,
       budgetId: this.budgetId,
       activities: this.activities,
       describe: () => this.buildReport(),
@@ -144,13 +136,13 @@ export class PermitPool {
     this.pendingRequests.set(requestId, count);
     try {
       await this.activities.requestPermits({
-        account: this.account,
-        budgetKey: this.budgetKey,
-        capacity: this.capacity,
+        account: this.options.account,
+        budgetKey: this.options.budgetKey,
+        capacity: this.options.capacity,
         requestId,
         holder: this.holder,
         count,
-        leaseMs: this.leaseMs,
+        leaseMs: this.options.leaseMs,
       });
     } catch (error) {
       this.pendingRequests.delete(requestId);
@@ -287,11 +279,11 @@ export class PermitPool {
   private onReportRequest(payload: unknown): void {
     const request = this.accept(reportPermitsRequestSchema, payload, 'reportPermits');
     if (!request) return;
-    if (request.budgetKey === this.budgetKey) {
+    if (request.budgetKey === this.options.budgetKey) {
       void this.reports.report().catch(() => undefined);
       return;
     }
-    const notYours: PermitRenewal = { holder: this.holder, budgetKey: this.budgetKey, permitIds: [] };
+    const notYours: PermitRenewal = { holder: this.holder, budgetKey: this.options.budgetKey, permitIds: [] };
     void this.reports
       .signal('answer', () =>
         getExternalWorkflowHandle(callBudgetWorkflowId(request.budgetKey)).signal(renewPermitsSignal, notYours),
@@ -302,13 +294,13 @@ export class PermitPool {
   private buildReport(): PermitRenewal {
     return {
       holder: this.holder,
-      budgetKey: this.budgetKey,
+      budgetKey: this.options.budgetKey,
       permitIds: this.held,
       bindings: this.bindingList(),
       pending: [...this.pendingRequests]
         .filter(([, remaining]) => remaining > 0)
         .map(([requestId, remaining]) => ({ requestId, remaining })),
-      ...(this.leaseMs !== undefined ? { leaseMs: this.leaseMs } : {}),
+      ...(this.options.leaseMs !== undefined ? { leaseMs: this.options.leaseMs } : {}),
       holderType: workflowInfo().workflowType,
     };
   }
