@@ -3,9 +3,10 @@
  * end yet is due for a status poll. It knows nothing of who the legs are for: a {@link LegListener} hears each leg
  * placed and ended, and decides what that means (a session's redial rules, an escalation's next step).
  *
- * The cases it settles: a duplicate report changes nothing (docs/design.md, invariant 6); an end reported before the
- * dial's reply names the leg is kept and applied once it does; a leg Hoiio keeps not knowing is settled as failed with
- * nothing billed; an end known without its cost is provisional, and a later authoritative report corrects it.
+ * The cases it settles: a duplicate report changes nothing, so no cost is counted twice (docs/design.md, invariant
+ * 4); an end reported before the dial's reply names the leg is kept and applied once it does; a leg Hoiio keeps not
+ * knowing is settled as failed with nothing billed; an end known without its cost is provisional, and a later
+ * authoritative report corrects it.
  */
 import type { FinalCallStatus } from './hoiio-rules';
 import { parseMoney, type Thousandths } from './money';

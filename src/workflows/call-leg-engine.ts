@@ -3,7 +3,8 @@
  * lines are back with the account". It takes permits from the account's call budget (docs/design.md, invariant 1),
  * dials a batch, adopts the legs placed (each bound to a permit), reconciles by tag a dial whose outcome is unknown
  * rather than dial again (invariant 2), settles each leg's end from its notification or, failing that, from status
- * polls (invariant 3), hangs legs up, and gives permits back as soon as their legs are known to have ended.
+ * polls (invariant 3), hangs legs up, and gives permits back as soon as their legs are known to have ended. Invariants
+ * are those of docs/design.md.
  *
  * It decides nothing about who is dialed, when, or whether again: its caller does (a conference session, an
  * escalation). The caller reads the legs from the {@link LegBook} it hands in, and hears of them through the book's
@@ -48,7 +49,7 @@ export interface DialRequest {
 /**
  * What a dial came to. `refused`: Hoiio turned the request down and placed nothing; `scope` says whose fault (one of
  * the numbers, the whole account, or a request never sent). `done`: its legs are adopted; `notPlaced` numbers may be
- * dialed again, `unknown` ones must not be (invariant 2).
+ * dialed again, `unknown` ones must not be (docs/design.md, invariant 2).
  */
 export type DialOutcome =
   | { kind: 'refused'; scope: 'number' | 'account' | 'not-sent'; type: string }
@@ -127,7 +128,7 @@ export class CallLegEngine {
     }
   }
 
-  /** A `callEnded` notification: parsed here, since anyone can signal; one that does not parse is counted, not applied. */
+  /** A `callEnded` notification, parsed here since anyone can signal: one that does not parse is only counted. */
   notified(payload: unknown): EndOutcome | 'malformed' {
     const parsed = callEndedSchema.safeParse(payload);
     if (!parsed.success) {
