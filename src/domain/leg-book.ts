@@ -11,6 +11,7 @@
 import type { FinalCallStatus } from './hoiio-rules';
 import { parseMoney, type Thousandths } from './money';
 import type { CallCounters } from './call-counters';
+import { earliest } from './earliest';
 
 export interface LegEnd {
   status: FinalCallStatus;
@@ -221,7 +222,7 @@ export class LegBook {
   /** When the next active leg is due for a status poll, or undefined. */
   nextPollAt(): number | undefined {
     let next: number | undefined;
-    for (const leg of this.active.values()) next = next === undefined ? leg.pollAt : Math.min(next, leg.pollAt);
+    for (const leg of this.active.values()) next = earliest(next, leg.pollAt);
     return next;
   }
 

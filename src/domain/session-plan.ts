@@ -4,6 +4,7 @@
  * after a delay, or a final outcome). Legs themselves are tracked by the {@link LegBook}, which tells the plan as
  * legs are placed and end.
  */
+import { earliest } from './earliest';
 import { MAX_DESTINATIONS_PER_REQUEST, type FinalCallStatus } from './hoiio-rules';
 import type { LegListener, LegRecord } from './leg-book';
 import { participantNumber } from './session-input';
@@ -208,7 +209,7 @@ export class SessionPlan implements LegListener {
     for (const number of this.queue) {
       const participant = this.participants.get(number)!;
       if (participant.status === 'redial-wait' && participant.redialAt !== undefined) {
-        next = next === undefined ? participant.redialAt : Math.min(next, participant.redialAt);
+        next = earliest(next, participant.redialAt);
       }
     }
     return next;

@@ -6,6 +6,7 @@
  * invariant 8) and unit-testable without a server.
  */
 import { CallCounters, emptyCounters, type SessionCounters } from './call-counters';
+import { earliest } from './earliest';
 import { MAX_ROOM_PARTICIPANTS } from './hoiio-rules';
 import { LegBook, type EndOutcome, type EndReport, type LegEnd, type LegRecord } from './leg-book';
 import { SessionPlan, type ParticipantRecord, type SessionPlanSnapshot } from './session-plan';
@@ -168,8 +169,7 @@ export class SessionState {
 
   /** The earliest moment something is due by the clock (a redial, a poll), or undefined. */
   nextDueAt(): number | undefined {
-    const times = [this.nextRedialAt(), this.nextPollAt()].filter((time) => time !== undefined);
-    return times.length > 0 ? Math.min(...times) : undefined;
+    return earliest(this.nextRedialAt(), this.nextPollAt());
   }
 
   nextRedialAt(): number | undefined {

@@ -21,8 +21,3 @@ export function inBackground(loop: (stopping: () => boolean) => Promise<void>): 
     },
   };
 }
-
-export function earliest(...times: (number | undefined)[]): number | undefined {
-  const defined = times.filter((time): time is number => time !== undefined);
-  return defined.length > 0 ? Math.min(...defined) : undefined;
-}

@@ -16,10 +16,10 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { batchTag } from '../domain/call-leg-rules';
+import { earliest } from '../domain/earliest';
 import { DEFAULT_ACCOUNT, formatProblems, validateSessionInput, type SessionInput } from '../domain/session-input';
 import { SessionState, type SessionSnapshot } from '../domain/session-state';
 import type { SessionPhase, SessionStatus, SessionSummary } from '../domain/session-types';
-import { earliest } from './background';
 import { CallLegEngine, type DialOutcome } from './call-leg-engine';
 import type { AddParticipantsRequest, EndRequest, ModerateRequest } from './messages';
 import type { PermitPoolState } from './permits';
