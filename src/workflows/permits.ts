@@ -18,24 +18,22 @@
  * ```
  *
  * The budget must always know what this pool has, even after it was terminated or reset. So every renewal is a full
- * report (held permits, the leg of each, requests still owed); a bind sends one at once; a signal to the budget that
- * fails (the budget is not running) is followed by the report through `announcePermits`, which starts the budget; and
- * the pool answers a budget's `reportPermits` with its report. Reports go out one at a time, each built when it is
- * sent, so the budget reads them in the order they describe the pool.
+ * report (held permits, the leg of each, requests still owed), a bind sends one at once, and the pool answers a
+ * budget's `reportPermits` with one; how reports travel is `permit-reports.ts`.
  */
 import {
   condition,
   getExternalWorkflowHandle,
-  isCancellation,
   log,
   proxyActivities,
   setHandler,
   uuid4,
   workflowInfo,
-  type ActivityOptions,
 } from '@temporalio/workflow';
 import type { z } from 'zod';
 import type { BudgetActivities } from '../activities/budget';
+import { RecentlyReleased, type PermitPoolOptions, type PermitPoolState } from './permit-pool-state';
+import { BudgetReports } from './permit-reports';
 import {
   callBudgetWorkflowId,
   cancelPermitRequestSignal,
@@ -50,41 +48,7 @@ import {
   type PermitRenewal,
 } from './messages';
 
-/** How many released permit ids are remembered, so that a duplicated grant cannot bring one back. */
-const RECENTLY_RELEASED = 1_000;
-
-/** A pool's state as plain JSON, to carry over the holder's continue-as-new. */
-export interface PermitPoolState {
-  /** Every permit granted and not yet released, taken or not. */
-  held: string[];
-  /** The part of `held` not yet handed out by `take`. */
-  available: string[];
-  /** Requests not yet fully granted. */
-  pending: { requestId: string; remaining: number }[];
-  /** Recently released permit ids (oldest first). */
-  released: string[];
-  /** The leg each bound permit covers (absent in states of older runs). */
-  bindings?: PermitBinding[];
-  /** Malformed messages dropped so far. */
-  malformed?: number;
-  /** A report was still due or on its way (e.g. a bind's): the next run sends one at once. */
-  reportDue?: boolean;
-}
-
-export interface PermitPoolOptions {
-  /** The Hoiio account name: passed to the budget it starts, which hangs up gone holders' legs with it. */
-  account: string;
-  /** The account's Hoiio application id: names the budget (every account name on one application shares it). */
-  budgetKey: string;
-  /** Lease of this pool's permits (renew within it); the budget's default (10 minutes) if unset. */
-  leaseMs?: number;
-  /** Pool size, used only if this pool's message is the one that starts the budget. */
-  capacity?: number;
-  /** The state of the previous run, from {@link PermitPool.state}. */
-  state?: PermitPoolState;
-  /** Options for the budget activities; by default 30 s per attempt, retried without end. */
-  activityOptions?: ActivityOptions;
-}
+export type { PermitPoolOptions, PermitPoolState } from './permit-pool-state';
 
 /**
  * Permits of one holder workflow. Construct at most one per workflow: it registers the `permitsGranted` and
@@ -95,32 +59,18 @@ export interface PermitPoolOptions {
  * straight back to the budget; malformed messages are dropped and counted ({@link malformed}).
  */
 export class PermitPool {
-  private readonly account: string;
-  private readonly budgetKey: string;
-  private readonly leaseMs?: number;
-  private readonly capacity?: number;
   private readonly holder: string;
   private readonly budgetId: string;
   private readonly activities: BudgetActivities;
   private readonly heldIds: Set<string>;
   private availableIds: string[];
   private readonly pendingRequests: Map<string, number>;
-  private readonly releasedIds: string[];
-  private readonly releasedSet: Set<string>;
+  private readonly released: RecentlyReleased;
   private readonly bindings: Map<string, string>;
   private malformedCount: number;
-  /** Reports go out one after another; this settles when the last one queued has. */
-  private reportChain: Promise<void> = Promise.resolve();
-  /** A report queued and not yet started: whoever asks for a report meanwhile gets this one (built when it starts). */
-  private queuedReport: Promise<void> | undefined;
-  /** Reports queued or being sent. */
-  private reportsOutstanding = 0;
+  private readonly reports: BudgetReports;
 
-  constructor(options: PermitPoolOptions) {
-    this.account = options.account;
-    this.budgetKey = options.budgetKey;
-    this.leaseMs = options.leaseMs;
-    this.capacity = options.capacity;
+  constructor(private readonly options: PermitPoolOptions) {
     this.holder = workflowInfo().workflowId;
     this.budgetId = callBudgetWorkflowId(options.budgetKey);
     this.activities = proxyActivities<BudgetActivities>({
@@ -132,16 +82,24 @@ export class PermitPool {
     this.heldIds = new Set(state?.held ?? []);
     this.availableIds = [...(state?.available ?? [])];
     this.pendingRequests = new Map((state?.pending ?? []).map((p) => [p.requestId, p.remaining]));
-    this.releasedIds = [...(state?.released ?? [])];
-    this.releasedSet = new Set(this.releasedIds);
+    this.released = new RecentlyReleased(state?.released ?? []);
     this.bindings = new Map(
       (state?.bindings ?? []).filter((b) => this.heldIds.has(b.permitId)).map((b) => [b.permitId, b.txnRef]),
     );
     this.malformedCount = state?.malformed ?? 0;
+    this.reports = new BudgetReports({
+      account: options.account,
+      budgetKey: options.budgetKey,
+      capacity: options.capacity,
+      budgetId: this.budgetId,
+      activities: this.activities,
+      describe: () => this.buildReport(),
+      isEmpty: () => this.heldIds.size === 0 && this.pending === 0,
+    });
     setHandler(permitsGrantedSignal, (grant: unknown) => this.onGrant(grant));
     setHandler(reportPermitsSignal, (request: unknown) => this.onReportRequest(request));
     // The previous run handed over before its last report (a bind's, say) was surely delivered.
-    if (state?.reportDue) void this.report().catch(() => undefined);
+    if (state?.reportDue) void this.reports.report().catch(() => undefined);
   }
 
   /** Permits granted and not yet handed out by {@link take}. */
@@ -178,13 +136,13 @@ export class PermitPool {
     this.pendingRequests.set(requestId, count);
     try {
       await this.activities.requestPermits({
-        account: this.account,
-        budgetKey: this.budgetKey,
-        capacity: this.capacity,
+        account: this.options.account,
+        budgetKey: this.options.budgetKey,
+        capacity: this.options.capacity,
         requestId,
         holder: this.holder,
         count,
-        leaseMs: this.leaseMs,
+        leaseMs: this.options.leaseMs,
       });
     } catch (error) {
       this.pendingRequests.delete(requestId);
@@ -236,7 +194,7 @@ export class PermitPool {
     if (this.bindings.get(permitId) === txnRef) return;
     this.bindings.set(permitId, txnRef);
     // Binds of one dial batch (one workflow task) share one report.
-    void this.report().catch(() => undefined);
+    void this.reports.report().catch(() => undefined);
   }
 
   /** Gives permits back. Ids this pool does not hold (unknown, already released) are skipped. */
@@ -246,14 +204,14 @@ export class PermitPool {
     for (const id of ids) {
       this.heldIds.delete(id);
       this.bindings.delete(id);
-      this.rememberReleased(id);
+      this.released.add(id);
     }
     this.availableIds = this.availableIds.filter((id) => this.heldIds.has(id));
-    const delivered = await this.signalBudget('release', () =>
+    const delivered = await this.reports.signal('release', () =>
       getExternalWorkflowHandle(this.budgetId).signal(releasePermitsSignal, { holder: this.holder, permitIds: ids }),
     );
     // The budget is not running (terminated, reset): what is left must reach whichever budget runs next.
-    if (delivered === false) await this.report();
+    if (delivered === false) await this.reports.report();
   }
 
   /**
@@ -263,7 +221,7 @@ export class PermitPool {
    */
   async renewAll(): Promise<void> {
     if (this.heldIds.size === 0 && this.pending === 0) return;
-    await this.report();
+    await this.reports.report();
   }
 
   /** Withdraws what is requested and not yet granted. Permits already granted stay held until released. */
@@ -272,7 +230,7 @@ export class PermitPool {
     this.pendingRequests.clear();
     const outcomes = await Promise.all(
       requestIds.map((requestId) =>
-        this.signalBudget('cancel', () =>
+        this.reports.signal('cancel', () =>
           getExternalWorkflowHandle(this.budgetId).signal(cancelPermitRequestSignal, {
             holder: this.holder,
             requestId,
@@ -280,7 +238,7 @@ export class PermitPool {
         ),
       ),
     );
-    if (outcomes.includes(false)) await this.report();
+    if (outcomes.includes(false)) await this.reports.report();
   }
 
   /** The pool as plain JSON, for the holder's continue-as-new input. */
@@ -289,17 +247,17 @@ export class PermitPool {
       held: this.held,
       available: [...this.availableIds],
       pending: [...this.pendingRequests].map(([requestId, remaining]) => ({ requestId, remaining })),
-      released: [...this.releasedIds],
+      released: this.released.list(),
       bindings: this.bindingList(),
       malformed: this.malformedCount,
-      ...(this.reportsOutstanding > 0 ? { reportDue: true } : {}),
+      ...(this.reports.due ? { reportDue: true } : {}),
     };
   }
 
   private onGrant(payload: unknown): void {
     const grant = this.accept(permitGrantSchema, payload, 'permitsGranted');
     if (!grant) return;
-    const fresh = grant.permitIds.filter((id) => !this.heldIds.has(id) && !this.releasedSet.has(id));
+    const fresh = grant.permitIds.filter((id) => !this.heldIds.has(id) && !this.released.has(id));
     if (fresh.length === 0) return; // a duplicate
     const remaining = this.pendingRequests.get(grant.requestId) ?? 0;
     const wanted = fresh.slice(0, remaining);
@@ -321,83 +279,34 @@ export class PermitPool {
   private onReportRequest(payload: unknown): void {
     const request = this.accept(reportPermitsRequestSchema, payload, 'reportPermits');
     if (!request) return;
-    if (request.budgetKey === this.budgetKey) {
-      void this.report().catch(() => undefined);
+    if (request.budgetKey === this.options.budgetKey) {
+      void this.reports.report().catch(() => undefined);
       return;
     }
-    const notYours: PermitRenewal = { holder: this.holder, budgetKey: this.budgetKey, permitIds: [] };
-    void this.signalBudget('answer', () =>
-      getExternalWorkflowHandle(callBudgetWorkflowId(request.budgetKey)).signal(renewPermitsSignal, notYours),
-    ).catch(() => undefined);
-  }
-
-  /** Queues a report (or joins the one queued and not yet started); reports go out one at a time. */
-  private report(): Promise<void> {
-    if (this.queuedReport) return this.queuedReport;
-    this.reportsOutstanding += 1;
-    const run = this.reportChain
-      .then(() => {
-        this.queuedReport = undefined;
-        return this.sendReport();
-      })
-      .finally(() => {
-        this.reportsOutstanding -= 1;
-      });
-    this.queuedReport = run;
-    this.reportChain = run.catch(() => undefined);
-    return run;
-  }
-
-  /** Signals the report; if the budget is not running, starts it with the report (when there is anything to say). */
-  private async sendReport(): Promise<void> {
-    const delivered = await this.signalBudget('report', () =>
-      getExternalWorkflowHandle(this.budgetId).signal(renewPermitsSignal, this.buildReport()),
-    );
-    if (delivered !== false || (this.heldIds.size === 0 && this.pending === 0)) return;
-    try {
-      await this.activities.announcePermits({
-        account: this.account,
-        budgetKey: this.budgetKey,
-        capacity: this.capacity,
-        report: this.buildReport(),
-      });
-    } catch (error) {
-      if (isCancellation(error)) return;
-      log.warn('PermitPool: could not announce to the call budget', { budget: this.budgetId, error: message(error) });
-    }
+    const notYours: PermitRenewal = { holder: this.holder, budgetKey: this.options.budgetKey, permitIds: [] };
+    void this.reports
+      .signal('answer', () =>
+        getExternalWorkflowHandle(callBudgetWorkflowId(request.budgetKey)).signal(renewPermitsSignal, notYours),
+      )
+      .catch(() => undefined);
   }
 
   private buildReport(): PermitRenewal {
     return {
       holder: this.holder,
-      budgetKey: this.budgetKey,
+      budgetKey: this.options.budgetKey,
       permitIds: this.held,
       bindings: this.bindingList(),
       pending: [...this.pendingRequests]
         .filter(([, remaining]) => remaining > 0)
         .map(([requestId, remaining]) => ({ requestId, remaining })),
-      ...(this.leaseMs !== undefined ? { leaseMs: this.leaseMs } : {}),
+      ...(this.options.leaseMs !== undefined ? { leaseMs: this.options.leaseMs } : {}),
       holderType: workflowInfo().workflowType,
     };
   }
 
   private bindingList(): PermitBinding[] {
     return [...this.bindings].map(([permitId, txnRef]) => ({ permitId, txnRef }));
-  }
-
-  /**
-   * Sends one signal to a budget. Resolves true if it arrived, false if the budget is not running, undefined if the
-   * sending scope was cancelled (nothing more to do then). Never rejects.
-   */
-  private async signalBudget(what: string, send: () => Promise<void>): Promise<boolean | undefined> {
-    try {
-      await send();
-      return true;
-    } catch (error) {
-      if (isCancellation(error)) return undefined;
-      log.warn(`PermitPool: could not ${what} at the call budget`, { budget: this.budgetId, error: message(error) });
-      return false;
-    }
   }
 
   private accept<S extends z.ZodType>(schema: S, payload: unknown, signal: string): z.infer<S> | undefined {
@@ -407,14 +316,4 @@ export class PermitPool {
     log.warn('PermitPool: dropped a malformed signal', { signal, issues: describeMessageIssues(parsed.error) });
     return undefined;
   }
-
-  private rememberReleased(id: string): void {
-    this.releasedIds.push(id);
-    this.releasedSet.add(id);
-    while (this.releasedIds.length > RECENTLY_RELEASED) this.releasedSet.delete(this.releasedIds.shift()!);
-  }
-}
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

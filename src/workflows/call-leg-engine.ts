@@ -1,0 +1,308 @@
+/**
+ * The call-leg engine: everything between "dial these numbers into this room" and "these legs have ended, and their
+ * lines are back with the account". It takes permits from the account's call budget (docs/design.md, invariant 1),
+ * dials a batch, adopts the legs placed (each bound to a permit), reconciles by tag a dial whose outcome is unknown
+ * rather than dial again (invariant 2), settles each leg's end from its notification or, failing that, from status
+ * polls (invariant 3), hangs legs up, and gives permits back as soon as their legs are known to have ended. Invariants
+ * are those of docs/design.md.
+ *
+ * It decides nothing about who is dialed, when, or whether again: its caller does (a conference session, an
+ * escalation). The caller reads the legs from the {@link LegBook} it hands in, and hears of them through the book's
+ * listener; a dial's reply comes back as a {@link DialOutcome} for the caller to act on. The access token never
+ * passes here: activities hold it (invariant 5).
+ */
+import { isCancellation, log } from '@temporalio/workflow';
+import type { PlaceCallRequest, PlaceCallResult, PlacedLeg } from '../activities/conference';
+import { callEndedSchema, describeCallEndedIssues } from '../domain/call-ended';
+import type { CallCounters } from '../domain/call-counters';
+import { pairWithPermits, sortUnplaced } from '../domain/call-leg-rules';
+import type { EndOutcome, LegBook } from '../domain/leg-book';
+import { inBackground, waitFor } from './background';
+import { classifyDialFailure } from './dial-failure';
+import { DialPermits } from './dial-permits';
+import { accounts, lastLook, legControl, placement, reconciliation } from './hoiio-activities';
+import type { PermitPoolState } from './permits';
+/** Polls in a row answering "no such transaction" before a leg is settled as failed. */
+const UNKNOWN_LEG_POLLS = 3;
+
+export interface CallLegEngineOptions {
+  /** The Hoiio account name the activities dial with. */
+  account: string;
+  legs: LegBook;
+  counters: CallCounters;
+  /** Whether legs placed now are still wanted: a dial that lands once they are not is hung up at once. */
+  wantsLegs(): boolean;
+  /** A leg is about to be hung up by us (unwanted, or on {@link CallLegEngine.hangUpAll}): its end is final. */
+  hangingUp(number: string): void;
+  /** Something the caller waits on may have changed (a poll settled a leg). */
+  changed(): void;
+}
+
+export interface DialRequest {
+  room: string;
+  numbers: string[];
+  /** Unique per batch: how a retry or a reconcile finds what the batch placed (see `batchTag`). */
+  tag: string;
+  callerId?: string;
+}
+
+/**
+ * What a dial came to. `refused`: Hoiio turned the request down and placed nothing; `scope` says whose fault (one of
+ * the numbers, the whole account, or a request never sent). `done`: its legs are adopted; `notPlaced` numbers may be
+ * dialed again, `unknown` ones must not be (docs/design.md, invariant 2).
+ */
+export type DialOutcome =
+  | { kind: 'refused'; scope: 'number' | 'account' | 'not-sent'; type: string }
+  | { kind: 'done'; placed: PlacedLeg[]; notPlaced: string[]; unknown: string[] };
+
+/** Carried over continue-as-new. */
+export interface EngineCarry {
+  budgetKey: string;
+  pool: PermitPoolState;
+}
+
+export class CallLegEngine {
+  /** Set once the account's budget is known; messages may arrive before. */
+  private permits: DialPermits | undefined;
+  private budgetKey: string | undefined;
+  /** The dial in flight, so that a cancellation can look up and hang up what it placed. */
+  private dialInFlight: PlaceCallRequest | undefined;
+  private background: { stop(): Promise<void> }[] = [];
+
+  constructor(private readonly options: CallLegEngineOptions) {}
+
+  /**
+   * Finds the account's call budget (an unknown account fails here, non-retryable) and starts the work kept up on its
+   * own clock: permits of ended legs go back at once, leases are renewed, legs with no notification are polled.
+   */
+  async connect(resume?: Partial<EngineCarry>): Promise<void> {
+    const { account } = this.options;
+    const budgetKey = resume?.budgetKey ?? (await accounts.resolveAccount({ account })).budgetKey;
+    const permits = new DialPermits({ account, budgetKey, state: resume?.pool }, () =>
+      this.options.legs.permitsOfActiveLegs(),
+    );
+    this.permits = permits;
+    this.budgetKey = budgetKey;
+    // Kept up on their own clocks, never behind the caller's loop, which can spend minutes in one dial's retries: a
+    // freed line goes back to the account the moment its leg is known to have ended, and leases are renewed while a
+    // dial waits.
+    this.background = [
+      inBackground((stopping) => permits.releaseAsLegsEnd(stopping)),
+      inBackground((stopping) => this.pollWhenDue(stopping)),
+      inBackground((stopping) => permits.renewLeases(stopping)),
+    ];
+  }
+
+  /** Permits granted and not yet used for a dial. */
+  get permitsAvailable(): number {
+    return this.connected().available;
+  }
+
+  /** See {@link DialPermits.keepFor}. */
+  keepPermitsFor(wanted: number | undefined): Promise<unknown> {
+    return this.connected().keepFor(wanted);
+  }
+
+  /** Dials a batch with permits on hand (one per number) and adopts the legs it placed. */
+  async dial(batch: DialRequest): Promise<DialOutcome> {
+    const permits = this.connected().takeForDial(batch.numbers.length);
+    const request: PlaceCallRequest = {
+      account: this.options.account,
+      room: batch.room,
+      numbers: batch.numbers,
+      callerId: batch.callerId,
+      tag: batch.tag,
+      begunAt: Date.now(),
+    };
+    this.dialInFlight = request;
+    try {
+      const outcome = await this.dialAndAdopt(request, permits);
+      this.dialInFlight = undefined;
+      return outcome;
+    } catch (error) {
+      // A cancelled dial stays in flight for the cancellation path, which finds what it placed.
+      if (!isCancellation(error)) this.dialInFlight = undefined;
+      throw error;
+    } finally {
+      this.connected().dialDone(permits);
+    }
+  }
+
+  /** A `callEnded` notification, parsed here since anyone can signal: one that does not parse is only counted. */
+  notified(payload: unknown): EndOutcome | 'malformed' {
+    const parsed = callEndedSchema.safeParse(payload);
+    if (!parsed.success) {
+      this.options.counters.malformedMessage();
+      log.warn('Malformed callEnded signal dropped', { problems: describeCallEndedIssues(parsed.error) });
+      return 'malformed';
+    }
+    const outcome = this.options.legs.recordEnd(parsed.data, 'notification', Date.now());
+    if (outcome === 'duplicate') log.info('Duplicate notification ignored', { txnRef: parsed.data.txnRef });
+    return outcome;
+  }
+
+  /** A failed hangup is logged, not thrown: the leg's notification, or a poll, still tells how it ended. */
+  async hangUp(txnRef: string): Promise<void> {
+    this.options.counters.hungUp();
+    try {
+      await legControl.hangupLeg({ account: this.options.account, txnRef });
+    } catch (error) {
+      if (isCancellation(error)) throw error;
+      log.warn('Hangup failed; the leg will be polled', { txnRef, error: String(error) });
+    }
+  }
+
+  /** Withdraws every permit request and hangs up every active leg. Returns how many legs were hung up. */
+  async hangUpAll(): Promise<number> {
+    const active = this.options.legs.activeLegs();
+    for (const leg of active) this.options.hangingUp(leg.number);
+    await Promise.all([
+      ...(this.permits ? [this.permits.cancelPending()] : []),
+      ...active.map((leg) => this.hangUp(leg.txnRef)),
+    ]);
+    return active.length;
+  }
+
+  async moderate(txnRef: string, action: 'kick' | 'mute' | 'unmute'): Promise<void> {
+    this.options.counters.moderated();
+    await legControl.moderateLeg({ account: this.options.account, txnRef, action });
+  }
+
+  /** Stops the background work, its activities done: what the engine carries is then the whole truth. */
+  async pause(): Promise<void> {
+    await Promise.all(this.background.map((task) => task.stop()));
+  }
+
+  /** Gives back the permits of legs that have ended and of numbers a dial did not place. */
+  releaseFinished(): Promise<void> {
+    return this.connected().releaseFinished();
+  }
+
+  carry(): EngineCarry {
+    return { budgetKey: this.budgetKey!, pool: this.connected().state() };
+  }
+
+  /** No more dialing, ever: stops the background work, withdraws what is asked for and gives every permit back. */
+  async close(): Promise<void> {
+    if (!this.permits) return;
+    await this.pause();
+    await this.permits.giveAllBack();
+  }
+
+  /**
+   * The caller was cancelled: leave nothing ringing and no permit held. Call with legs no longer wanted, so that
+   * whatever the interrupted dial placed is hung up as it is found.
+   */
+  async abandon(): Promise<void> {
+    const interrupted = this.dialInFlight;
+    await Promise.all([
+      ...this.options.legs.activeLegs().map((leg) => this.hangUp(leg.txnRef)),
+      // The cancelled dial's request may have reached Hoiio before it was abandoned: find its legs and end them.
+      ...(interrupted ? [this.hangUpWhatWasPlaced(interrupted)] : []),
+    ]);
+    await this.close();
+  }
+
+  private connected(): DialPermits {
+    if (!this.permits) throw new Error('CallLegEngine: connect() first');
+    return this.permits;
+  }
+
+  private async dialAndAdopt(request: PlaceCallRequest, permits: string[]): Promise<DialOutcome> {
+    let result: PlaceCallResult;
+    try {
+      result = await placement.placeConferenceCall(request);
+    } catch (error) {
+      if (isCancellation(error)) throw error;
+      const failure = classifyDialFailure(error);
+      if (failure.kind === 'number') return { kind: 'refused', scope: 'number', type: failure.type };
+      if (failure.kind === 'session') return { kind: 'refused', scope: 'account', type: failure.type };
+      if (failure.kind === 'not-sent') return { kind: 'refused', scope: 'not-sent', type: failure.type };
+      // Retries ran out, or the last attempt died mid-request: the request may have been placed. Look before
+      // deciding, and never dial these numbers again unseen.
+      log.error('Dialing gave up; reconciling by tag', { tag: request.tag, type: failure.type });
+      const found = await this.reconcileOrGiveUp(request);
+      this.options.counters.historyLookedUp();
+      await this.adopt(found?.legs ?? [], permits);
+      if (!found) return { kind: 'done', placed: [], notPlaced: [], unknown: [...request.numbers] };
+      return { kind: 'done', placed: found.legs, ...sortUnplaced(found) };
+    }
+    this.options.counters.dialed(result);
+    await this.adopt(result.legs, permits);
+    return { kind: 'done', placed: result.legs, ...sortUnplaced(result) };
+  }
+
+  /** A reconcile Hoiio refuses for good (say, a revoked token) leaves the whole batch's outcome unknown. */
+  private async reconcileOrGiveUp(
+    request: PlaceCallRequest,
+  ): Promise<{ legs: PlacedLeg[]; notPlaced: string[] } | undefined> {
+    try {
+      return await reconciliation.reconcileBatch(request);
+    } catch (error) {
+      if (isCancellation(error)) throw error;
+      log.error('Reconciling gave up; the batch is not dialed again', { tag: request.tag, error: String(error) });
+      return undefined;
+    }
+  }
+
+  /** Ties each placed leg to one of the dial's permits; permits left over go back with the next release. */
+  private async adopt(legs: PlacedLeg[], permits: string[]): Promise<void> {
+    const now = Date.now();
+    for (const [leg, permitId] of pairWithPermits(legs, permits)) {
+      this.options.legs.legPlaced(leg.number, leg.txnRef, permitId, now);
+      // The budget learns which leg each permit covers, so it can hang up a holder's legs if the holder is gone.
+      if (permitId) this.connected().bind(permitId, leg.txnRef);
+    }
+    if (!this.options.wantsLegs()) {
+      for (const leg of legs) this.options.hangingUp(leg.number);
+      await Promise.all(legs.map((leg) => this.hangUp(leg.txnRef)));
+    }
+  }
+
+  /** Bounded in time, unlike the reconcile of a running dial: leases are no longer renewed here. */
+  private async hangUpWhatWasPlaced(request: PlaceCallRequest): Promise<void> {
+    try {
+      const found = await lastLook.reconcileBatch(request);
+      this.options.counters.historyLookedUp();
+      await this.adopt(found.legs, []);
+    } catch (error) {
+      log.error('Could not look up what a cancelled dial placed', { tag: request.tag, error: String(error) });
+    }
+  }
+
+  private async pollWhenDue(stopping: () => boolean): Promise<void> {
+    const { legs } = this.options;
+    for (;;) {
+      const armedFor = legs.nextPollAt();
+      // One timer for the earliest poll; re-armed only when a leg due sooner appears.
+      const sooner = () => (legs.nextPollAt() ?? Infinity) < (armedFor ?? Infinity);
+      await waitFor(() => stopping() || sooner(), armedFor);
+      if (stopping()) return;
+      if (legs.legsDueForPoll(Date.now()).length > 0) await this.pollDueLegs();
+    }
+  }
+
+  /** A failed poll is tried again later, waiting longer each time. */
+  private async pollDueLegs(): Promise<void> {
+    const { legs, counters, account } = this.options;
+    await Promise.all(
+      legs.legsDueForPoll(Date.now()).map(async (leg) => {
+        counters.polled();
+        try {
+          const result = await legControl.pollLeg({ account, txnRef: leg.txnRef });
+          if ('unknown' in result) {
+            if (legs.legUnknown(leg.txnRef, Date.now(), UNKNOWN_LEG_POLLS)) {
+              log.error('Hoiio does not know this leg; settled as failed', { txnRef: leg.txnRef });
+            }
+          } else if (result.ongoing) legs.pollAgainLater(leg.txnRef, Date.now());
+          else legs.recordEnd(result.end, 'poll', Date.now());
+          this.options.changed();
+        } catch (error) {
+          if (isCancellation(error)) throw error;
+          log.warn('Status poll failed; trying again later', { txnRef: leg.txnRef, error: String(error) });
+          legs.pollAgainLater(leg.txnRef, Date.now());
+        }
+      }),
+    );
+  }
+}

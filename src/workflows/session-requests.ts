@@ -1,0 +1,48 @@
+/**
+ * Checks of the session's updates, run before an update is accepted: a rejected update leaves no trace in history.
+ * Callers outside TypeScript (the temporal CLI) can send anything, so the shape is checked too (docs/design.md,
+ * invariant 7).
+ */
+import { MAX_PARTICIPANTS, formatProblems, participantNumber, validateParticipants } from '../domain/session-input';
+import type { SessionPhase } from '../domain/session-types';
+import type { AddParticipantsRequest, EndRequest, ModerateRequest } from './messages';
+
+/** Longest `end` reason kept: it is copied into every participant still waiting, and carried over continue-as-new. */
+export const MAX_END_REASON_LENGTH = 200;
+
+export type ModerationAction = 'kick' | 'mute' | 'unmute';
+
+/** What the checks read of the session. */
+export interface SessionRoster {
+  has(number: string): boolean;
+  readonly size: number;
+  activeLegOf(number: string): unknown;
+}
+
+export function checkAddParticipants(
+  request: AddParticipantsRequest,
+  phase: SessionPhase,
+  roster: SessionRoster,
+): void {
+  if (phase !== 'running') throw new Error(`The session is ${phase}: no participants can be added`);
+  const list = validateParticipants((request as Partial<AddParticipantsRequest> | undefined)?.participants);
+  if (!list.ok) throw new Error(`Invalid participants: ${formatProblems(list.problems)}`);
+  const fresh = new Set(list.value.map(participantNumber).filter((number) => !roster.has(number)));
+  if (roster.size + fresh.size > MAX_PARTICIPANTS) {
+    throw new Error(`A session has at most ${MAX_PARTICIPANTS} participants; it has ${roster.size}`);
+  }
+}
+
+export function checkModeration(action: ModerationAction, request: ModerateRequest, roster: SessionRoster): void {
+  if (!request || typeof request.number !== 'string') throw new Error('Expected { number: "<E.164>" }');
+  if (!roster.has(request.number)) throw new Error(`${request.number} is not a participant of this session`);
+  if (!roster.activeLegOf(request.number)) throw new Error(`${request.number} has no active call to ${action}`);
+}
+
+export function checkEnd(request: EndRequest, phase: SessionPhase): void {
+  if (phase !== 'running') throw new Error(`The session is already ${phase}`);
+  const reason: unknown = (request as Partial<EndRequest> | undefined)?.reason;
+  if (reason !== undefined && (typeof reason !== 'string' || reason.length > MAX_END_REASON_LENGTH)) {
+    throw new Error(`reason must be a string of at most ${MAX_END_REASON_LENGTH} characters`);
+  }
+}

@@ -1,0 +1,186 @@
+/**
+ * A stand-in for Hoiio, as plain activity functions: it answers what Hoiio would, records every request, and sends
+ * the end-of-call notifications our receiver would signal. The workflows (session and call budget) are the real ones.
+ * Each session names its own `account`, and each account can be given its own behaviour.
+ */
+import { Context, ApplicationFailure } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
+import type { ConferenceActivities, PlaceCallRequest, PollResult } from '../../../src/activities/conference';
+import type { CallEnded } from '../../../src/domain/call-ended';
+import type { FinalCallStatus } from '../../../src/domain/hoiio-rules';
+import { debitFor, formatMoney, parseMoney } from '../../../src/domain/money';
+import { callEndedSignal } from '../../../src/workflows/messages';
+
+export interface StubLeg {
+  number: string;
+  txnRef: string;
+  tag: string;
+  room: string;
+  workflowId: string;
+  ended: boolean;
+}
+
+/** How a leg ends: its status, billed minutes and per-minute rate. */
+export interface LegFate {
+  status: FinalCallStatus;
+  minutes: number;
+  rate: string;
+}
+
+export interface AccountBehaviour {
+  /** A failure type to refuse this request with (non-retryable, as Hoiio's final answer), or undefined to place it. */
+  refuse?: (request: PlaceCallRequest) => string | undefined;
+  /** Which numbers of a request get a leg (default all). */
+  place?: (request: PlaceCallRequest) => string[];
+  /** Place the legs, then fail as if the connection dropped before the reply: the outcome is unknown. */
+  loseReply?: (request: PlaceCallRequest) => boolean;
+  /** Notify each leg's end before the dial's reply comes back. */
+  endBeforeReply?: boolean;
+  /** How each number's leg ends (default answered, 1 minute at 0.020). */
+  fate?: (number: string) => LegFate;
+  /** When Hoiio notifies a leg's end on its own: ms after placing, or `never` (then only a hangup or a poll tells). */
+  notifyAfterMs?: number | 'never';
+  /** What voice/query_status answers, per poll of a leg (0-based). */
+  poll?: (txnRef: string, pollIndex: number) => PollResult;
+}
+
+const DEFAULT_FATE: LegFate = { status: 'answered', minutes: 1, rate: '0.020' };
+
+export class StubHoiio {
+  /** Every dial the workflow asked for, refused or not, in order. */
+  readonly dials: PlaceCallRequest[] = [];
+  /** Every conference/call that Hoiio accepted, in order. */
+  readonly requests: PlaceCallRequest[] = [];
+  readonly reconciles: PlaceCallRequest[] = [];
+  readonly polls: string[] = [];
+  readonly hangups: string[] = [];
+  readonly legs: StubLeg[] = [];
+  /** Most legs live at once in any one room, and on the whole account. */
+  peakInRoom = 0;
+  peakOnAccount = 0;
+  private readonly behaviours = new Map<string, AccountBehaviour>();
+  private txnCounter = 0;
+
+  constructor(
+    private readonly client: () => Client,
+    private readonly budgetKey: string,
+  ) {}
+
+  behave(account: string, behaviour: AccountBehaviour): void {
+    this.behaviours.set(account, behaviour);
+  }
+
+  requestsOf(account: string): PlaceCallRequest[] {
+    return this.requests.filter((request) => request.account === account);
+  }
+
+  fateOf(account: string, number: string): LegFate {
+    return this.behaviours.get(account)?.fate?.(number) ?? DEFAULT_FATE;
+  }
+
+  activities(): ConferenceActivities {
+    return {
+      resolveAccount: ({ account }) => Promise.resolve({ account, budgetKey: this.budgetKey }),
+      placeConferenceCall: async (request) => {
+        this.dials.push(request);
+        const behaviour = this.behaviours.get(request.account) ?? {};
+        const refusal = behaviour.refuse?.(request);
+        if (refusal) throw ApplicationFailure.nonRetryable(`Hoiio refused: ${refusal}`, refusal);
+        this.requests.push(request);
+        const workflowId = Context.current().info.workflowExecution?.workflowId;
+        if (!workflowId) throw new Error('placeConferenceCall runs for a workflow only');
+        const placed = (behaviour.place?.(request) ?? request.numbers).map((number) =>
+          this.open(request, number, workflowId),
+        );
+        if (behaviour.endBeforeReply) await Promise.all(placed.map((leg) => this.end(leg, request.account)));
+        else for (const leg of placed) this.scheduleEnd(leg, request.account, behaviour.notifyAfterMs ?? 200);
+        if (behaviour.loseReply?.(request)) {
+          throw ApplicationFailure.nonRetryable('socket hang up after the request was sent', 'HoiioTransportError');
+        }
+        const legs = placed.map(({ number, txnRef }) => ({ number, txnRef }));
+        return {
+          legs,
+          notPlaced: [],
+          adopted: false,
+          conferenceCallRequests: 1,
+          historyLookups: 0,
+          retryReasons: [],
+          attempts: 1,
+        };
+      },
+      reconcileBatch: (request) => Promise.resolve(this.reconcile(request)),
+      pollLeg: ({ account, txnRef }) => Promise.resolve(this.poll(account, txnRef)),
+      hangupLeg: async ({ account, txnRef }) => {
+        this.hangups.push(txnRef);
+        const leg = this.legByRef(txnRef);
+        if (!leg.ended) await this.end(leg, account);
+      },
+      moderateLeg: () => Promise.resolve(),
+    };
+  }
+
+  /** The end-of-call notification Hoiio would send for this leg, as our receiver signals it. */
+  endReport(account: string, leg: Pick<StubLeg, 'number' | 'txnRef' | 'tag'>): CallEnded {
+    const fate = this.fateOf(account, leg.number);
+    const billed = fate.status === 'answered' ? fate.minutes : 0;
+    return {
+      txnRef: leg.txnRef,
+      dest: leg.number,
+      callStatus: fate.status,
+      durationMinutes: billed,
+      currency: 'SGD',
+      rate: fate.rate,
+      debit: formatMoney(debitFor(parseMoney(fate.rate), billed)),
+      tag: leg.tag,
+    };
+  }
+
+  private reconcile(request: PlaceCallRequest): { legs: { number: string; txnRef: string }[]; notPlaced: string[] } {
+    this.reconciles.push(request);
+    const found = this.legs.filter((leg) => leg.tag === request.tag).map(({ number, txnRef }) => ({ number, txnRef }));
+    const placed = new Set(found.map((leg) => leg.number));
+    return { legs: found, notPlaced: request.numbers.filter((number) => !placed.has(number)) };
+  }
+
+  private poll(account: string, txnRef: string): PollResult {
+    const index = this.polls.filter((polled) => polled === txnRef).length;
+    this.polls.push(txnRef);
+    const answer = this.behaviours.get(account)?.poll?.(txnRef, index) ?? { ongoing: true };
+    if (!('unknown' in answer) && !answer.ongoing) this.legByRef(txnRef).ended = true;
+    return answer;
+  }
+
+  private open(request: PlaceCallRequest, number: string, workflowId: string): StubLeg {
+    this.txnCounter += 1;
+    const leg = {
+      number,
+      txnRef: `TX${this.txnCounter}`,
+      tag: request.tag,
+      room: request.room,
+      workflowId,
+      ended: false,
+    };
+    this.legs.push(leg);
+    const live = this.legs.filter((other) => !other.ended);
+    this.peakOnAccount = Math.max(this.peakOnAccount, live.length);
+    this.peakInRoom = Math.max(this.peakInRoom, live.filter((other) => other.room === leg.room).length);
+    return leg;
+  }
+
+  private scheduleEnd(leg: StubLeg, account: string, afterMs: number | 'never'): void {
+    if (afterMs === 'never') return;
+    setTimeout(() => void this.end(leg, account).catch(() => undefined), afterMs);
+  }
+
+  private async end(leg: StubLeg, account: string): Promise<void> {
+    if (leg.ended) return;
+    leg.ended = true;
+    await this.client().workflow.getHandle(leg.workflowId).signal(callEndedSignal, this.endReport(account, leg));
+  }
+
+  private legByRef(txnRef: string): StubLeg {
+    const leg = this.legs.find((candidate) => candidate.txnRef === txnRef);
+    if (!leg) throw new Error(`unknown leg ${txnRef}`);
+    return leg;
+  }
+}
