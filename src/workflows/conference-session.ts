@@ -16,7 +16,7 @@
 import { setHandler } from '@temporalio/workflow';
 import type { SessionInput } from '../domain/session-input';
 import type { SessionSummary } from '../domain/session-types';
-import { ConferenceSessionRun, type SessionResume } from './conference-session-run';
+import { ConferenceSessionRun, type SessionResume } from './session/conference-session-run';
 import {
   addParticipantsUpdate,
   callEndedSignal,
@@ -30,8 +30,8 @@ import {
   type ModerateRequest,
 } from './messages';
 
-export { DEFAULT_GRACE_SECONDS, type SessionResume } from './conference-session-run';
-export { MAX_END_REASON_LENGTH } from './session-requests';
+export { DEFAULT_GRACE_SECONDS, type SessionResume } from './session/conference-session-run';
+export { MAX_END_REASON_LENGTH } from './session/session-requests';
 
 export async function conferenceSession(input: SessionInput, resume?: SessionResume): Promise<SessionSummary> {
   const session = new ConferenceSessionRun(input, resume);

@@ -1,5 +1,5 @@
 import { ActivityFailure, ApplicationFailure, RetryState, TimeoutFailure, TimeoutType } from '@temporalio/common';
-import { classifyDialFailure } from '../../src/workflows/dial-failure';
+import { classifyDialFailure } from '../../src/workflows/call-legs/dial-failure';
 
 /** How the workflow sees a failed placeConferenceCall: an ActivityFailure around the last attempt's failure. */
 function dialFailed(cause: Error, retryState: RetryState): ActivityFailure {

@@ -14,7 +14,7 @@ import type { CallBudgetCarriedState } from './carried-state';
 import { errorMessage } from './error-message';
 import { HolderChecks } from './holder-checks';
 import { budgetOptions, type BudgetOptions, type CallBudgetInput } from './options';
-import { PermitPool, type Delivery } from './permit-pool';
+import { PermitLedger, type Delivery } from './permit-ledger';
 import { Recovery } from './recovery';
 
 /**
@@ -31,7 +31,7 @@ import { Recovery } from './recovery';
  */
 export class CallBudget {
   private readonly options: BudgetOptions;
-  private readonly pool: PermitPool;
+  private readonly pool: PermitLedger;
   private readonly checks: HolderChecks;
   private readonly recovery: Recovery;
   private signalsThisRun = 0;
@@ -43,7 +43,7 @@ export class CallBudget {
     this.options = budgetOptions(input);
     const { budgetKey, capacity, defaultLeaseMs, account } = this.options;
     const idPrefix = `${budgetKey}-${workflowInfo().firstExecutionRunId}`;
-    this.pool = new PermitPool({ capacity, defaultLeaseMs, idPrefix }, input.state, input.holderWorkflowTypes ?? []);
+    this.pool = new PermitLedger({ capacity, defaultLeaseMs, idPrefix }, input.state, input.holderWorkflowTypes ?? []);
     this.checks = new HolderChecks(this.pool, account, () => this.dispatch());
     // Without carried state this run cannot tell a first start from a restart after a terminate: ask first.
     this.recovery = new Recovery(input.state === undefined && this.pool.knownHolderTypes().length > 0);

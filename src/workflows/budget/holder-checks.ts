@@ -2,7 +2,7 @@ import { isCancellation, log } from '@temporalio/workflow';
 import type { HolderStatus } from '../../activities/budget';
 import { holderChecks, legControl } from './activity-stubs';
 import { errorMessage } from './error-message';
-import type { PermitPool } from './permit-pool';
+import type { PermitLedger } from './permit-ledger';
 
 /** How soon a holder whose state could not be read, or whose leg could not be hung up, is looked at again. */
 const RECHECK_MS = 60_000;
@@ -20,7 +20,7 @@ export class HolderChecks {
   private readonly checking = new Set<string>();
 
   constructor(
-    private readonly pool: PermitPool,
+    private readonly pool: PermitLedger,
     private readonly account: string,
     /** Called once a gone holder's permits are free. */
     private readonly onFreed: () => void,

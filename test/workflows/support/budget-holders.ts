@@ -20,7 +20,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ConferenceActivities } from '../../../src/activities/conference';
-import { PermitPool } from '../../../src/workflows/permits';
+import { PermitPool } from '../../../src/workflows/permits/permit-pool';
 
 export interface PermitInterval {
   permitId: string;

@@ -4,8 +4,8 @@
  * is followed by the report through `announcePermits`, which starts the budget.
  */
 import { getExternalWorkflowHandle, isCancellation, log } from '@temporalio/workflow';
-import type { BudgetActivities } from '../activities/budget';
-import { renewPermitsSignal, type PermitRenewal } from './messages';
+import type { BudgetActivities } from '../../activities/budget';
+import { renewPermitsSignal, type PermitRenewal } from '../messages';
 
 export interface BudgetReportsOptions {
   account: string;

@@ -3,7 +3,7 @@
  * patience. Changing an option here changes the commands a workflow issues: recorded histories must still replay.
  */
 import { ActivityCancellationType, proxyActivities } from '@temporalio/workflow';
-import type { ConferenceActivities } from '../activities/conference';
+import type { ConferenceActivities } from '../../activities/conference';
 
 /** Placing a batch of legs. */
 export const placement = proxyActivities<ConferenceActivities>({

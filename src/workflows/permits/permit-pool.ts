@@ -31,7 +31,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { z } from 'zod';
-import type { BudgetActivities } from '../activities/budget';
+import type { BudgetActivities } from '../../activities/budget';
 import { RecentlyReleased, type PermitPoolOptions, type PermitPoolState } from './permit-pool-state';
 import { BudgetReports } from './permit-reports';
 import {
@@ -46,7 +46,7 @@ import {
   reportPermitsSignal,
   type PermitBinding,
   type PermitRenewal,
-} from './messages';
+} from '../messages';
 
 export type { PermitPoolOptions, PermitPoolState } from './permit-pool-state';
 

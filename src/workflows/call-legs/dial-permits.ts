@@ -3,9 +3,9 @@
  * placed, and given back once that leg has ended or the number was not placed (docs/design.md, invariant 1).
  */
 import { condition } from '@temporalio/workflow';
-import { permitMoves, releasablePermits } from '../domain/call-leg-rules';
+import { permitMoves, releasablePermits } from '../../domain/call-leg-rules';
 import { waitFor } from './background';
-import { PermitPool, type PermitPoolState } from './permits';
+import { PermitPool, type PermitPoolState } from '../permits/permit-pool';
 
 /** Permit leases are renewed at a third of their length, so one missed renewal costs nothing. */
 const PERMIT_LEASE_MS = 15 * 60_000;

@@ -44,7 +44,7 @@ export interface Delivery {
  * cancelled before it arrived) is ignored, and a permit released or taken back is retired, so that neither a repeated
  * release nor a late report can bring it back. Permit ids are never reused, not even by a budget started afresh.
  */
-export class PermitPool {
+export class PermitLedger {
   private permitCounter: number;
   private readonly held = new Map<string, HeldPermit>();
   private waiting: WaitingRequest[];

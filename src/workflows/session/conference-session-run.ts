@@ -15,14 +15,14 @@ import {
   uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
-import { batchTag } from '../domain/call-leg-rules';
-import { earliest } from '../domain/earliest';
-import { DEFAULT_ACCOUNT, formatProblems, validateSessionInput, type SessionInput } from '../domain/session-input';
-import { SessionState, type SessionSnapshot } from '../domain/session-state';
-import type { SessionPhase, SessionStatus, SessionSummary } from '../domain/session-types';
-import { CallLegEngine, type DialOutcome } from './call-leg-engine';
-import type { AddParticipantsRequest, EndRequest, ModerateRequest } from './messages';
-import type { PermitPoolState } from './permits';
+import { batchTag } from '../../domain/call-leg-rules';
+import { earliest } from '../../domain/earliest';
+import { DEFAULT_ACCOUNT, formatProblems, validateSessionInput, type SessionInput } from '../../domain/session-input';
+import { SessionState, type SessionSnapshot } from '../../domain/session-state';
+import type { SessionPhase, SessionStatus, SessionSummary } from '../../domain/session-types';
+import { CallLegEngine, type DialOutcome } from '../call-legs/call-leg-engine';
+import type { AddParticipantsRequest, EndRequest, ModerateRequest } from '../messages';
+import type { PermitPoolState } from '../permits/permit-pool';
 import { checkAddParticipants, checkEnd, checkModeration, type ModerationAction } from './session-requests';
 
 export const DEFAULT_GRACE_SECONDS = 120;

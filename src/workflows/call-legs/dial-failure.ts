@@ -1,5 +1,5 @@
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
-import { classifyStatus } from '../hoiio/statuses';
+import { classifyStatus } from '../../hoiio/statuses';
 
 /** Failures raised before a request leaves the worker: nothing was dialed, and retrying cannot help. */
 const NOT_SENT = new Set(['HoiioInputError', 'HoiioConfigError']);

@@ -1,6 +1,6 @@
 /** A {@link PermitPool}'s options, and its state as carried over its holder's continue-as-new. */
 import type { ActivityOptions } from '@temporalio/workflow';
-import type { PermitBinding } from './messages';
+import type { PermitBinding } from '../messages';
 
 /** How many released permit ids are remembered, so that a duplicated grant cannot bring one back. */
 const RECENTLY_RELEASED = 1_000;

@@ -12,16 +12,16 @@
  * passes here: activities hold it (invariant 5).
  */
 import { isCancellation, log } from '@temporalio/workflow';
-import type { PlaceCallRequest, PlaceCallResult, PlacedLeg } from '../activities/conference';
-import { callEndedSchema, describeCallEndedIssues } from '../domain/call-ended';
-import type { CallCounters } from '../domain/call-counters';
-import { pairWithPermits, sortUnplaced } from '../domain/call-leg-rules';
-import type { EndOutcome, LegBook } from '../domain/leg-book';
+import type { PlaceCallRequest, PlaceCallResult, PlacedLeg } from '../../activities/conference';
+import { callEndedSchema, describeCallEndedIssues } from '../../domain/call-ended';
+import type { CallCounters } from '../../domain/call-counters';
+import { pairWithPermits, sortUnplaced } from '../../domain/call-leg-rules';
+import type { EndOutcome, LegBook } from '../../domain/leg-book';
 import { inBackground, waitFor } from './background';
 import { classifyDialFailure } from './dial-failure';
 import { DialPermits } from './dial-permits';
 import { accounts, lastLook, legControl, placement, reconciliation } from './hoiio-activities';
-import type { PermitPoolState } from './permits';
+import type { PermitPoolState } from '../permits/permit-pool';
 /** Polls in a row answering "no such transaction" before a leg is settled as failed. */
 const UNKNOWN_LEG_POLLS = 3;
 

@@ -3,9 +3,9 @@
  * Callers outside TypeScript (the temporal CLI) can send anything, so the shape is checked too (docs/design.md,
  * invariant 7).
  */
-import { MAX_PARTICIPANTS, formatProblems, participantNumber, validateParticipants } from '../domain/session-input';
-import type { SessionPhase } from '../domain/session-types';
-import type { AddParticipantsRequest, EndRequest, ModerateRequest } from './messages';
+import { MAX_PARTICIPANTS, formatProblems, participantNumber, validateParticipants } from '../../domain/session-input';
+import type { SessionPhase } from '../../domain/session-types';
+import type { AddParticipantsRequest, EndRequest, ModerateRequest } from '../messages';
 
 /** Longest `end` reason kept: it is copied into every participant still waiting, and carried over continue-as-new. */
 export const MAX_END_REASON_LENGTH = 200;
