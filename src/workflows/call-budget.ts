@@ -8,11 +8,11 @@
  * and gives each permit back when its leg has ended. The budget keeps the account name it was started with: its
  * credentials hang up the legs of holders that are gone. It runs forever, continuing-as-new with what it knows.
  *
- * The rules live in `budget/`: the pool and its queue (`permit-pool.ts`), holders whose leases ran out
+ * The rules live in `budget/`: the permits and their queue (`permit-ledger.ts`), holders whose leases ran out
  * (`holder-checks.ts`), a fresh start (`recovery.ts`) and the run that ties them together (`call-budget-run.ts`).
  */
 import { continueAsNew, setHandler } from '@temporalio/workflow';
-import { CallBudget } from './budget/call-budget-run';
+import { CallBudgetRun } from './budget/call-budget-run';
 import type { CallBudgetInput } from './budget/options';
 import {
   budgetStateQuery,
@@ -32,7 +32,7 @@ export {
 } from './budget/options';
 
 export async function callBudget(input: CallBudgetInput): Promise<void> {
-  const budget = new CallBudget(input);
+  const budget = new CallBudgetRun(input);
   // Payloads are parsed inside the budget: whatever arrives is `unknown` until then.
   setHandler(requestPermitsSignal, (payload: unknown) => budget.request(payload));
   setHandler(releasePermitsSignal, (payload: unknown) => budget.release(payload));

@@ -29,9 +29,9 @@ import { Recovery } from './recovery';
  * The run continues-as-new when the server suggests it or after `maxSignalsPerRun` signals; before that it stops
  * granting and waits for every handler, grant signal, holder check and hangup in flight, so the next run grants at once.
  */
-export class CallBudget {
+export class CallBudgetRun {
   private readonly options: BudgetOptions;
-  private readonly pool: PermitLedger;
+  private readonly ledger: PermitLedger;
   private readonly checks: HolderChecks;
   private readonly recovery: Recovery;
   private signalsThisRun = 0;
@@ -43,21 +43,25 @@ export class CallBudget {
     this.options = budgetOptions(input);
     const { budgetKey, capacity, defaultLeaseMs, account } = this.options;
     const idPrefix = `${budgetKey}-${workflowInfo().firstExecutionRunId}`;
-    this.pool = new PermitLedger({ capacity, defaultLeaseMs, idPrefix }, input.state, input.holderWorkflowTypes ?? []);
-    this.checks = new HolderChecks(this.pool, account, () => this.dispatch());
+    this.ledger = new PermitLedger(
+      { capacity, defaultLeaseMs, idPrefix },
+      input.state,
+      input.holderWorkflowTypes ?? [],
+    );
+    this.checks = new HolderChecks(this.ledger, account, () => this.dispatch());
     // Without carried state this run cannot tell a first start from a restart after a terminate: ask first.
-    this.recovery = new Recovery(input.state === undefined && this.pool.knownHolderTypes().length > 0);
+    this.recovery = new Recovery(input.state === undefined && this.ledger.knownHolderTypes().length > 0);
   }
 
   request(payload: unknown): void {
     const request = this.accept(permitRequestSchema, payload, 'requestPermits');
-    if (request && this.pool.queue(request)) this.dispatch();
+    if (request && this.ledger.queue(request)) this.dispatch();
   }
 
   release(payload: unknown): void {
     const release = this.accept(permitReleaseSchema, payload, 'releasePermits');
     if (!release) return;
-    if (this.pool.release(release)) void this.askToReport(release.holder);
+    if (this.ledger.release(release)) void this.askToReport(release.holder);
     this.dispatch();
   }
 
@@ -67,14 +71,14 @@ export class CallBudget {
     this.recovery.heard(report.holder);
     // An answer from a holder of another budget (this one asked every holder of its types): nothing to learn.
     if (report.budgetKey !== undefined && report.budgetKey !== this.options.budgetKey) return;
-    this.pool.report(report);
+    this.ledger.report(report);
     this.dispatch();
   }
 
   cancel(payload: unknown): void {
     const cancellation = this.accept(permitCancellationSchema, payload, 'cancelPermitRequest');
     if (!cancellation) return;
-    this.pool.cancel(cancellation);
+    this.ledger.cancel(cancellation);
     this.dispatch();
   }
 
@@ -84,8 +88,8 @@ export class CallBudget {
       account,
       budgetKey,
       capacity,
-      ...this.pool.pool(),
-      ...this.pool.counters,
+      ...this.ledger.pool(),
+      ...this.ledger.counts(),
       recovering: this.recovery.recovering,
     };
   }
@@ -96,7 +100,7 @@ export class CallBudget {
       ? this.recovery.run(
           {
             budgetKey: this.options.budgetKey,
-            holderWorkflowTypes: this.pool.knownHolderTypes(),
+            holderWorkflowTypes: this.ledger.knownHolderTypes(),
             timeoutMs: this.options.recoveryTimeoutMs,
           },
           () => this.dispatch(),
@@ -119,13 +123,13 @@ export class CallBudget {
     }
     await recovery;
     await this.drain();
-    return this.pool.carriedState();
+    return this.ledger.carriedState();
   }
 
   /** Grants what is free, unless recovering or handing over. */
   private dispatch(): void {
     if (this.draining || this.recovery.recovering) return;
-    for (const delivery of this.pool.grantFree()) void this.deliver(delivery);
+    for (const delivery of this.ledger.grantFree()) void this.deliver(delivery);
   }
 
   private async deliver(delivery: Delivery): Promise<void> {
@@ -138,7 +142,7 @@ export class CallBudget {
         requestId: delivery.grant.requestId,
         error: errorMessage(error),
       });
-      this.pool.takeBackUndelivered(delivery);
+      this.ledger.takeBackUndelivered(delivery);
       this.dispatch();
     } finally {
       this.deliveriesInFlight--;
@@ -173,7 +177,7 @@ export class CallBudget {
     this.signalsThisRun++;
     const parsed = schema.safeParse(payload);
     if (parsed.success) return parsed.data;
-    this.pool.counters.malformed++;
+    this.ledger.count('malformed');
     log.warn('callBudget: dropped a malformed signal', { signal, issues: describeMessageIssues(parsed.error) });
     return undefined;
   }

@@ -20,7 +20,7 @@ export class HolderChecks {
   private readonly checking = new Set<string>();
 
   constructor(
-    private readonly pool: PermitLedger,
+    private readonly ledger: PermitLedger,
     private readonly account: string,
     /** Called once a gone holder's permits are free. */
     private readonly onFreed: () => void,
@@ -32,7 +32,7 @@ export class HolderChecks {
 
   /** Starts a check of every holder with a lease that has run out (one check per holder at a time). */
   startDue(): void {
-    for (const holder of this.pool.expiredHolders(Date.now(), this.checking)) {
+    for (const holder of this.ledger.expiredHolders(Date.now(), this.checking)) {
       this.checking.add(holder);
       void this.check(holder);
     }
@@ -40,7 +40,7 @@ export class HolderChecks {
 
   /** The earliest lease expiry among held permits whose holder is not being checked, if any. */
   earliestExpiry(): number | undefined {
-    return this.pool.earliestExpiry(this.checking);
+    return this.ledger.earliestExpiry(this.checking);
   }
 
   /** Never throws. */
@@ -70,13 +70,13 @@ export class HolderChecks {
 
   private keep(holder: string, status: 'RUNNING' | 'UNKNOWN'): void {
     const now = Date.now();
-    const extended = this.pool.extendExpired(
+    const extended = this.ledger.extendExpired(
       holder,
       now,
       (permit) => now + (status === 'RUNNING' ? permit.leaseMs : RECHECK_MS),
     );
     if (status === 'RUNNING') {
-      this.pool.counters.leaseExtensions += extended.length;
+      this.ledger.count('leaseExtensions', extended.length);
       log.warn('callBudget: leases ran out but their holder still runs; they are extended, not reclaimed', {
         holder,
         permitIds: extended,
@@ -86,13 +86,13 @@ export class HolderChecks {
 
   /** Gone: nobody will hang up its legs or release its permits. Its legs go first, then its permits. */
   private async takeBack(holder: string, status: HolderStatus): Promise<void> {
-    const permits = this.pool.permitsOf(holder);
+    const permits = this.ledger.permitsOf(holder);
     log.warn('callBudget: a holder is gone; hanging up its legs and taking its permits back', {
       holder,
       status,
       permitIds: permits.map((p) => p.permitId),
     });
-    this.pool.dropRequestsOf(holder);
+    this.ledger.dropRequestsOf(holder);
     const hungUp = await Promise.all(
       permits.map(async (permit) => {
         if (permit.txnRef === undefined) return true;
@@ -112,8 +112,8 @@ export class HolderChecks {
     );
     const now = Date.now();
     permits.forEach((permit, i) => {
-      if (hungUp[i]) this.pool.reclaim(holder, permit);
-      else this.pool.holdUntil(holder, permit, now + RECHECK_MS);
+      if (hungUp[i]) this.ledger.reclaim(holder, permit);
+      else this.ledger.holdUntil(holder, permit, now + RECHECK_MS);
     });
     this.onFreed();
   }

@@ -48,8 +48,8 @@ export class PermitLedger {
   private permitCounter: number;
   private readonly held = new Map<string, HeldPermit>();
   private waiting: WaitingRequest[];
-  /** Counted by whoever learns of the event: the pool, the holder checks, the message parser. */
-  readonly counters: Required<BudgetCounters>;
+  /** Changed here, or through {@link PermitLedger.count} by whoever else learns of an event. */
+  private readonly counters: Required<BudgetCounters>;
   private readonly recentRequests: RecentIds;
   private readonly retiredPermits: RecentIds;
   private readonly holderTypes: Set<string>;
@@ -265,6 +265,15 @@ export class PermitLedger {
 
   knownHolderTypes(): string[] {
     return [...this.holderTypes];
+  }
+
+  /** Events the ledger cannot see for itself: a malformed message, leases extended by a holder check. */
+  count(event: 'malformed' | 'leaseExtensions', by = 1): void {
+    this.counters[event] += by;
+  }
+
+  counts(): Required<BudgetCounters> {
+    return { ...this.counters };
   }
 
   /** Copies, so that a query result or the carried state never aliases what the pool keeps changing. */
