@@ -7,33 +7,25 @@ import {
   type PlaceCallResult,
 } from '../../src/activities/conference';
 import { hoiioConfigFromEnv } from '../../src/hoiio/config';
-import { numbers, rejectionOf, SimHarness } from '../hoiio/sim-harness';
+import { numbers, rejectionOf, useSimHarness } from '../hoiio/sim-harness';
 
 /**
  * The dial activity on its own, in a mock activity context, against the real simulator over HTTP: what it heartbeats
  * while Hoiio is slow, and how a retried attempt finds an earlier attempt's legs by tag instead of dialing again.
  * No Temporal server: each attempt is one `run` in a context that says which attempt it is.
  */
-let harness: SimHarness;
 let tagCount = 0;
 
-beforeAll(async () => {
-  harness = await SimHarness.start();
-});
-afterAll(() => harness.close());
-beforeEach(async () => {
-  await harness.reset();
-  await harness.config({
-    outcomeWeights: { answered: 1, unanswered: 0, busy: 0, failed: 0 },
-    timing: { ringSeconds: { min: 60, max: 60 } },
-    historyLagMs: 0,
-    faults: { api: { '*': null, 'conference/call': null } },
-  });
+const harness = useSimHarness({
+  outcomeWeights: { answered: 1, unanswered: 0, busy: 0, failed: 0 },
+  timing: { ringSeconds: { min: 60, max: 60 } },
+  historyLagMs: 0,
+  faults: { api: { '*': null, 'conference/call': null } },
 });
 
 function activities(historySettleMs = 1_000) {
   return createConferenceActivities({
-    hoiio: hoiioConfigFromEnv({ HOIIO_BASE_URL: harness.sim.baseUrl }),
+    hoiio: hoiioConfigFromEnv({ HOIIO_BASE_URL: harness().sim.baseUrl }),
     // Hoiio never gets to notify here: every leg rings for a minute and the simulator is reset after each test.
     publicUrl: 'http://127.0.0.1:9/',
     historySettleMs,
@@ -74,21 +66,21 @@ function runAttempt(
 }
 
 async function dialsOf(request: PlaceCallRequest): Promise<string[]> {
-  return (await harness.calls()).filter((call) => call.tag === request.tag).map((call) => call.dest);
+  return (await harness().calls()).filter((call) => call.tag === request.tag).map((call) => call.dest);
 }
 
 /** An attempt whose request reached Hoiio and dialed, but whose reply was lost (a bare 502 after the work). */
 async function lostReply(request: PlaceCallRequest): Promise<unknown> {
-  await harness.config({ faults: { api: { 'conference/call': { http5xxAfterRate: 1, http5xxStatus: 502 } } } });
+  await harness().config({ faults: { api: { 'conference/call': { http5xxAfterRate: 1, http5xxStatus: 502 } } } });
   const { result } = runAttempt(attempt(1), request);
   const failure = await rejectionOf(result);
-  await harness.config({ faults: { api: { 'conference/call': null } } });
+  await harness().config({ faults: { api: { 'conference/call': null } } });
   return failure;
 }
 
 describe('placeConferenceCall', () => {
   it('heartbeats its progress on a clock while Hoiio takes its time to answer', async () => {
-    await harness.config({ faults: { api: { 'conference/call': { slowRate: 1, slowMs: 6_000 } } } });
+    await harness().config({ faults: { api: { 'conference/call': { slowRate: 1, slowMs: 6_000 } } } });
     const request = batch(numbers(2, 100));
     const { result, heartbeats } = runAttempt(attempt(1), request);
     const placed = await result;
@@ -105,7 +97,7 @@ describe('placeConferenceCall', () => {
     const failure = await lostReply(request);
     expect(failure).toBeInstanceOf(ApplicationFailure);
     expect(failure).toMatchObject({ type: 'transport_http_status', nonRetryable: false });
-    const dialed = await harness.calls();
+    const dialed = await harness().calls();
 
     const { result } = runAttempt(
       attempt(2, { conferenceCallRequests: 1, historyLookups: 0, retryReasons: ['transport_http_status'] }),
@@ -127,7 +119,7 @@ describe('placeConferenceCall', () => {
   });
 
   it('allows the history to lag behind the lost dial by the settle window before it concludes anything', async () => {
-    await harness.config({ historyLagMs: 1_500 });
+    await harness().config({ historyLagMs: 1_500 });
     const request = batch(numbers(2, 300));
     await lostReply(request);
 
@@ -141,10 +133,10 @@ describe('placeConferenceCall', () => {
   });
 
   it('dials after the settle window when the earlier attempt never reached Hoiio', async () => {
-    await harness.config({ faults: { api: { 'conference/call': { http5xxRate: 1, http5xxStatus: 503 } } } });
+    await harness().config({ faults: { api: { 'conference/call': { http5xxRate: 1, http5xxStatus: 503 } } } });
     const request = batch(numbers(2, 400));
     await rejectionOf(runAttempt(attempt(1), request).result);
-    await harness.config({ faults: { api: { 'conference/call': null } } });
+    await harness().config({ faults: { api: { 'conference/call': null } } });
     expect(await dialsOf(request)).toEqual([]);
 
     const started = Date.now();
@@ -155,7 +147,7 @@ describe('placeConferenceCall', () => {
   });
 
   it('fails an attempt cancelled under its request as aborted, and its retry adopts what the request dialed', async () => {
-    await harness.config({ faults: { api: { 'conference/call': { slowRate: 1, slowMs: 3_000 } } } });
+    await harness().config({ faults: { api: { 'conference/call': { slowRate: 1, slowMs: 3_000 } } } });
     const request = batch(numbers(2, 500));
     const env = attempt(1);
     const { result } = runAttempt(env, request);
@@ -165,7 +157,7 @@ describe('placeConferenceCall', () => {
     const failure = await rejectionOf(result);
     expect(failure).toBeInstanceOf(ApplicationFailure);
     expect(failure).toMatchObject({ type: 'transport_aborted', nonRetryable: true });
-    await harness.config({ faults: { api: { 'conference/call': null } } });
+    await harness().config({ faults: { api: { 'conference/call': null } } });
 
     const adopted = await runAttempt(attempt(2), request).result;
     expect(adopted).toMatchObject({ adopted: true, notPlaced: [], conferenceCallRequests: 0 });
@@ -176,7 +168,7 @@ describe('placeConferenceCall', () => {
     async function partlyDialed(): Promise<PlaceCallRequest> {
       const request = batch(numbers(3, 600));
       // An earlier request with the batch's tag placed the first two numbers only.
-      await harness
+      await harness()
         .client()
         .conferenceCall({ dest: request.numbers.slice(0, 2), room: request.room, tag: request.tag });
       return request;

@@ -1,3 +1,4 @@
+import { twoAccountsOnOneApp } from '../support/shared-app-accounts';
 import { runCli } from './run-cli';
 /**
  * `bridgekeeper budget`: the real CLI as a child process against a real Temporal dev server, with a worker serving the
@@ -32,13 +33,7 @@ test('budget --account shows the budget of the account’s Hoiio application, th
     TEMPORAL_ADDRESS: env.address,
     TEMPORAL_NAMESPACE: env.namespace ?? 'default',
     TEMPORAL_TASK_QUEUE: worker.taskQueue,
-    HOIIO_BASE_URL: 'http://127.0.0.1:4010/open/',
-    HOIIO_ACCOUNTS: JSON.stringify({
-      sales: { appId, accessTokenEnv: 'BK_TEST_SALES_TOKEN' },
-      support: { appId, accessTokenEnv: 'BK_TEST_SUPPORT_TOKEN' },
-    }),
-    BK_TEST_SALES_TOKEN: 'sales-token',
-    BK_TEST_SUPPORT_TOKEN: 'support-token',
+    ...twoAccountsOnOneApp(appId),
   };
   const budget = await env.client.workflow.start(callBudget, {
     taskQueue: worker.taskQueue,

@@ -1,12 +1,11 @@
 import { formatHoiioDate } from '../../src/domain/hoiio-time';
 import { type HoiioCallRecord } from '../../src/hoiio';
-import { eventually, SimHarness } from './sim-harness';
+import { eventually, useSimHarness } from './sim-harness';
 
 /**
  * Every endpoint over real HTTP against the simulator. Simulated time runs 600x: a scripted 150 s talk ends in a
  * quarter of a real second, while unscripted legs are answered and then talk for months, staying active.
  */
-let harness: SimHarness;
 
 const SHORT_TALK = '+6591000001'; // answered, 150 s of talk: 3 billed minutes
 const BUSY = '+6591000002';
@@ -14,25 +13,20 @@ const HOLD_A = '+6592000001';
 const HOLD_B = '+6592000002';
 const HOLD_C = '+6592000003';
 
-beforeAll(async () => {
-  harness = await SimHarness.start({ timeScale: 600 });
-});
-afterAll(() => harness.close());
-
-beforeEach(async () => {
-  await harness.reset();
-  await harness.config({
+const harness = useSimHarness(
+  {
     outcomeWeights: { answered: 1, unanswered: 0, busy: 0, failed: 0 },
     timing: { ringSeconds: { min: 1, max: 1 }, talkSeconds: { min: 1e9, max: 1e9 } },
     scripts: {
       [SHORT_TALK]: { outcome: 'answered', ringSeconds: 5, talkSeconds: 150 },
       [BUSY]: { outcome: 'busy', ringSeconds: 5 },
     },
-  });
-});
+  },
+  { timeScale: 600 },
+);
 
 async function ended(txnRef: string): Promise<HoiioCallRecord> {
-  const client = harness.client();
+  const client = harness().client();
   return eventually(`leg ${txnRef} to end`, async () => {
     const record = await client.queryStatus(txnRef);
     return record.callStatus === 'ongoing' ? undefined : record;
@@ -41,7 +35,7 @@ async function ended(txnRef: string): Promise<HoiioCallRecord> {
 
 describe('conference/call', () => {
   it('dials every number into the room, one txn_ref per number in dest order, tag kept', async () => {
-    const client = harness.client();
+    const client = harness().client();
     const result = await client.conferenceCall({
       dest: [HOLD_A, HOLD_B, HOLD_C],
       room: 'Team.Sync_1',
@@ -49,7 +43,7 @@ describe('conference/call', () => {
     });
     expect(result.room).toBe('Team.Sync_1');
     expect(result.txnRefs).toHaveLength(3);
-    const calls = await harness.calls();
+    const calls = await harness().calls();
     expect(calls.map((call) => [call.txn_ref, call.dest, call.room, call.tag, call.app_id])).toEqual([
       [result.txnRefs[0], HOLD_A, 'Team.Sync_1', 'session-42', 'demo-app'],
       [result.txnRefs[1], HOLD_B, 'Team.Sync_1', 'session-42', 'demo-app'],
@@ -58,26 +52,26 @@ describe('conference/call', () => {
   });
 
   it('gets a generated room when none is given, and reusing it adds people to it', async () => {
-    const client = harness.client();
+    const client = harness().client();
     const first = await client.conferenceCall({ dest: [HOLD_A] });
     expect(first.room).toMatch(/^[A-Za-z0-9._]{1,32}$/);
     const second = await client.conferenceCall({ dest: [HOLD_B], room: first.room });
     expect(second.room).toBe(first.room);
-    expect((await harness.stats()).peakRoomParticipants[first.room]).toBe(2);
+    expect((await harness().stats()).peakRoomParticipants[first.room]).toBe(2);
   });
 
   it('reads the legacy voice/conference answer, a comma-joined txn_refs string', async () => {
-    const legacy = harness.client({ conferenceEndpoint: 'voice/conference' });
+    const legacy = harness().client({ conferenceEndpoint: 'voice/conference' });
     const result = await legacy.conferenceCall({ dest: [HOLD_A, HOLD_B] });
     expect(result.txnRefs).toHaveLength(2);
-    expect((await harness.stats()).requests['voice/conference']).toBe(1);
-    expect((await harness.calls()).map((call) => call.txn_ref)).toEqual(result.txnRefs);
+    expect((await harness().stats()).requests['voice/conference']).toBe(1);
+    expect((await harness().calls()).map((call) => call.txn_ref)).toEqual(result.txnRefs);
   });
 });
 
 describe('voice/query_status', () => {
   it('reports an ongoing leg without duration or debit, then the billed outcome', async () => {
-    const client = harness.client();
+    const client = harness().client();
     const { txnRefs } = await client.conferenceCall({ dest: [SHORT_TALK], tag: 'q-1' });
     const txnRef = txnRefs[0]!;
     const ongoing = await client.queryStatus(txnRef);
@@ -99,7 +93,7 @@ describe('voice/query_status', () => {
   });
 
   it('reports a busy leg with zero minutes and no charge', async () => {
-    const client = harness.client();
+    const client = harness().client();
     const { txnRefs } = await client.conferenceCall({ dest: [BUSY] });
     expect(await ended(txnRefs[0]!)).toMatchObject({ callStatus: 'busy', durationMinutes: 0, debit: 0 });
   });
@@ -107,10 +101,10 @@ describe('voice/query_status', () => {
 
 describe('conference/moderate and voice/hangup', () => {
   it('mutes, unmutes and kicks a participant', async () => {
-    const client = harness.client();
+    const client = harness().client();
     const { txnRefs } = await client.conferenceCall({ dest: [HOLD_A, HOLD_B] });
     const [first, second] = txnRefs as [string, string];
-    const callOf = async (ref: string) => (await harness.calls()).find((call) => call.txn_ref === ref)!;
+    const callOf = async (ref: string) => (await harness().calls()).find((call) => call.txn_ref === ref)!;
 
     await client.moderate({ txnRef: first, action: 'mute' });
     expect((await callOf(first)).muted).toBe(true);
@@ -126,21 +120,21 @@ describe('conference/moderate and voice/hangup', () => {
   });
 
   it('hangs up one leg by its txn_ref', async () => {
-    const client = harness.client();
+    const client = harness().client();
     const { txnRefs } = await client.conferenceCall({ dest: [HOLD_A, HOLD_B] });
     await client.hangup(txnRefs[0]!);
-    const calls = await harness.calls();
+    const calls = await harness().calls();
     expect(calls.map((call) => [call.txn_ref, call.state, call.ended_by])).toEqual([
       [txnRefs[0], 'ended', 'hangup'],
       [txnRefs[1], expect.not.stringMatching(/^ended$/) as string, null],
     ]);
-    expect((await harness.stats()).activeCalls['demo-app']).toBe(1);
+    expect((await harness().stats()).activeCalls['demo-app']).toBe(1);
   });
 });
 
 describe('voice/get_history', () => {
   it('lists every leg with its tag, ongoing ones included, paged and filtered by date', async () => {
-    const client = harness.client();
+    const client = harness().client();
     const before = formatHoiioDate(Date.now() - 5_000);
     const a = await client.conferenceCall({ dest: [HOLD_A, HOLD_B], tag: 'hist-a' });
     const b = await client.conferenceCall({ dest: [SHORT_TALK], tag: 'hist-b' });
@@ -165,7 +159,7 @@ describe('voice/get_history', () => {
 
 describe('voice/get_rate and user/get_balance', () => {
   it('quotes a rate in thousandths with the estimated talk time', async () => {
-    const quote = await harness.client().getRate({ dest1: '+6511111111', dest2: '+6511111112' });
+    const quote = await harness().client().getRate({ dest1: '+6511111111', dest2: '+6511111112' });
     // The simulator prices a two-leg call as the sum of both legs: 0.020 + 0.020.
     expect(quote.currency).toBe('SGD');
     expect(quote.rate).toBe(40);
@@ -173,7 +167,7 @@ describe('voice/get_rate and user/get_balance', () => {
   });
 
   it('reports the balance exactly and debits billed legs from it', async () => {
-    const client = harness.client();
+    const client = harness().client();
     const start = await client.getBalance();
     expect(start).toEqual({ currency: 'SGD', balance: 100_000_000, points: 100_000_000, bonus: 0 });
     const { txnRefs } = await client.conferenceCall({ dest: [SHORT_TALK] });

@@ -76,6 +76,30 @@ export class SimHarness {
   }
 }
 
+/**
+ * One simulator for the whole test file, reset and given `config` before each test. Returns the harness as a getter:
+ * it exists once the file's `beforeAll` has run.
+ */
+export function useSimHarness(
+  config: Record<string, unknown>,
+  options: Partial<SimulatorOptions> = {},
+): () => SimHarness {
+  let harness: SimHarness | undefined;
+  const started = (): SimHarness => {
+    if (!harness) throw new Error('useSimHarness: the simulator has not started (beforeAll failed?)');
+    return harness;
+  };
+  beforeAll(async () => {
+    harness = await SimHarness.start(options);
+  });
+  afterAll(() => harness?.close());
+  beforeEach(async () => {
+    await started().reset();
+    await started().config(config);
+  });
+  return started;
+}
+
 /** The rejection of `promise`, or a failure if it resolved. */
 export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
   return promise.then(

@@ -1,3 +1,4 @@
+import { twoAccountsOnOneApp } from '../support/shared-app-accounts';
 import { waitFor } from '../support/wait-for';
 /**
  * The account call budget on a real Temporal dev server: real worker, real signals between workflows, real timers.
@@ -705,15 +706,7 @@ test('budget terminated while 3 holders hold all 8 permits and others wait: ever
 
 test('two account names on the same Hoiio application share one budget of 8', async () => {
   const appId = uniqueId('app-shared');
-  const hoiio = hoiioConfigFromEnv({
-    HOIIO_BASE_URL: 'http://127.0.0.1:4010/open/',
-    HOIIO_ACCOUNTS: JSON.stringify({
-      sales: { appId, accessTokenEnv: 'SALES_TOKEN' },
-      support: { appId, accessTokenEnv: 'SUPPORT_TOKEN' },
-    }),
-    SALES_TOKEN: 'sales-token',
-    SUPPORT_TOKEN: 'support-token',
-  });
+  const hoiio = hoiioConfigFromEnv(twoAccountsOnOneApp(appId));
   const holders = await Promise.all(
     ['sales', 'support'].map((account) =>
       env.client.workflow.start(greedyHolder, {

@@ -45,13 +45,18 @@ export interface GreedyHolderResult {
   batches: number[];
 }
 
-export async function greedyHolder(input: GreedyHolderInput): Promise<GreedyHolderResult> {
-  const pool = new PermitPool({
+/** Every holder takes its permits through the production PermitPool, as a session does. */
+function poolFor(input: Pick<GreedyHolderInput, 'account' | 'budgetKey' | 'capacity' | 'leaseMs'>): PermitPool {
+  return new PermitPool({
     account: input.account,
     budgetKey: input.budgetKey,
     capacity: input.capacity,
     leaseMs: input.leaseMs,
   });
+}
+
+export async function greedyHolder(input: GreedyHolderInput): Promise<GreedyHolderResult> {
+  const pool = poolFor(input);
   const intervals: PermitInterval[] = [];
   const batches: number[] = [];
   const holds: Promise<void>[] = [];
@@ -104,12 +109,7 @@ export const dialingHolderProgressQuery = defineQuery<{ started: number; active:
 );
 
 export async function dialingHolder(input: DialingHolderInput): Promise<DialingHolderResult> {
-  const pool = new PermitPool({
-    account: input.account,
-    budgetKey: input.budgetKey,
-    capacity: input.capacity,
-    leaseMs: input.leaseMs,
-  });
+  const pool = poolFor(input);
   const intervals: PermitInterval[] = [];
   const legs: Promise<void>[] = [];
   let started = 0;
@@ -195,12 +195,7 @@ const conference = proxyActivities<ConferenceActivities>({
 });
 
 export async function scriptedHolder(input: ScriptedHolderInput): Promise<HolderView> {
-  const pool = new PermitPool({
-    account: input.account,
-    budgetKey: input.budgetKey,
-    capacity: input.capacity,
-    leaseMs: input.leaseMs,
-  });
+  const pool = poolFor(input);
   const received: string[] = [];
   const unused: string[] = [];
   let finished = false;
