@@ -1,5 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { HoiioApiError, HoiioConfigError, HoiioInputError, HoiioTransportError } from '../hoiio/errors';
+import { UNKNOWN_LEG } from '../hoiio/statuses';
 import type { Progress } from './attempt';
 
 /**
@@ -42,5 +43,5 @@ export function retryable(message: string, type: string, progress: Progress | un
 
 /** Hoiio does not know the leg (anymore): it has ended, or it never was. */
 export function isUnknownLeg(error: unknown): boolean {
-  return error instanceof HoiioApiError && error.status === 'error_invalid_txn_ref';
+  return error instanceof HoiioApiError && error.status === UNKNOWN_LEG;
 }

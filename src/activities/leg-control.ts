@@ -1,5 +1,5 @@
 import { formatMoney } from '../domain/money';
-import type { EndReport } from '../domain/session-state';
+import type { EndReport } from '../domain/leg-book';
 import type { HoiioClient } from '../hoiio/client';
 import { selectHoiioAccount, type HoiioConfig } from '../hoiio/config';
 import type { HoiioCallRecord } from '../hoiio/replies';

@@ -6,9 +6,8 @@
  * invariant 8) and unit-testable without a server.
  */
 import { CallCounters, emptyCounters, type SessionCounters } from './call-counters';
-import { earliest } from './earliest';
 import { MAX_ROOM_PARTICIPANTS } from './hoiio-rules';
-import { LegBook, type EndOutcome, type EndReport, type LegEnd, type LegRecord } from './leg-book';
+import { LegBook, type LegRecord } from './leg-book';
 import { SessionPlan, type ParticipantRecord, type SessionPlanSnapshot } from './session-plan';
 import { sessionStatus, sessionSummary, type SessionRecord } from './session-report';
 import type { ParticipantInput, RedialRules, SessionPhase, SessionStatus, SessionSummary } from './session-types';
@@ -126,58 +125,12 @@ export class SessionState {
     return this.plan.abandonWaiting(status, reason);
   }
 
-  legPlaced(number: string, txnRef: string, permitId: string | undefined, now: number): LegRecord {
-    return this.legs.legPlaced(number, txnRef, permitId, now);
-  }
-
-  recordEnd(report: EndReport, source: LegEnd['source'], now: number): EndOutcome {
-    return this.legs.recordEnd(report, source, now);
-  }
-
-  legUnknown(txnRef: string, now: number, limit: number): boolean {
-    return this.legs.legUnknown(txnRef, now, limit);
-  }
-
-  pollAgainLater(txnRef: string, now: number): void {
-    this.legs.pollAgainLater(txnRef, now);
-  }
-
-  activeLegs(): LegRecord[] {
-    return this.legs.activeLegs();
-  }
-
   activeLegOf(number: string): LegRecord | undefined {
     return this.legs.activeLegOf(number);
   }
 
-  legsDueForPoll(now: number): LegRecord[] {
-    return this.legs.legsDueForPoll(now);
-  }
-
-  permitsOfActiveLegs(): string[] {
-    return this.legs.permitsOfActiveLegs();
-  }
-
-  /** A `callEnded` payload that did not parse was dropped. */
-  countMalformedMessage(): void {
-    this.counters.malformedMessage();
-  }
-
-  countRetries(attempts: number, reasons: readonly string[]): void {
-    this.counters.retried(attempts, reasons);
-  }
-
-  /** The earliest moment something is due by the clock (a redial, a poll), or undefined. */
-  nextDueAt(): number | undefined {
-    return earliest(this.nextRedialAt(), this.nextPollAt());
-  }
-
   nextRedialAt(): number | undefined {
     return this.plan.nextRedialAt();
-  }
-
-  nextPollAt(): number | undefined {
-    return this.legs.nextPollAt();
   }
 
   /** Nothing waiting, nothing in a call: the session can finish. */

@@ -69,6 +69,9 @@ export type KnownStatus = keyof typeof STATUS_TABLE;
 /** Every status in the table, in its order. */
 export const KNOWN_STATUSES = Object.keys(STATUS_TABLE) as KnownStatus[];
 
+/** The status of a request about a leg Hoiio does not know (anymore): it has ended long ago, or it never was. */
+export const UNKNOWN_LEG: KnownStatus = 'error_invalid_txn_ref';
+
 const listed = (listing: Listing): KnownStatus[] =>
   KNOWN_STATUSES.filter((status) => STATUS_TABLE[status].listing === listing);
 

@@ -33,12 +33,14 @@ describe('classifyDialFailure', () => {
     expect(classifyDialFailure(heartbeatLost)).toEqual({ kind: 'ambiguous', type: 'unknown' });
   });
 
-  it('takes only a final Hoiio status as a refusal: of one number, or of every request of the session', () => {
+  it('takes only a final Hoiio status as a refusal, of one number, of the request or of the account', () => {
     const final = (type: string) =>
       classifyDialFailure(dialFailed(ApplicationFailure.nonRetryable(type, type), RetryState.NON_RETRYABLE_FAILURE));
-    expect(final('error_dest_not_supported')).toEqual({ kind: 'number', type: 'error_dest_not_supported' });
-    expect(final('error_insufficient_credit')).toEqual({ kind: 'session', type: 'error_insufficient_credit' });
-    expect(final('error_invalid_access_token').kind).toBe('session');
+    const refused = (scope: string, type: string) => ({ kind: 'refused', scope, type });
+    expect(final('error_dest_not_supported')).toEqual(refused('number', 'error_dest_not_supported'));
+    expect(final('error_insufficient_credit')).toEqual(refused('account', 'error_insufficient_credit'));
+    expect(final('error_invalid_access_token')).toEqual(refused('account', 'error_invalid_access_token'));
+    expect(final('error_invalid_room')).toEqual(refused('request', 'error_invalid_room'));
     expect(final('HoiioConfigError')).toEqual({ kind: 'not-sent', type: 'HoiioConfigError' });
     // A retry's history lookup refused for good says nothing of the dial before it.
     expect(final('history_error_invalid_access_token').kind).toBe('ambiguous');

@@ -25,7 +25,7 @@ function dialAll(state: SessionState, now: number, max = 8): string[] {
     state.beginDial(batch.map((p) => p.number));
     for (const p of batch) {
       const txn = `T${txns.length + 1}`;
-      state.legPlaced(p.number, txn, undefined, now);
+      state.legs.legPlaced(p.number, txn, undefined, now);
       txns.push(txn);
     }
   }
@@ -42,7 +42,7 @@ describe('SessionState', () => {
     expect(state.vacancies(0)).toBe(0);
     expect(state.nextBatch(0, 8)).toEqual([]);
 
-    state.recordEnd(end('T1', 'answered', 3), 'notification', 1_000);
+    state.legs.recordEnd(end('T1', 'answered', 3), 'notification', 1_000);
     expect(state.vacancies(0)).toBe(1);
     expect(state.nextBatch(1_000, 8).map((p) => p.number)).toEqual([numbers(10)[8]]);
   });
@@ -58,11 +58,11 @@ describe('SessionState', () => {
     state.add(numbers(1));
     const [number] = numbers(1);
     state.beginDial([number!]);
-    expect(state.recordEnd(end('T1', 'answered', 2), 'notification', 10)).toBe('early');
-    expect(state.recordEnd(end('T1', 'answered', 2), 'notification', 10)).toBe('duplicate');
-    state.legPlaced(number!, 'T1', undefined, 20);
-    expect(state.activeLegs()).toEqual([]);
-    expect(state.recordEnd(end('T1', 'answered', 2), 'notification', 30)).toBe('duplicate');
+    expect(state.legs.recordEnd(end('T1', 'answered', 2), 'notification', 10)).toBe('early');
+    expect(state.legs.recordEnd(end('T1', 'answered', 2), 'notification', 10)).toBe('duplicate');
+    state.legs.legPlaced(number!, 'T1', undefined, 20);
+    expect(state.legs.activeLegs()).toEqual([]);
+    expect(state.legs.recordEnd(end('T1', 'answered', 2), 'notification', 30)).toBe('duplicate');
 
     const summary = state.summary({ endedAt: 40, endedBy: 'completed' });
     expect(summary.participants[0]).toMatchObject({ status: 'answered', minutes: 2, debit: '0.040' });
@@ -75,13 +75,13 @@ describe('SessionState', () => {
     const [number] = numbers(1);
     state.add([number!]);
     dialAll(state, 0);
-    state.recordEnd(end('T1', 'busy'), 'notification', 5_000);
+    state.legs.recordEnd(end('T1', 'busy'), 'notification', 5_000);
     expect(state.status('running').participants[0]!.status).toBe('redial-wait');
     expect(state.nextBatch(34_999, 8)).toEqual([]);
-    expect(state.nextDueAt()).toBe(35_000);
+    expect(state.nextRedialAt()).toBe(35_000);
     state.beginDial([number!]);
-    state.legPlaced(number!, 'T2', undefined, 35_000);
-    state.recordEnd(end('T2', 'busy'), 'notification', 40_000);
+    state.legs.legPlaced(number!, 'T2', undefined, 35_000);
+    state.legs.recordEnd(end('T2', 'busy'), 'notification', 40_000);
     const summary = state.summary({ endedAt: 41_000, endedBy: 'completed' });
     expect(summary.participants[0]).toMatchObject({ status: 'busy', attempts: 2, txnRefs: ['T1', 'T2'] });
     expect(state.settled()).toBe(true);
@@ -108,11 +108,11 @@ describe('SessionState', () => {
     const state = newState();
     state.add(numbers(1));
     dialAll(state, 0);
-    expect(state.legsDueForPoll(GRACE_MS - 1)).toEqual([]);
-    expect(state.legsDueForPoll(GRACE_MS).map((leg) => leg.txnRef)).toEqual(['T1']);
-    state.pollAgainLater('T1', GRACE_MS);
-    expect(state.nextDueAt()).toBe(GRACE_MS + 2 * GRACE_MS);
-    state.recordEnd(end('T1', 'answered', 1), 'poll', 3 * GRACE_MS);
+    expect(state.legs.legsDueForPoll(GRACE_MS - 1)).toEqual([]);
+    expect(state.legs.legsDueForPoll(GRACE_MS).map((leg) => leg.txnRef)).toEqual(['T1']);
+    state.legs.pollAgainLater('T1', GRACE_MS);
+    expect(state.legs.nextPollAt()).toBe(GRACE_MS + 2 * GRACE_MS);
+    state.legs.recordEnd(end('T1', 'answered', 1), 'poll', 3 * GRACE_MS);
     expect(state.summary({ endedAt: 0, endedBy: 'completed' }).legs.endedBy).toEqual({
       notification: 0,
       poll: 1,
@@ -125,7 +125,7 @@ describe('SessionState', () => {
     const list = numbers(10);
     state.add(list);
     dialAll(state, 0);
-    state.recordEnd(end('T1', 'unanswered'), 'notification', 1);
+    state.legs.recordEnd(end('T1', 'unanswered'), 'notification', 1);
     expect(state.abandonWaiting('cancelled', 'ended')).toBe(3); // two never dialed, one waiting to redial
     const summary = state.summary({ endedAt: 2, endedBy: 'end-request' });
     expect(summary.participants[0]).toMatchObject({ status: 'unanswered', reason: 'ended' });
@@ -138,7 +138,7 @@ describe('SessionState', () => {
     state.add([number!]);
     dialAll(state, 0);
     state.endedByUs(number!, 'kicked');
-    state.recordEnd(end('T1', 'unanswered'), 'notification', 1);
+    state.legs.recordEnd(end('T1', 'unanswered'), 'notification', 1);
     expect(state.summary({ endedAt: 2, endedBy: 'completed' }).participants[0]).toMatchObject({
       status: 'unanswered',
       reason: 'kicked',
@@ -151,8 +151,8 @@ describe('SessionState', () => {
     const state = newState({ busy: { attempts: 1, delaySeconds: 60 } });
     state.add(numbers(2));
     state.beginDial([numbers(2)[0]!]);
-    state.legPlaced(numbers(2)[0]!, 'T1', undefined, 0);
-    state.recordEnd(end('T1', 'busy'), 'notification', 1);
+    state.legs.legPlaced(numbers(2)[0]!, 'T1', undefined, 0);
+    state.legs.recordEnd(end('T1', 'busy'), 'notification', 1);
     expect(state.abandonWaiting('failed', 'error_insufficient_credit')).toBe(2);
     const [first, second] = state.summary({ endedAt: 2, endedBy: 'completed' }).participants;
     expect(first).toMatchObject({ status: 'busy', reason: 'error_insufficient_credit' });
@@ -163,10 +163,10 @@ describe('SessionState', () => {
     const state = newState({ failed: { attempts: 2, delaySeconds: 0 } });
     state.add(numbers(1));
     dialAll(state, 0);
-    expect(state.legUnknown('T1', GRACE_MS, 3)).toBe(false);
-    expect(state.legUnknown('T1', 2 * GRACE_MS, 3)).toBe(false);
-    expect(state.activeLegs()).toHaveLength(1);
-    expect(state.legUnknown('T1', 3 * GRACE_MS, 3)).toBe(true);
+    expect(state.legs.legUnknown('T1', GRACE_MS, 3)).toBe(false);
+    expect(state.legs.legUnknown('T1', 2 * GRACE_MS, 3)).toBe(false);
+    expect(state.legs.activeLegs()).toHaveLength(1);
+    expect(state.legs.legUnknown('T1', 3 * GRACE_MS, 3)).toBe(true);
     expect(state.settled()).toBe(true); // no redial: nothing is known about this call
     const summary = state.summary({ endedAt: 0, endedBy: 'completed' });
     expect(summary.participants[0]).toMatchObject({ status: 'failed', reason: 'unknown_txn_ref', debit: '0.000' });
@@ -177,9 +177,9 @@ describe('SessionState', () => {
     const state = newState();
     state.add(numbers(3));
     dialAll(state, 0);
-    state.recordEnd(end('T1', 'answered', 7, '0.020'), 'notification', 1);
-    state.recordEnd({ ...end('T2', 'answered', 3, '0.070'), currency: 'USD' }, 'notification', 1);
-    state.recordEnd({ ...end('T3', 'answered', 1, '0.070'), currency: 'USD' }, 'notification', 1);
+    state.legs.recordEnd(end('T1', 'answered', 7, '0.020'), 'notification', 1);
+    state.legs.recordEnd({ ...end('T2', 'answered', 3, '0.070'), currency: 'USD' }, 'notification', 1);
+    state.legs.recordEnd({ ...end('T3', 'answered', 1, '0.070'), currency: 'USD' }, 'notification', 1);
     const copy = new SessionState(
       JSON.parse(JSON.stringify(state.snapshot())) as ReturnType<SessionState['snapshot']>,
       {
@@ -201,21 +201,21 @@ describe('SessionState: ends settled without a report, and long sessions', () =>
     const [number] = numbers(1);
     state.add([number!]);
     dialAll(state, 0);
-    for (let poll = 0; poll < 3; poll++) state.legUnknown('T1', GRACE_MS, 3);
+    for (let poll = 0; poll < 3; poll++) state.legs.legUnknown('T1', GRACE_MS, 3);
     expect(state.summary({ endedAt: 1, endedBy: 'completed' }).participants[0]).toMatchObject({
       status: 'failed',
       reason: 'unknown_txn_ref',
       debit: '0.000',
     });
 
-    expect(state.recordEnd(end('T1', 'answered', 7), 'notification', GRACE_MS + 1)).toBe('corrected');
+    expect(state.legs.recordEnd(end('T1', 'answered', 7), 'notification', GRACE_MS + 1)).toBe('corrected');
     const summary = state.summary({ endedAt: 2, endedBy: 'completed' });
     expect(summary.participants[0]).toMatchObject({ status: 'answered', debit: '0.140', minutes: 7 });
     expect(summary.participants[0]!.reason).toBeUndefined();
     expect(summary.totals).toEqual([{ currency: 'SGD', debit: '0.140', minutes: 7 }]);
     expect(summary.legs).toMatchObject({ corrected: 1, endedBy: { notification: 1, assumed: 0 } });
     // Once authoritative, it stays: a copy of the same notification is a duplicate.
-    expect(state.recordEnd(end('T1', 'answered', 7), 'notification', GRACE_MS + 2)).toBe('duplicate');
+    expect(state.legs.recordEnd(end('T1', 'answered', 7), 'notification', GRACE_MS + 2)).toBe('duplicate');
   });
 
   it('takes a poll reply without a debit as an end of unknown cost, which a notification then corrects', () => {
@@ -223,11 +223,11 @@ describe('SessionState: ends settled without a report, and long sessions', () =>
     state.add(numbers(1));
     dialAll(state, 0);
     const polled: EndReport = { ...end('T1', 'answered', 4), currency: '', debit: '0.000', provisional: true };
-    expect(state.recordEnd(polled, 'poll', GRACE_MS)).toBe('recorded');
-    expect(state.activeLegs()).toEqual([]);
+    expect(state.legs.recordEnd(polled, 'poll', GRACE_MS)).toBe('recorded');
+    expect(state.legs.activeLegs()).toEqual([]);
     expect(state.summary({ endedAt: 1, endedBy: 'completed' }).legs.costUnknown).toBe(1);
 
-    expect(state.recordEnd(end('T1', 'answered', 4), 'notification', GRACE_MS + 1)).toBe('corrected');
+    expect(state.legs.recordEnd(end('T1', 'answered', 4), 'notification', GRACE_MS + 1)).toBe('corrected');
     const summary = state.summary({ endedAt: 2, endedBy: 'completed' });
     expect(summary.legs.costUnknown).toBe(0);
     expect(summary.totals).toEqual([{ currency: 'SGD', debit: '0.080', minutes: 4 }]);
@@ -248,8 +248,8 @@ describe('SessionState: ends settled without a report, and long sessions', () =>
         state.beginDial(batch.map((p) => p.number));
         for (const p of batch) {
           const ref = `TX${String(++txn).padStart(10, '0')}`;
-          state.legPlaced(p.number, ref, `permit-${txn}`, round);
-          state.recordEnd(end(ref, 'busy'), 'notification', round);
+          state.legs.legPlaced(p.number, ref, `permit-${txn}`, round);
+          state.legs.recordEnd(end(ref, 'busy'), 'notification', round);
         }
       }
     }
@@ -269,7 +269,7 @@ describe('SessionState: ends settled without a report, and long sessions', () =>
     const state = newState();
     state.add(numbers(2));
     dialAll(state, 0);
-    state.recordEnd(end('T1', 'answered', 2), 'notification', 1);
+    state.legs.recordEnd(end('T1', 'answered', 2), 'notification', 1);
     const snapshot = state.snapshot();
     const older = {
       ...snapshot,
@@ -277,7 +277,7 @@ describe('SessionState: ends settled without a report, and long sessions', () =>
       endedLegs: undefined,
     };
     const restored = new SessionState(older, { redial: {}, graceMs: GRACE_MS, maxPollIntervalMs: 600_000 });
-    expect(restored.activeLegs().map((leg) => leg.txnRef)).toEqual(['T2']);
+    expect(restored.legs.activeLegs().map((leg) => leg.txnRef)).toEqual(['T2']);
     expect(restored.summary({ endedAt: 9, endedBy: 'completed' }).totals).toEqual([
       { currency: 'SGD', debit: '0.040', minutes: 2 },
     ]);

@@ -91,7 +91,7 @@ export class PermitLedger {
     return true;
   }
 
-  /** Frees the holder's permits; true when it released one this pool never knew (its holder should report). */
+  /** Frees the holder's permits; true when it released one this ledger never knew (its holder should report). */
   release(release: PermitRelease): boolean {
     let unknown = false;
     for (const permitId of release.permitIds) {
@@ -112,7 +112,7 @@ export class PermitLedger {
 
   /**
    * A holder's report: renews its leases, learns its legs, adopts what it holds and queues what it waits for. A permit
-   * the pool does not know (and has not retired) is adopted and counts against capacity. A report without `pending`
+   * the ledger does not know (and has not retired) is adopted and counts against capacity. A report without `pending`
    * is a plain renewal, as older holders send.
    */
   report(report: PermitRenewal): void {
@@ -276,7 +276,7 @@ export class PermitLedger {
     return { ...this.counters };
   }
 
-  /** Copies, so that a query result or the carried state never aliases what the pool keeps changing. */
+  /** Copies, so that a query result or the carried state never aliases what the ledger keeps changing. */
   pool(): BudgetPool {
     return { held: [...this.held.values()].map((p) => ({ ...p })), waiting: this.waiting.map((w) => ({ ...w })) };
   }
@@ -296,7 +296,7 @@ export class PermitLedger {
     this.waiting.push({
       requestId,
       holder,
-      // Never owe more than the pool holds: under strict FIFO a larger request would sit at the head holding every
+      // Never owe more than the ledger holds: under strict FIFO a larger request would sit at the head holding every
       // permit, and block the whole account, forever.
       remaining: Math.min(count, this.settings.capacity),
       requestedAt: Date.now(),

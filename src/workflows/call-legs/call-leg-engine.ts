@@ -12,6 +12,7 @@
  * passes here: activities hold it (invariant 5).
  */
 import { isCancellation, log } from '@temporalio/workflow';
+import type { StatusScope } from '../../hoiio/statuses';
 import type { PlaceCallRequest, PlaceCallResult, PlacedLeg } from '../../activities/conference';
 import { callEndedSchema, describeCallEndedIssues } from '../../domain/call-ended';
 import type { CallCounters } from '../../domain/call-counters';
@@ -25,11 +26,17 @@ import type { PermitPoolState } from '../permits/permit-pool';
 /** Polls in a row answering "no such transaction" before a leg is settled as failed. */
 const UNKNOWN_LEG_POLLS = 3;
 
+/** The events the engine counts: its caller's counters take them (a session's summary reports them all). */
+export type CallLegCounters = Pick<
+  CallCounters,
+  'dialed' | 'historyLookedUp' | 'polled' | 'hungUp' | 'moderated' | 'malformedMessage'
+>;
+
 export interface CallLegEngineOptions {
   /** The Hoiio account name the activities dial with. */
   account: string;
   legs: LegBook;
-  counters: CallCounters;
+  counters: CallLegCounters;
   /** Whether legs placed now are still wanted: a dial that lands once they are not is hung up at once. */
   wantsLegs(): boolean;
   /** A leg is about to be hung up by us (unwanted, or on {@link CallLegEngine.hangUpAll}): its end is final. */
@@ -52,7 +59,7 @@ export interface DialRequest {
  * dialed again, `unknown` ones must not be (docs/design.md, invariant 2).
  */
 export type DialOutcome =
-  | { kind: 'refused'; scope: 'number' | 'account' | 'not-sent'; type: string }
+  | { kind: 'refused'; scope: StatusScope | 'not-sent'; type: string }
   | { kind: 'done'; placed: PlacedLeg[]; notPlaced: string[]; unknown: string[] };
 
 /** Carried over continue-as-new. */
@@ -215,8 +222,7 @@ export class CallLegEngine {
     } catch (error) {
       if (isCancellation(error)) throw error;
       const failure = classifyDialFailure(error);
-      if (failure.kind === 'number') return { kind: 'refused', scope: 'number', type: failure.type };
-      if (failure.kind === 'session') return { kind: 'refused', scope: 'account', type: failure.type };
+      if (failure.kind === 'refused') return failure;
       if (failure.kind === 'not-sent') return { kind: 'refused', scope: 'not-sent', type: failure.type };
       // Retries ran out, or the last attempt died mid-request: the request may have been placed. Look before
       // deciding, and never dial these numbers again unseen.

@@ -1,14 +1,15 @@
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
-import { classifyStatus } from '../../hoiio/statuses';
+import { classifyStatus, type StatusScope } from '../../hoiio/statuses';
 
 /** Failures raised before a request leaves the worker: nothing was dialed, and retrying cannot help. */
 const NOT_SENT = new Set(['HoiioInputError', 'HoiioConfigError']);
 
 export type DialFailure =
-  /** Hoiio refused one of the numbers, without saying which. */
-  | { kind: 'number'; type: string }
-  /** Hoiio refused for a reason that applies to every request of the session (token, credit, room, notify_url). */
-  | { kind: 'session'; type: string }
+  /**
+   * A final answer from Hoiio, and what it concerns (from the status table): one of the numbers, without saying which;
+   * the request itself (room, notify_url, tag), so every request built the same way; or the account (token, credit).
+   */
+  | { kind: 'refused'; scope: StatusScope; type: string }
   /** The request never left the worker. */
   | { kind: 'not-sent'; type: string }
   /** Anything else: retries ran out, or an attempt died mid-request. The request may have been placed. */
@@ -27,5 +28,5 @@ export function classifyDialFailure(error: unknown): DialFailure {
   if (final && NOT_SENT.has(type)) return { kind: 'not-sent', type };
   const status = classifyStatus(type);
   if (!final || status.retryable || status.ambiguous) return { kind: 'ambiguous', type };
-  return status.scope === 'number' ? { kind: 'number', type } : { kind: 'session', type };
+  return { kind: 'refused', scope: status.scope, type };
 }

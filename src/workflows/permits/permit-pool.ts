@@ -2,7 +2,8 @@
  * The holder's side of the call budget (see `call-budget.ts`): a workflow that dials takes one permit per leg from a
  * {@link PermitPool}, binds it to the leg once placed, and releases it when the leg has ended.
  *
- * @example A session that wants up to `n` permits and dials as they come:
+ * @example A holder that wants up to `n` permits and dials as they come (the call-leg engine does this in
+ * `call-legs/dial-permits.ts`):
  * ```ts
  * const { budgetKey } = await accounts.resolveAccount({ account }); // the account's Hoiio application id
  * const pool = new PermitPool({ account, budgetKey, leaseMs: 15 * 60_000 });

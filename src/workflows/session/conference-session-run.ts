@@ -248,8 +248,9 @@ export class ConferenceSessionRun {
       return;
     }
     state.dialFailed(numbers, outcome.type);
-    if (outcome.scope === 'account') {
-      // Hoiio refused for a reason of the account's (token, credit, room, notify_url): nobody can be reached.
+    if (outcome.scope === 'account' || outcome.scope === 'request') {
+      // Hoiio refused for a reason of the account's (token, credit) or of every request this session builds (room,
+      // notify_url): nobody can be reached.
       state.abandonWaiting('failed', outcome.type);
       log.error('Dialing failed for a reason that affects the whole session', { type: outcome.type });
     }
