@@ -33,6 +33,7 @@ import {
 } from '@temporalio/workflow';
 import type { z } from 'zod';
 import type { BudgetActivities } from '../../activities/budget';
+import { DEFAULT_CAPACITY } from '../budget/options';
 import { RecentlyReleased, type PermitPoolOptions, type PermitPoolState } from './permit-pool-state';
 import { BudgetReports } from './permit-reports';
 import {
@@ -126,15 +127,18 @@ export class PermitPool {
   }
 
   /**
-   * Asks the budget for `count` more permits (starting the budget if need be). Resolves, with the request id, once
+   * Asks the budget for `count` more permits, at most its capacity (starting the budget if need be). Resolves, with the request id, once
    * the budget has the request; the permits arrive later, possibly over several grants: see {@link take}.
    */
   async request(count: number): Promise<string> {
     if (!Number.isInteger(count) || count < 1)
       throw new RangeError(`request(count): ${count} is not a positive integer`);
     const requestId = uuid4();
+    // The budget never owes one request more than its capacity (a larger one would block the account at the head of
+    // its queue): expect no more, or a caller asking for more would wait forever for permits that never come.
+    const owed = Math.min(count, this.options.capacity ?? DEFAULT_CAPACITY);
     // Registered before the activity runs: the grant may arrive before the activity returns.
-    this.pendingRequests.set(requestId, count);
+    this.pendingRequests.set(requestId, owed);
     try {
       await this.activities.requestPermits({
         account: this.options.account,
@@ -142,7 +146,7 @@ export class PermitPool {
         capacity: this.options.capacity,
         requestId,
         holder: this.holder,
-        count,
+        count: owed,
         leaseMs: this.options.leaseMs,
       });
     } catch (error) {

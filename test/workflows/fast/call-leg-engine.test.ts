@@ -1,0 +1,87 @@
+/**
+ * The call-leg engine on its own, driven by `ringAll` (engine-workflows.ts), a caller that is not a conference
+ * session, with Hoiio played by stub activities and the real call budget: what a later escalation workflow relies on.
+ */
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { createBudgetActivities } from '../../../src/activities/budget';
+import { budgetStateQuery, callBudgetWorkflowId } from '../../../src/workflows/messages';
+import {
+  startTemporalTestEnv,
+  startTestWorker,
+  stopTemporalTestEnv,
+  uniqueId,
+  type TestWorker,
+} from '../../support/temporal-test-env';
+import { waitFor } from '../../support/wait-for';
+import { ringAll } from './engine-workflows';
+import { StubHoiio } from './stub-hoiio';
+
+let env: TestWorkflowEnvironment;
+let worker: TestWorker;
+const budgetKey = uniqueId('engine-app');
+const hoiio = new StubHoiio(() => env.client, budgetKey);
+
+beforeAll(async () => {
+  env = await startTemporalTestEnv();
+  worker = await startTestWorker(env, {
+    workflowsPath: require.resolve('./engine-workflows'),
+    activities: { ...createBudgetActivities(env.client), ...hoiio.activities() },
+  });
+});
+
+afterAll(() => stopTemporalTestEnv(env, worker));
+
+function numbers(n: number, base: number): string[] {
+  return Array.from({ length: n }, (_, i) => `+65${base + i + 1}`);
+}
+
+async function ring(account: string, list: string[]) {
+  return await env.client.workflow.execute(ringAll, {
+    taskQueue: worker.taskQueue,
+    workflowId: uniqueId('ring-all'),
+    args: [{ account, room: 'engine_room', numbers: list, tag: uniqueId('ring') }],
+  });
+}
+
+async function budgetHeld(): Promise<number> {
+  const state = await env.client.workflow.getHandle(callBudgetWorkflowId(budgetKey)).query(budgetStateQuery);
+  return state.held.length;
+}
+
+describe('CallLegEngine, for a caller that is not a session', () => {
+  it('dials in batches of at most 8 as permits come, settles every leg from its notification, and gives every permit back', async () => {
+    const account = uniqueId('acct-a');
+    const list = numbers(12, 93_000_000);
+    const result = await ring(account, list);
+
+    const requests = hoiio.requestsOf(account);
+    expect(requests.map((request) => request.numbers.length)).toEqual([8, 4]);
+    expect(result.outcomes.map((outcome) => outcome.kind)).toEqual(['done', 'done']);
+    expect(result.ended.map((leg) => leg.number).sort()).toEqual([...list].sort());
+    expect(new Set(result.ended.map((leg) => leg.source))).toEqual(new Set(['notification']));
+    expect(result.counters.conferenceCall).toBe(2);
+    expect(hoiio.peakOnAccount).toBeLessThanOrEqual(8);
+    await waitFor(budgetHeld, (held) => held === 0, 'every permit back with the budget', 10_000);
+  });
+
+  it('hands a refusal back with the status table scope, and dials nothing more for it', async () => {
+    const account = uniqueId('acct-b');
+    hoiio.behave(account, { refuse: () => 'error_invalid_room' });
+    const result = await ring(account, numbers(3, 94_000_000));
+    expect(result.outcomes).toEqual([{ kind: 'refused', scope: 'request', type: 'error_invalid_room' }]);
+    expect(result.ended).toEqual([]);
+    expect(hoiio.requestsOf(account)).toEqual([]);
+    await waitFor(budgetHeld, (held) => held === 0, 'every permit back with the budget', 10_000);
+  });
+
+  it('reconciles a dial whose reply was lost by its tag, and adopts the legs it placed instead of dialing again', async () => {
+    const account = uniqueId('acct-c');
+    const list = numbers(3, 95_000_000);
+    hoiio.behave(account, { loseReply: () => true, place: (request) => request.numbers.slice(0, 2) });
+    const result = await ring(account, list);
+    expect(hoiio.requestsOf(account)).toHaveLength(1);
+    expect(result.outcomes).toEqual([expect.objectContaining({ kind: 'done', notPlaced: [], unknown: [list[2]] })]);
+    expect(result.ended.map((leg) => leg.number).sort()).toEqual(list.slice(0, 2).sort());
+    expect(result.counters.historyLookups).toBeGreaterThanOrEqual(1);
+  });
+});
