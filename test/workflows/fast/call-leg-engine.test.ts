@@ -2,49 +2,29 @@
  * The call-leg engine on its own, driven by `ringAll` (engine-workflows.ts), a caller that is not a conference
  * session, with Hoiio played by stub activities and the real call budget: what a later escalation workflow relies on.
  */
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { createBudgetActivities } from '../../../src/activities/budget';
 import { budgetStateQuery, callBudgetWorkflowId } from '../../../src/workflows/messages';
-import {
-  startTemporalTestEnv,
-  startTestWorker,
-  stopTemporalTestEnv,
-  uniqueId,
-  type TestWorker,
-} from '../../support/temporal-test-env';
+import { uniqueId } from '../../support/temporal-test-env';
 import { waitFor } from '../../support/wait-for';
 import { ringAll } from './engine-workflows';
-import { StubHoiio } from './stub-hoiio';
+import { useStubHoiioStack } from './stub-hoiio';
 
-let env: TestWorkflowEnvironment;
-let worker: TestWorker;
-const budgetKey = uniqueId('engine-app');
-const hoiio = new StubHoiio(() => env.client, budgetKey);
-
-beforeAll(async () => {
-  env = await startTemporalTestEnv();
-  worker = await startTestWorker(env, {
-    workflowsPath: require.resolve('./engine-workflows'),
-    activities: { ...createBudgetActivities(env.client), ...hoiio.activities() },
-  });
-});
-
-afterAll(() => stopTemporalTestEnv(env, worker));
+const stack = useStubHoiioStack(require.resolve('./engine-workflows'));
+const { hoiio, budgetKey } = stack;
 
 function numbers(n: number, base: number): string[] {
   return Array.from({ length: n }, (_, i) => `+65${base + i + 1}`);
 }
 
 async function ring(account: string, list: string[]) {
-  return await env.client.workflow.execute(ringAll, {
-    taskQueue: worker.taskQueue,
+  return await stack.client().workflow.execute(ringAll, {
+    taskQueue: stack.taskQueue(),
     workflowId: uniqueId('ring-all'),
     args: [{ account, room: 'engine_room', numbers: list, tag: uniqueId('ring') }],
   });
 }
 
 async function budgetHeld(): Promise<number> {
-  const state = await env.client.workflow.getHandle(callBudgetWorkflowId(budgetKey)).query(budgetStateQuery);
+  const state = await stack.client().workflow.getHandle(callBudgetWorkflowId(budgetKey)).query(budgetStateQuery);
   return state.held.length;
 }
 

@@ -3,34 +3,16 @@
  * stub activities (`stub-hoiio.ts`), so that each of the session's decisions is checked in seconds. The slow tier
  * (`../conference-session.test.ts`, `../session-faults.test.ts`) runs the same workflows against the simulator.
  */
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { createBudgetActivities } from '../../../src/activities/budget';
 import { formatMoney, parseMoney, sumMoney } from '../../../src/domain/money';
 import { conferenceSession } from '../../../src/workflows';
 import { endUpdate, statusQuery } from '../../../src/workflows/messages';
-import {
-  startTemporalTestEnv,
-  startTestWorker,
-  stopTemporalTestEnv,
-  uniqueId,
-  type TestWorker,
-} from '../../support/temporal-test-env';
-import { StubHoiio } from './stub-hoiio';
+import { uniqueId } from '../../support/temporal-test-env';
+import { useStubHoiioStack } from './stub-hoiio';
 
 type SessionInput = Parameters<typeof conferenceSession>[0];
 
-let env: TestWorkflowEnvironment;
-let worker: TestWorker;
-const hoiio = new StubHoiio(() => env.client, uniqueId('fast-app'));
-
-beforeAll(async () => {
-  env = await startTemporalTestEnv();
-  worker = await startTestWorker(env, {
-    activities: { ...createBudgetActivities(env.client), ...hoiio.activities() },
-  });
-});
-
-afterAll(() => stopTemporalTestEnv(env, worker));
+const stack = useStubHoiioStack();
+const { hoiio } = stack;
 
 /** n distinct numbers, e.g. +6590000001. */
 function numbers(n: number, base: number): string[] {
@@ -45,8 +27,8 @@ function account(): string {
 }
 
 async function startSession(input: SessionInput) {
-  return await env.client.workflow.start(conferenceSession, {
-    taskQueue: worker.taskQueue,
+  return await stack.client().workflow.start(conferenceSession, {
+    taskQueue: stack.taskQueue(),
     workflowId: uniqueId('fast-session'),
     args: [input],
   });

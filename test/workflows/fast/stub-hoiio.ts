@@ -5,11 +5,20 @@
  */
 import { Context, ApplicationFailure } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { createBudgetActivities } from '../../../src/activities/budget';
 import type { ConferenceActivities, PlaceCallRequest, PollResult } from '../../../src/activities/conference';
 import type { CallEnded } from '../../../src/domain/call-ended';
 import type { FinalCallStatus } from '../../../src/domain/hoiio-rules';
 import { debitFor, formatMoney, parseMoney } from '../../../src/domain/money';
 import { callEndedSignal } from '../../../src/workflows/messages';
+import {
+  startTemporalTestEnv,
+  startTestWorker,
+  stopTemporalTestEnv,
+  uniqueId,
+  type TestWorker,
+} from '../../support/temporal-test-env';
 
 export interface StubLeg {
   number: string;
@@ -183,4 +192,36 @@ export class StubHoiio {
     if (!leg) throw new Error(`unknown leg ${txnRef}`);
     return leg;
   }
+}
+
+export interface StubHoiioStack {
+  hoiio: StubHoiio;
+  /** The Hoiio application id every account of the stub resolves to: the call budget's key. */
+  budgetKey: string;
+  client(): Client;
+  taskQueue(): string;
+}
+
+/**
+ * The fast tier's stack for one test file: a dev server, and a worker whose Hoiio activities are a {@link StubHoiio}
+ * and whose budget activities are the real ones, running `workflowsPath` (default: the production workflows).
+ */
+export function useStubHoiioStack(workflowsPath?: string): StubHoiioStack {
+  let env: TestWorkflowEnvironment | undefined;
+  let worker: TestWorker | undefined;
+  const budgetKey = uniqueId('fast-app');
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('useStubHoiioStack: the stack has not started (beforeAll failed?)');
+    return value;
+  };
+  const hoiio = new StubHoiio(() => started(env).client, budgetKey);
+  beforeAll(async () => {
+    env = await startTemporalTestEnv();
+    worker = await startTestWorker(env, {
+      workflowsPath,
+      activities: { ...createBudgetActivities(env.client), ...hoiio.activities() },
+    });
+  });
+  afterAll(() => stopTemporalTestEnv(env, worker));
+  return { hoiio, budgetKey, client: () => started(env).client, taskQueue: () => started(worker).taskQueue };
 }
