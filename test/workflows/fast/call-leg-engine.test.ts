@@ -35,11 +35,14 @@ describe('CallLegEngine, for a caller that is not a session', () => {
     const result = await ring(account, list);
 
     const requests = hoiio.requestsOf(account);
-    expect(requests.map((request) => request.numbers.length)).toEqual([8, 4]);
-    expect(result.outcomes.map((outcome) => outcome.kind)).toEqual(['done', 'done']);
+    // The first batch takes the whole account; the rest go as lines come back, one or several at a time.
+    expect(requests[0]!.numbers).toHaveLength(8);
+    for (const request of requests) expect(request.numbers.length).toBeLessThanOrEqual(8);
+    expect(requests.flatMap((request) => request.numbers).sort()).toEqual([...list].sort());
+    expect(result.outcomes.map((outcome) => outcome.kind)).toEqual(requests.map(() => 'done'));
     expect(result.ended.map((leg) => leg.number).sort()).toEqual([...list].sort());
     expect(new Set(result.ended.map((leg) => leg.source))).toEqual(new Set(['notification']));
-    expect(result.counters.conferenceCall).toBe(2);
+    expect(result.counters.conferenceCall).toBe(requests.length);
     expect(hoiio.peakOnAccount).toBeLessThanOrEqual(8);
     await waitFor(budgetHeld, (held) => held === 0, 'every permit back with the budget', 10_000);
   });
