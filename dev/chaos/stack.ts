@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
-import { request } from 'undici';
+import { simGet, simPost } from '../simulator/inspection-client';
 import { resolveTemporalCli } from '../stack/temporal-cli';
 import { freePort, PROJECT_ROOT, ProcessRegistry, type ManagedProcess } from './processes';
 
@@ -208,21 +208,12 @@ export class ChaosStack {
     return (this.simulator?.log().match(/\/open\/conference\/call -> /g) ?? []).length;
   }
 
-  async simGet<T>(route: string): Promise<T> {
-    const reply = await request(`${this.simulatorOrigin}${route}`);
-    const text = await reply.body.text();
-    if (reply.statusCode !== 200) throw new Error(`GET ${route} answered ${reply.statusCode}: ${text}`);
-    return JSON.parse(text) as T;
+  simGet<T>(route: string): Promise<T> {
+    return simGet<T>(this.simulatorOrigin, route);
   }
 
-  async simPost(route: string, body: unknown): Promise<void> {
-    const reply = await request(`${this.simulatorOrigin}${route}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    const text = await reply.body.text();
-    if (reply.statusCode !== 200) throw new Error(`POST ${route} answered ${reply.statusCode}: ${text}`);
+  simPost(route: string, body: unknown): Promise<void> {
+    return simPost(this.simulatorOrigin, route, body);
   }
 
   /** Stops everything, worker first, server last; whatever does not stop in time is killed. */

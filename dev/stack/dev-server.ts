@@ -157,18 +157,17 @@ function isAlive(pid: number): boolean {
 
 /** The recorded owner is still an `npm start` (not some process that got its pid after a reboot). */
 function isStack(pid: number): boolean {
-  if (!existsSync('/proc')) return true; // no /proc (macOS): trust the pid file
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('stack/start');
-  } catch {
-    return false;
-  }
+  return commandLineIncludes(pid, 'stack/start');
 }
 
 function isTemporal(pid: number): boolean {
+  return commandLineIncludes(pid, 'start-dev');
+}
+
+function commandLineIncludes(pid: number, text: string): boolean {
   if (!existsSync('/proc')) return true; // no /proc (macOS): trust the pid file
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('start-dev');
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(text);
   } catch {
     return false;
   }

@@ -6,7 +6,7 @@
  */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { request } from 'undici';
+import { simGet, simPost } from '../simulator/inspection-client';
 import type { HoiioConfig } from '../../src/hoiio/config';
 import type { ReceiverLogEvent } from '../../src/notifications/notification-log';
 import type { RunningReceiver } from '../../src/notifications/receiver';
@@ -107,23 +107,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       },
     });
     const simulator = wired.simulator!;
-    const simGet = async <T>(path: string): Promise<T> => {
-      const reply = await request(`${simulator.origin}${path}`);
-      if (reply.statusCode !== 200) {
-        throw new Error(`GET ${path} answered ${reply.statusCode}: ${await reply.body.text()}`);
-      }
-      return (await reply.body.json()) as T;
-    };
-    const simPost = async (path: string, body: unknown): Promise<void> => {
-      const reply = await request(`${simulator.origin}${path}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
-      const text = await reply.body.text();
-      if (reply.statusCode !== 200) throw new Error(`POST ${path} answered ${reply.statusCode}: ${text}`);
-    };
-
     return {
       env,
       simulator,
@@ -132,8 +115,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       hoiio: wired.hoiio,
       taskQueue,
       receiverEvents,
-      simGet,
-      simPost,
+      simGet: (route) => simGet(simulator.origin, route),
+      simPost: (route, body) => simPost(simulator.origin, route, body),
       stop: runCleanups,
     };
   } catch (error) {

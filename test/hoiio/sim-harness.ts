@@ -2,6 +2,7 @@ import { request } from 'undici';
 import { createHoiioClient, type HoiioClient, type HoiioClientOptions } from '../../src/hoiio';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../dev/simulator';
 import type { SimCall, SimStats } from '../../dev/simulator';
+import { simGet, simPost } from '../../dev/simulator/inspection-client';
 export { eventually } from '../support/wait-for';
 
 /**
@@ -31,29 +32,20 @@ export class SimHarness {
     return client;
   }
 
-  async config(patch: Record<string, unknown>): Promise<void> {
-    const response = await request(`${this.sim.origin}/_sim/config`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(patch),
-    });
-    const text = await response.body.text();
-    if (response.statusCode !== 200) throw new Error(`/_sim/config refused the patch: ${text}`);
+  config(patch: Record<string, unknown>): Promise<void> {
+    return simPost(this.sim.origin, '/_sim/config', patch);
   }
 
-  async reset(): Promise<void> {
-    const response = await request(`${this.sim.origin}/_sim/reset`, { method: 'POST' });
-    await response.body.dump();
+  reset(): Promise<void> {
+    return simPost(this.sim.origin, '/_sim/reset', {});
   }
 
   async calls(): Promise<SimCall[]> {
-    const response = await request(`${this.sim.origin}/_sim/calls`);
-    return ((await response.body.json()) as { calls: SimCall[] }).calls;
+    return (await simGet<{ calls: SimCall[] }>(this.sim.origin, '/_sim/calls')).calls;
   }
 
-  async stats(): Promise<SimStats> {
-    const response = await request(`${this.sim.origin}/_sim/stats`);
-    return (await response.body.json()) as SimStats;
+  stats(): Promise<SimStats> {
+    return simGet<SimStats>(this.sim.origin, '/_sim/stats');
   }
 
   /** A Hoiio request sent by hand, for what our client will not send. Returns the HTTP status and the raw body. */
