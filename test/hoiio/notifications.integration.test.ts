@@ -33,9 +33,10 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
   harness = await SimHarness.start({
-    timeScale: 600,
+    // 1 simulated minute a real second: a kick sent within a second of the answer bills exactly 1 minute, even on a loaded machine.
+    timeScale: 60,
     outcomeWeights: { answered: 1, unanswered: 0, busy: 0, failed: 0 },
-    timing: { ringSeconds: { min: 1, max: 1 }, talkSeconds: { min: 1e9, max: 1e9 } },
+    timing: { ringSeconds: { min: 1, max: 1 }, talkSeconds: { min: 1e7, max: 1e7 } },
     scripts: { [TALKER]: { outcome: 'answered', ringSeconds: 6, talkSeconds: 90 } },
   });
 });
