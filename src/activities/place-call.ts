@@ -16,11 +16,24 @@ export interface PlaceCallRequest {
   tag: string;
   /** When the batch began (epoch ms): history is searched from a little before it. */
   begunAt: number;
+  /**
+   * Set for an IVR call (`placeIvrCall`): one number, called with ivr/start/dial rather than into `room`, speaking
+   * `msg` once answered. Its blocks' notifications go to the receiver's IVR path.
+   */
+  ivr?: IvrDialOptions;
+}
+
+export interface IvrDialOptions {
+  msg: string;
+  /** Hoiio hangs the call up after this long, whatever happens: the escalation's bound on a forgotten call. */
+  maxDurationSeconds?: number;
 }
 
 export interface PlacedLeg {
   number: string;
   txnRef: string;
+  /** An IVR call's session id, when the dial's reply gave it (a leg found in the history has none yet). */
+  session?: string;
 }
 
 export interface PlaceCallResult {

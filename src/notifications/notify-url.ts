@@ -9,6 +9,8 @@ import type { HoiioSecret } from '../hoiio/secret';
  * Hoiio sends our query parameters back on every notification, so the receiver reads them from the query.
  */
 export const NOTIFY_PATH = '/hoiio/notify';
+/** IVR calls notify after every block, with other fields (docs/hoiio-api.md, "IVR"): their own path, same routing. */
+export const IVR_NOTIFY_PATH = '/hoiio/ivr';
 export const ROUTING_PARAMS = { session: 'bk_session', account: 'bk_account', token: 'bk_token' } as const;
 
 /**
@@ -30,10 +32,17 @@ export function verifySessionToken(secret: string, account: string, workflowId: 
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-export function buildNotifyUrl(options: { publicUrl: string; account: string; workflowId: string; secret: string }) {
+export function buildNotifyUrl(options: {
+  publicUrl: string;
+  account: string;
+  workflowId: string;
+  secret: string;
+  /** NOTIFY_PATH (a conference leg's end) unless told otherwise. */
+  path?: typeof NOTIFY_PATH | typeof IVR_NOTIFY_PATH;
+}) {
   // Relative to the public URL, so a receiver behind a path prefix (https://example.com/bk/) keeps it.
   const base = options.publicUrl.endsWith('/') ? options.publicUrl : `${options.publicUrl}/`;
-  const url = new URL(NOTIFY_PATH.slice(1), base);
+  const url = new URL((options.path ?? NOTIFY_PATH).slice(1), base);
   url.searchParams.set(ROUTING_PARAMS.session, options.workflowId);
   url.searchParams.set(ROUTING_PARAMS.account, options.account);
   url.searchParams.set(ROUTING_PARAMS.token, sessionToken(options.secret, options.account, options.workflowId));

@@ -9,6 +9,8 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
 import type { CallEnded } from '../domain/call-ended';
+import type { EscalationStatus } from '../domain/escalation-types';
+import type { IvrEvent } from '../domain/ivr-event';
 import type { ParticipantInput, SessionStatus } from '../domain/session-types';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -216,3 +218,56 @@ export const unmuteUpdate = defineUpdate<void, [ModerateRequest]>('unmute');
 /** Hangs up every active leg, dials no more, and lets the session finish with its summary. */
 export const endUpdate = defineUpdate<EndResult, [EndRequest]>('end');
 export const statusQuery = defineQuery<SessionStatus>('status');
+
+// ---------------------------------------------------------------------------------------------------------------
+// escalation: one incident's call tree (workflow id from escalationWorkflowId(incident id)).
+// ---------------------------------------------------------------------------------------------------------------
+
+export type { IvrEvent };
+
+export interface AcknowledgeRequest {
+  /** Who acknowledged, as the timeline should say it: "chat-bot", "alice@example.com". */
+  by: string;
+}
+
+export interface AcknowledgeResult {
+  /** False when someone had already acknowledged (their acknowledgement stands). */
+  acknowledged: boolean;
+}
+
+export interface ResolveRequest {
+  reason?: string;
+}
+
+export interface ResolveResult {
+  /** Calls that were live (paging or in the bridge) and have been hung up. */
+  hungUp: number;
+}
+
+export interface EscalateResult {
+  /** The step now ringing (0-based), or undefined when there was none left and paging has stopped. */
+  step?: number;
+  round?: number;
+}
+
+export interface AddRespondersRequest {
+  responders: ParticipantInput[];
+  /** The step (0-based) to add them to; default the current one, whose ringing they join at once. */
+  step?: number;
+}
+
+export interface AddRespondersResult {
+  added: string[];
+  step: number;
+}
+
+/** Delivered by the notification receiver: one IVR block finished, or the call ended. */
+export const ivrEventSignal = defineSignal<[IvrEvent]>('ivrEvent');
+/** An acknowledgement from outside the phone (a chat bot, a person at a console). */
+export const acknowledgeUpdate = defineUpdate<AcknowledgeResult, [AcknowledgeRequest]>('acknowledge');
+/** Hangs up everything, bridge included, and finishes with outcome `resolved`. */
+export const resolveUpdate = defineUpdate<ResolveResult, [ResolveRequest]>('resolve');
+/** Skips to the next step now. */
+export const escalateUpdate = defineUpdate<EscalateResult, []>('escalate');
+export const addRespondersUpdate = defineUpdate<AddRespondersResult, [AddRespondersRequest]>('addResponders');
+export const escalationStatusQuery = defineQuery<EscalationStatus>('status');
