@@ -9,6 +9,7 @@ export type EscalationPhase = 'paging' | 'bridging' | 'ended';
 
 /** How one responder's try ended, or where it stands. */
 export type TryState =
+  | 'waiting'
   | 'dialing'
   | 'ringing'
   | 'answered'
@@ -59,8 +60,12 @@ export interface ResponderTry {
   step: number;
   state: TryState;
   txnRef?: string;
+  /** Hoiio's IVR session id, once a notification (or the dial's reply) has given it. */
+  session?: string;
   startedAt: number;
   endedAt?: number;
+  /** Why it ended, for people ("busy", "pressed 2", "step over"). */
+  detail?: string;
 }
 
 export interface EscalationLeg {
@@ -91,8 +96,11 @@ export interface EscalationStatus {
   round: number;
   step: number;
   acknowledged?: Acknowledgement;
+  /** The tries of the step now ringing (all of them once paging has stopped). */
   tries: ResponderTry[];
   timeline: TimelineEntry[];
+  /** Timeline entries dropped from the front to keep a very long escalation's state small. */
+  timelineDropped?: number;
 }
 
 export interface EscalationResult {
@@ -104,6 +112,7 @@ export interface EscalationResult {
   startedAt: number;
   endedAt: number;
   timeline: TimelineEntry[];
+  timelineDropped?: number;
   legs: EscalationLeg[];
   /** Total per currency, e.g. { "SGD": "0.140" }. */
   cost: Record<string, string>;

@@ -13,7 +13,7 @@
  */
 import { isCancellation, log } from '@temporalio/workflow';
 import type { StatusScope } from '../../hoiio/statuses';
-import type { PlaceCallRequest, PlaceCallResult, PlacedLeg } from '../../activities/conference';
+import type { IvrDialOptions, PlaceCallRequest, PlaceCallResult, PlacedLeg } from '../../activities/place-call';
 import { callEndedSchema, describeCallEndedIssues } from '../../domain/call-ended';
 import type { CallCounters } from '../../domain/call-counters';
 import { pairWithPermits, sortUnplaced } from '../../domain/call-leg-rules';
@@ -46,11 +46,14 @@ export interface CallLegEngineOptions {
 }
 
 export interface DialRequest {
+  /** The conference room; unused by an IVR call. */
   room: string;
   numbers: string[];
   /** Unique per batch: how a retry or a reconcile finds what the batch placed (see `batchTag`). */
   tag: string;
   callerId?: string;
+  /** An IVR call (one number) rather than a conference dial: what it says once answered. */
+  ivr?: IvrDialOptions;
 }
 
 /**
@@ -120,6 +123,7 @@ export class CallLegEngine {
       callerId: batch.callerId,
       tag: batch.tag,
       begunAt: Date.now(),
+      ...(batch.ivr ? { ivr: batch.ivr } : {}),
     };
     this.dialInFlight = request;
     try {
@@ -218,7 +222,7 @@ export class CallLegEngine {
   private async dialAndAdopt(request: PlaceCallRequest, permits: string[]): Promise<DialOutcome> {
     let result: PlaceCallResult;
     try {
-      result = await placement.placeConferenceCall(request);
+      result = await (request.ivr ? placement.placeIvrCall(request) : placement.placeConferenceCall(request));
     } catch (error) {
       if (isCancellation(error)) throw error;
       const failure = classifyDialFailure(error);

@@ -4,9 +4,15 @@
  */
 import { ActivityCancellationType, proxyActivities } from '@temporalio/workflow';
 import type { ConferenceActivities } from '../../activities/conference';
+import type { IvrActivities } from '../../activities/ivr';
+import type { PlaceCallRequest, PlaceCallResult } from '../../activities/place-call';
+
+/** Every Hoiio activity the call-leg engine and its callers use. */
+type HoiioActivities = ConferenceActivities &
+  IvrActivities & { placeIvrCall(request: PlaceCallRequest): Promise<PlaceCallResult> };
 
 /** Placing a batch of legs. */
-export const placement = proxyActivities<ConferenceActivities>({
+export const placement = proxyActivities<HoiioActivities>({
   // The activity bounds its own request well inside this, so a timed-out attempt can never dial behind a retry.
   startToCloseTimeout: '2 minutes',
   // The activity heartbeats every 5 s while it waits on Hoiio: a crashed worker's attempt is retried (and reconciled)
@@ -25,29 +31,39 @@ export const placement = proxyActivities<ConferenceActivities>({
  * Reconciling a dial that gave up: its legs may be live, so it is retried for as long as it takes rather than guessed.
  * The caller waits; its permits stay held, as they should while those legs may be up.
  */
-export const reconciliation = proxyActivities<ConferenceActivities>({
+export const reconciliation = proxyActivities<HoiioActivities>({
   startToCloseTimeout: '2 minutes',
   heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
 /** The cancellation path's look at what an interrupted dial placed: a few minutes at most. */
-export const lastLook = proxyActivities<ConferenceActivities>({
+export const lastLook = proxyActivities<HoiioActivities>({
   startToCloseTimeout: '2 minutes',
   heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
   scheduleToCloseTimeout: '5 minutes',
 });
 
-export const accounts = proxyActivities<ConferenceActivities>({
+export const accounts = proxyActivities<HoiioActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
 });
 
 /** Polls, hangups and moderation of single legs. */
-export const legControl = proxyActivities<ConferenceActivities>({
+export const legControl = proxyActivities<HoiioActivities>({
   startToCloseTimeout: '2 minutes',
   // These endpoints allow 60 requests a minute: back off up to a full window.
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
   scheduleToCloseTimeout: '10 minutes',
+});
+
+/**
+ * The blocks of an IVR call after its dial (gather, transfer, hang up): each one short. A rate limit is retried for a
+ * couple of minutes; past that the call has likely been hung up by Hoiio for want of a next block anyway.
+ */
+export const ivrBlocks = proxyActivities<HoiioActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '20 seconds' },
+  scheduleToCloseTimeout: '3 minutes',
 });
