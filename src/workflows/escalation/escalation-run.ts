@@ -65,6 +65,8 @@ const MAX_POLL_INTERVAL_MS = 10 * 60_000;
 const CALL_GONE = new Set(['error_session_ended', 'error_invalid_session', 'error_session_access_denied']);
 const MAX_BATCH = 8;
 const MAX_REASON = 500;
+/** How long the check against maxCost waits for the calls just let go to report their cost. */
+const SETTLE_COST_MS = 60_000;
 
 /** Carried over continue-as-new (between passes over the policy, when no call is up). */
 export interface EscalationResume {
@@ -273,7 +275,8 @@ export class EscalationRun {
       await this.runStep();
       if (this.stopped()) break;
       const next = nextPosition(this.plan.policy, this.position);
-      const limit = this.limitReached();
+      const limit = await this.limitReached();
+      if (this.stopped()) break;
       if (!next || limit) {
         this.gaveUp = limit ?? 'every step and repeat was rung';
         this.record.note({ at: Date.now(), event: 'gave-up', detail: this.gaveUp }, this.position);
@@ -301,10 +304,14 @@ export class EscalationRun {
     return this.record.acknowledged !== undefined || this.resolved !== undefined || this.gaveUp !== undefined;
   }
 
-  private limitReached(): string | undefined {
+  private async limitReached(): Promise<string | undefined> {
     if (this.deadline !== undefined && Date.now() >= this.deadline) return 'maxMinutes reached';
     const { maxCost } = this.plan.policy;
-    if (maxCost !== undefined && this.spent() >= parseMoney(maxCost)) return `maxCost ${maxCost} reached`;
+    if (maxCost === undefined) return undefined;
+    // A call's cost is known once it has ended: the calls just let go end within moments, so wait for them (not for
+    // ever: a lost notification is polled for minutes later) rather than ring again on an old sum.
+    await condition(() => this.legs.activeLegs().length === 0 || this.stopped(), SETTLE_COST_MS);
+    if (this.spent() >= parseMoney(maxCost)) return `maxCost ${maxCost} reached`;
     return undefined;
   }
 
@@ -330,7 +337,7 @@ export class EscalationRun {
         this.record.note({ at: Date.now(), event: 'escalated' }, position);
         return;
       }
-      if (this.limitReached()) return;
+      if (this.deadline !== undefined && Date.now() >= this.deadline) return;
     }
   }
 

@@ -8,10 +8,13 @@ import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createBudgetActivities } from '../../../src/activities/budget';
 import type { ConferenceActivities, PlaceCallRequest, PollResult } from '../../../src/activities/conference';
+import type { IvrActivities } from '../../../src/activities/ivr';
+import type { PlaceCallResult } from '../../../src/activities/place-call';
 import type { CallEnded } from '../../../src/domain/call-ended';
+import type { IvrEvent } from '../../../src/domain/ivr-event';
 import type { FinalCallStatus } from '../../../src/domain/hoiio-rules';
 import { debitFor, formatMoney, parseMoney } from '../../../src/domain/money';
-import { callEndedSignal } from '../../../src/workflows/messages';
+import { callEndedSignal, ivrEventSignal } from '../../../src/workflows/messages';
 import {
   startTemporalTestEnv,
   startTestWorker,
@@ -27,6 +30,23 @@ export interface StubLeg {
   room: string;
   workflowId: string;
   ended: boolean;
+  /** Set for an IVR call. */
+  session?: string;
+  /** An IVR call's blocks, in order: `gather`, `transfer:<room>`, `hangup:<msg>`. */
+  blocks?: string[];
+}
+
+/** What the callee of an IVR call does. */
+export interface IvrScript {
+  outcome: FinalCallStatus;
+  /** Keys pressed during a gather (absent: presses nothing). */
+  keys?: string;
+  /** Ms from the dial to the answer (or to the end, when never answered); default 50. */
+  ringMs?: number;
+  /** Ms from the gather's start to the keys (or to the empty answer); default 50. */
+  keyMs?: number;
+  /** Ms a call moved into a room stays there; default 300. */
+  roomMs?: number;
 }
 
 /** How a leg ends: its status, billed minutes and per-minute rate. */
@@ -51,6 +71,8 @@ export interface AccountBehaviour {
   notifyAfterMs?: number | 'never';
   /** What voice/query_status answers, per poll of a leg (0-based). */
   poll?: (txnRef: string, pollIndex: number) => PollResult;
+  /** What each callee of an IVR call does (default: answers and presses nothing). */
+  ivr?: (number: string) => IvrScript;
 }
 
 const DEFAULT_FATE: LegFate = { status: 'answered', minutes: 1, rate: '0.020' };
@@ -64,6 +86,8 @@ export class StubHoiio {
   readonly polls: string[] = [];
   readonly hangups: string[] = [];
   readonly legs: StubLeg[] = [];
+  /** What each ended leg was billed, as the notification said. */
+  readonly billed: { txnRef: string; debit: string }[] = [];
   /** Most legs live at once in any one room, and on the whole account. */
   peakInRoom = 0;
   peakOnAccount = 0;
@@ -87,8 +111,9 @@ export class StubHoiio {
     return this.behaviours.get(account)?.fate?.(number) ?? DEFAULT_FATE;
   }
 
-  activities(): ConferenceActivities {
+  activities(): ConferenceActivities & IvrActivities & { placeIvrCall(r: PlaceCallRequest): Promise<PlaceCallResult> } {
     return {
+      ...this.ivrActivities(),
       resolveAccount: ({ account }) => Promise.resolve({ account, budgetKey: this.budgetKey }),
       placeConferenceCall: async (request) => {
         this.dials.push(request);
@@ -122,10 +147,111 @@ export class StubHoiio {
       hangupLeg: async ({ account, txnRef }) => {
         this.hangups.push(txnRef);
         const leg = this.legByRef(txnRef);
-        if (!leg.ended) await this.end(leg, account);
+        if (leg.session !== undefined)
+          await this.ivrEnd(
+            leg,
+            account,
+            leg.blocks!.length > 0 ? 'answered' : 'unanswered',
+            leg.blocks!.length > 0 ? 1 : 0,
+          );
+        else if (!leg.ended) await this.end(leg, account);
       },
       moderateLeg: () => Promise.resolve(),
     };
+  }
+
+  ivrCalls(account: string): StubLeg[] {
+    return this.legs.filter((leg) => leg.session !== undefined && this.accountOf.get(leg.txnRef) === account);
+  }
+
+  private readonly accountOf = new Map<string, string>();
+
+  private ivrActivities(): IvrActivities & { placeIvrCall(r: PlaceCallRequest): Promise<PlaceCallResult> } {
+    const script = (account: string, number: string): IvrScript =>
+      this.behaviours.get(account)?.ivr?.(number) ?? { outcome: 'answered' };
+    return {
+      placeIvrCall: (request) => {
+        this.dials.push(request);
+        const behaviour = this.behaviours.get(request.account) ?? {};
+        const refusal = behaviour.refuse?.(request);
+        if (refusal) throw ApplicationFailure.nonRetryable(`Hoiio refused: ${refusal}`, refusal);
+        this.requests.push(request);
+        const workflowId = Context.current().info.workflowExecution!.workflowId;
+        const leg = this.open(request, request.numbers[0]!, workflowId);
+        leg.session = `S${leg.txnRef}`;
+        leg.blocks = [];
+        this.accountOf.set(leg.txnRef, request.account);
+        const plan = script(request.account, leg.number);
+        setTimeout(() => {
+          if (leg.ended) return;
+          const sent =
+            plan.outcome === 'answered'
+              ? this.ivrSignal(leg, { callState: 'ongoing', dialStatus: 'answered' })
+              : this.ivrEnd(leg, request.account, plan.outcome, 0);
+          sent.catch(() => undefined); // the test may be over
+        }, plan.ringMs ?? 50).unref();
+        return Promise.resolve({
+          legs: [{ number: leg.number, txnRef: leg.txnRef, session: leg.session }],
+          notPlaced: [],
+          adopted: false,
+          conferenceCallRequests: 1,
+          historyLookups: 0,
+          retryReasons: [],
+          attempts: 1,
+        });
+      },
+      ivrGather: ({ account, session, tag }) => {
+        const leg = this.ivrLeg(session);
+        leg.blocks!.push('gather');
+        const plan = script(account, leg.number);
+        setTimeout(() => {
+          if (!leg.ended)
+            this.ivrSignal(leg, { callState: 'ongoing', digits: plan.keys ?? '', tag }).catch(() => undefined);
+        }, plan.keyMs ?? 50).unref();
+        return Promise.resolve();
+      },
+      ivrTransfer: ({ account, session, room }) => {
+        const leg = this.ivrLeg(session);
+        leg.blocks!.push(`transfer:${room}`);
+        leg.room = room;
+        const stay = script(account, leg.number).roomMs ?? 300;
+        setTimeout(() => void this.ivrEnd(leg, account, 'answered', 1).catch(() => undefined), stay).unref();
+        return Promise.resolve({ room });
+      },
+      ivrHangup: async ({ account, session, msg }) => {
+        const leg = this.ivrLeg(session);
+        leg.blocks!.push(`hangup:${msg ?? ''}`);
+        await this.ivrEnd(leg, account, 'answered', 1);
+      },
+    };
+  }
+
+  private ivrLeg(session: string): StubLeg {
+    const leg = this.legs.find((candidate) => candidate.session === session);
+    if (!leg) throw ApplicationFailure.nonRetryable('no such session', 'error_invalid_session');
+    if (leg.ended) throw ApplicationFailure.nonRetryable('session ended', 'error_session_ended');
+    return leg;
+  }
+
+  private async ivrSignal(leg: StubLeg, event: Omit<IvrEvent, 'txnRef' | 'session'>): Promise<void> {
+    const payload: IvrEvent = { txnRef: leg.txnRef, session: leg.session!, dest: leg.number, ...event };
+    await this.client().workflow.getHandle(leg.workflowId).signal(ivrEventSignal, payload);
+  }
+
+  private async ivrEnd(leg: StubLeg, account: string, status: FinalCallStatus, minutes: number): Promise<void> {
+    if (leg.ended) return;
+    leg.ended = true;
+    const rate = this.fateOf(account, leg.number).rate;
+    const debit = formatMoney(debitFor(parseMoney(rate), minutes));
+    this.billed.push({ txnRef: leg.txnRef, debit });
+    await this.ivrSignal(leg, {
+      callState: 'ended',
+      dialStatus: status,
+      durationMinutes: minutes,
+      currency: 'SGD',
+      rate,
+      debit,
+    });
   }
 
   /** The end-of-call notification Hoiio would send for this leg, as our receiver signals it. */
@@ -184,6 +310,7 @@ export class StubHoiio {
   private async end(leg: StubLeg, account: string): Promise<void> {
     if (leg.ended) return;
     leg.ended = true;
+    this.billed.push({ txnRef: leg.txnRef, debit: this.endReport(account, leg).debit });
     await this.client().workflow.getHandle(leg.workflowId).signal(callEndedSignal, this.endReport(account, leg));
   }
 
