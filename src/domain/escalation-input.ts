@@ -9,7 +9,13 @@
 import { z } from 'zod';
 import { E164_PATTERN, E164_RULE, MAX_ROOM_PARTICIPANTS, ROOM_PATTERN, ROOM_RULE } from './hoiio-rules';
 import { NON_NEGATIVE_MONEY_RULE, NON_NEGATIVE_MONEY_TEXT } from './money';
-import { DEFAULT_ACCOUNT, formatProblems, type InputProblem, participantsSchema } from './session-input';
+import {
+  DEFAULT_ACCOUNT,
+  describeInputIssue,
+  formatProblems,
+  type InputProblem,
+  participantsSchema,
+} from './session-input';
 
 export { DEFAULT_ACCOUNT, formatProblems, type InputProblem };
 
@@ -149,19 +155,10 @@ export function escalationWorkflowId(incidentId: string): string {
 }
 
 function describeIssue(issue: z.core.$ZodIssue, root: unknown): InputProblem {
-  let value: unknown = root;
-  for (const key of issue.path) {
-    value = value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined;
-  }
-  const message =
-    issue.code === 'invalid_union' && issue.path.includes('notify')
-      ? `must be an E.164 number or { number, name }: ${E164_RULE}`
-      : issue.code === 'invalid_union' && issue.path.at(-1) === 'repeat'
+  return describeInputIssue(issue, root, {
+    unionRule: (path) =>
+      path.at(-1) === 'repeat'
         ? `must be a whole number from 0 to ${MAX_REPEATS} or "until-acknowledged"`
-        : issue.message;
-  const path = issue.path
-    .map((key) => (typeof key === 'number' ? `[${key}]` : `.${String(key)}`))
-    .join('')
-    .replace(/^\./, '');
-  return { path, value: typeof value === 'object' ? undefined : value, message };
+        : `must be an E.164 number or { number, name }: ${E164_RULE}`,
+  });
 }

@@ -91,20 +91,32 @@ export function formatProblems(problems: InputProblem[]): string {
     .join('; ');
 }
 
-function describe(issue: z.core.$ZodIssue, root: unknown, prefix?: string): InputProblem {
-  const path = prefix ? [prefix, ...issue.path] : issue.path;
+/**
+ * One zod issue as an {@link InputProblem}: where (`participants[3]`), the bad value when it is a plain one, and the
+ * rule. `unionRule` says what a union at that path expects, since zod's own "Invalid input" says less.
+ */
+export function describeInputIssue(
+  issue: z.core.$ZodIssue,
+  root: unknown,
+  options: { prefix?: string; unionRule?: (path: readonly PropertyKey[]) => string | undefined } = {},
+): InputProblem {
+  const path = options.prefix ? [options.prefix, ...issue.path] : issue.path;
   let value: unknown = root;
   for (const key of path) {
     value = value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined;
   }
-  // A union's message ("Invalid input") says less than the rule the number broke.
-  const message =
-    issue.code === 'invalid_union' ? `must be an E.164 number or { number, name }: ${E164_RULE}` : issue.message;
+  const message = (issue.code === 'invalid_union' ? options.unionRule?.(path) : undefined) ?? issue.message;
   const text = path
     .map((key) => (typeof key === 'number' ? `[${key}]` : `.${String(key)}`))
     .join('')
     .replace(/^\./, '');
   return { path: text, value: typeof value === 'object' ? undefined : value, message };
+}
+
+const PARTICIPANT_RULE = `must be an E.164 number or { number, name }: ${E164_RULE}`;
+
+function describe(issue: z.core.$ZodIssue, root: unknown, prefix?: string): InputProblem {
+  return describeInputIssue(issue, root, { prefix, unionRule: () => PARTICIPANT_RULE });
 }
 
 export function participantNumber(entry: ParticipantInput): string {

@@ -8,6 +8,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { callEndedSchema } from '../../src/domain/call-ended';
+import { escalationInputSchema, validateEscalationInput } from '../../src/domain/escalation-input';
+import { ivrEventSchema } from '../../src/domain/ivr-event';
 import { sessionInputSchema, validateSessionInput } from '../../src/domain/session-input';
 import * as workflows from '../../src/workflows';
 import * as messages from '../../src/workflows/messages';
@@ -33,7 +35,7 @@ function objectKeys(schema: z.ZodType): string[] {
 
 describe('wire contract', () => {
   it('serves the workflow types callers start by name', () => {
-    expect(Object.keys(workflows).sort()).toEqual(['callBudget', 'conferenceSession']);
+    expect(Object.keys(workflows).sort()).toEqual(['callBudget', 'conferenceSession', 'escalation']);
     for (const [exported, workflow] of Object.entries(workflows)) {
       // The worker registers a workflow type under its function's name.
       expect(workflow.name).toBe(exported);
@@ -63,6 +65,13 @@ describe('wire contract', () => {
       permitsGrantedSignal: 'signal permitsGranted',
       reportPermitsSignal: 'signal reportPermits',
       budgetStateQuery: 'query budgetState',
+      // escalation
+      ivrEventSignal: 'signal ivrEvent',
+      acknowledgeUpdate: 'update acknowledge',
+      resolveUpdate: 'update resolve',
+      escalateUpdate: 'update escalate',
+      addRespondersUpdate: 'update addResponders',
+      escalationStatusQuery: 'query status',
     });
   });
 
@@ -91,6 +100,45 @@ describe('wire contract', () => {
       'tag',
       'txnRef',
     ]);
+    expect(objectKeys(ivrEventSchema)).toEqual([
+      'callState',
+      'currency',
+      'date',
+      'debit',
+      'dest',
+      'dialStatus',
+      'digits',
+      'durationMinutes',
+      'rate',
+      'session',
+      'tag',
+      'transferStatus',
+      'txnRef',
+    ]);
+  });
+
+  it('keeps the field names escalation accepts, and refuses unknown ones', () => {
+    expect(objectKeys(escalationInputSchema)).toEqual(['account', 'bridge', 'callerId', 'incident', 'policy']);
+    const everyField = {
+      incident: { id: 'INC-42', title: 'Database primary down' },
+      policy: {
+        steps: [
+          { notify: ['+6591110001', { number: '+6591110002', name: 'Bo' }], mode: 'simultaneous', waitSeconds: 120 },
+          { notify: ['+6591110003'], mode: 'round-robin', waitSeconds: 300 },
+        ],
+        repeat: 'until-acknowledged',
+        repeatFrom: 1,
+        ackDigit: '1',
+        declineDigit: '2',
+        maxMinutes: 60,
+        maxCost: '5.000',
+      },
+      bridge: { room: 'inc_42', alsoDial: ['+6591110009'] },
+      callerId: '+6560000000',
+      account: 'default',
+    };
+    expect(validateEscalationInput(everyField)).toEqual({ ok: true, value: everyField });
+    expect(validateEscalationInput({ ...everyField, bridges: {} })).toMatchObject({ ok: false });
   });
 
   it("accepts the README's temporal CLI input for conferenceSession", () => {
