@@ -106,3 +106,26 @@ export function describeError(error: unknown, workflowId?: string): { message: s
     exitCode: EXIT_FAILURE,
   };
 }
+
+/**
+ * An incident's escalation is found by the incident id, so errors about it name the incident: "no escalation" rather
+ * than "workflow escalation:… not found", "already being paged" rather than "pick another --id". Other errors pass
+ * through unchanged, for describeError.
+ */
+export function incidentError(error: unknown, incident: string, workflowId: string): unknown {
+  if (error instanceof WorkflowExecutionAlreadyStartedError) {
+    return new CliError(
+      `incident ${incident} is already being paged (workflow ${workflowId}): ` +
+        `follow it with \`bridgekeeper escalation status ${incident}\`, or resolve it first`,
+    );
+  }
+  if (error instanceof WorkflowNotFoundError) {
+    const { message } = describeError(error, workflowId);
+    return new CliError(
+      /has already finished$/.test(message)
+        ? `the escalation of incident ${incident} has already finished (workflow ${workflowId})`
+        : `no escalation for incident ${incident} (workflow ${workflowId} not found)`,
+    );
+  }
+  return error;
+}

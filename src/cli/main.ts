@@ -25,6 +25,7 @@ import {
   unmuteUpdate,
 } from '../workflows/messages';
 import { CliError, describeError, EXIT_OK, EXIT_USAGE } from './cli-errors';
+import { registerEscalationCommands } from './escalation-commands';
 import { waitWithProgress } from './progress';
 import { buildParticipants, buildSessionInput, checkNumber, defaultWorkflowId, type CallOptions } from './session-args';
 import { formatBudget, formatStatus, formatSummary } from './summary-table';
@@ -256,6 +257,18 @@ export function buildProgram(): Command {
         }
       });
     });
+
+  registerEscalationCommands(program, {
+    withTemporal,
+    queryTimeoutMs: () => timeoutMs(program, DEFAULT_QUERY_TIMEOUT_S),
+    updateTimeoutMs: () => timeoutMs(program, DEFAULT_UPDATE_TIMEOUT_S),
+    progressIntervalMs: PROGRESS_INTERVAL_MS,
+    about: (workflowId) => {
+      currentWorkflowId = workflowId;
+    },
+    print,
+    printJson,
+  });
 
   return program;
 }
