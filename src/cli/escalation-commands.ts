@@ -131,7 +131,7 @@ export function registerEscalationCommands(program: Command, kit: CommandKit): v
 
   program
     .command('escalate')
-    .description("stop waiting on the current step of an incident's call tree and ring the next one now")
+    .description("ring the next step of an incident's call tree now")
     .argument('<incident>', 'incident id')
     .action(async (incident: string) => {
       await forIncident(kit, incident, (workflowId) =>
@@ -147,7 +147,7 @@ export function registerEscalationCommands(program: Command, kit: CommandKit): v
 
   program
     .command('escalation')
-    .description("an incident's escalation")
+    .description("escalation status <incident>: where an incident's escalation stands")
     .command('status')
     .description("where an incident's escalation stands, and its timeline so far")
     .argument('<incident>', 'incident id')
@@ -165,7 +165,7 @@ export function registerEscalationCommands(program: Command, kit: CommandKit): v
 
   program
     .command('policy')
-    .description('escalation policy files')
+    .description('policy check <files...>: validate escalation policy files')
     .command('check')
     .description('validate policy files (JSON or YAML) as page and the receiver read them; no server needed')
     .argument('<files...>', 'policy files')

@@ -4,7 +4,8 @@
  * Exit codes: 0 done, 1 the operation failed (server unreachable, workflow not found, update rejected, session
  * failed), 2 bad command line or invalid input (nothing was sent). Expected failures print one line on stderr.
  * Every command reads the Temporal connection from the environment (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
- * TEMPORAL_TASK_QUEUE, ...), like the worker does.
+ * TEMPORAL_TASK_QUEUE, ...), like the worker does. The escalation commands (`page`, `ack`, `resolve`, `escalate`,
+ * `escalation status`, `policy check`) are in escalation-commands.ts; this file wires them in.
  */
 import { randomBytes } from 'node:crypto';
 import { Command, CommanderError, Option } from 'commander';

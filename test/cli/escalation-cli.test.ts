@@ -478,6 +478,21 @@ describe('bridgekeeper escalation commands against a real Temporal dev server', 
     );
   });
 
+  it('page --json prints the workflow id, run id and task queue as JSON', async () => {
+    const incident = newIncident();
+    const workflowId = escalationWorkflowId(incident);
+    const run = await runCli(
+      ['page', '--policy', relativeFixture('web-oncall.json'), '--incident', incident, '--title', 'Web slow', '--json'],
+      cliEnv,
+    );
+    expectOk(run);
+    const printed = JSON.parse(run.stdout) as { workflowId: string; runId: string; taskQueue: string };
+    expect(printed).toMatchObject({ workflowId, taskQueue: worker!.taskQueue });
+    const handle = env!.client.workflow.getHandle(workflowId);
+    expect((await handle.describe()).runId).toBe(printed.runId);
+    await handle.terminate('cli test done');
+  });
+
   async function startedRoom(workflowId: string): Promise<string> {
     return ((await startedInput(workflowId)) as { bridge: { room: string } }).bridge.room;
   }
