@@ -32,10 +32,10 @@ export function formatTimelineEntry(entry: TimelineEntry): string {
   return `${when(entry.at)} round ${entry.round + 1} step ${entry.step + 1} ${entry.event}${subject}${detail}`;
 }
 
-/** `acknowledged by +6591234567 (Alice), keypress, 42s after the page` */
+/** `acknowledged by +6591234567 (Alice) via keypress, 42s after the page` */
 export function formatAcknowledgement(ack: Acknowledgement): string {
   const after = formatSeconds(ack.secondsToAcknowledge);
-  return `acknowledged by ${who(ack.by, ack.name)} (${ack.via})${after ? `, ${after} after the page` : ''}`;
+  return `acknowledged by ${who(ack.by, ack.name)} via ${ack.via}${after ? `, ${after} after the page` : ''}`;
 }
 
 /** `escalation status <incident>`: where it stands, then the whole timeline. */

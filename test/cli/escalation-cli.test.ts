@@ -171,7 +171,7 @@ describe('formatEscalationResult', () => {
     expect(rows[0]).toBe(
       'incident INC-42 "Database down" | acknowledged | 1970-01-12T13:46:40Z -> 1970-01-12T13:54:10Z (7m 30s)',
     );
-    expect(rows[1]).toBe('acknowledged by +6591230001 (Alice) (keypress), 42s after the page');
+    expect(rows[1]).toBe('acknowledged by +6591230001 (Alice) via keypress, 42s after the page');
     expect(row('TX-1')).toMatch(
       /TX-1\s*│\s*page\s*│\s*\+6591230001\s*│\s*answered\s*│\s*1\s*│\s*0\.020\s*│\s*0\.020\s*│\s*SGD/,
     );
@@ -461,7 +461,7 @@ describe('bridgekeeper escalation commands against a real Temporal dev server', 
       'round 1 step 2 resolved: replica promoted',
     ]);
     expect(out).toMatch(new RegExp(`incident ${incident} "Database down" \\| acknowledged \\| `));
-    expect(out).toMatch(/\nacknowledged by alice@example\.com \(update\), \d+s after the page\n/);
+    expect(out).toMatch(/\nacknowledged by alice@example\.com via update, \d+s after the page\n/);
     expect(out).toContain('\nreason: replica promoted\n');
     expect(out).toMatch(
       /TX-PAGE-1\s*│\s*page\s*│\s*\+6591230001\s*│\s*answered\s*│\s*1\s*│\s*0\.020\s*│\s*0\.020\s*│\s*SGD/,
