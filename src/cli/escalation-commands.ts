@@ -5,7 +5,7 @@
  * command shares (connection, timeouts, the workflow an error line should name).
  */
 import type { Command } from 'commander';
-import { escalationWorkflowId } from '../domain/escalation-input';
+import { escalationWorkflowId, INCIDENT_ID_PATTERN, INCIDENT_ID_RULE } from '../domain/escalation-input';
 import type { EscalationResult } from '../domain/escalation-types';
 import { acknowledgeUpdate, escalateUpdate, escalationStatusQuery, resolveUpdate } from '../workflows/messages';
 import { CliError, EXIT_USAGE, incidentError } from './cli-errors';
@@ -37,6 +37,10 @@ export interface CommandKit {
 
 /** Runs `fn` for an incident's escalation; "not found", "already started" and "finished" come back naming the incident. */
 async function forIncident<T>(kit: CommandKit, incident: string, fn: (workflowId: string) => Promise<T>): Promise<T> {
+  // An id no escalation can have is a typo, worth exit 2 and the rule rather than a round trip and "not found".
+  if (!INCIDENT_ID_PATTERN.test(incident)) {
+    throw new CliError(`invalid incident ${JSON.stringify(incident)}: ${INCIDENT_ID_RULE}`, EXIT_USAGE);
+  }
   const workflowId = escalationWorkflowId(incident);
   kit.about(workflowId);
   try {

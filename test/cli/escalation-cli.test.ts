@@ -514,6 +514,12 @@ describe('bridgekeeper escalation commands against a real Temporal dev server', 
         stderr: `bridgekeeper: no escalation for incident ${incident} (workflow ${workflowId} not found)\n`,
       });
     }
+    const typo = await runCli(['ack', 'INC 1'], cliEnv);
+    expect(typo).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'bridgekeeper: invalid incident "INC 1": must be 1 to 64 characters of A-Z a-z 0-9 . _ : -\n',
+    });
   });
 });
 
