@@ -50,14 +50,18 @@ function grpcCode(error: unknown): number | undefined {
   return typeof code === 'number' ? code : undefined;
 }
 
+/** The server answers an update to a closed workflow with NOT_FOUND too; "not found" would send people looking. */
+function isAlreadyFinished(error: WorkflowNotFoundError): boolean {
+  return /already (completed|finished|closed)/i.test(error.message);
+}
+
 /** What to print for `error`, and with which exit code. `workflowId` names the workflow the command was about. */
 export function describeError(error: unknown, workflowId?: string): { message: string; exitCode: number } {
   const about = workflowId ? ` ${workflowId}` : '';
   if (error instanceof CliError) return { message: error.message, exitCode: error.exitCode };
   if (error instanceof WorkflowNotFoundError) {
     const id = about || ` ${error.workflowId}`;
-    // The server answers an update to a closed workflow with NOT_FOUND too; "not found" would send people looking.
-    if (/already (completed|finished|closed)/i.test(error.message)) {
+    if (isAlreadyFinished(error)) {
       return { message: `workflow${id} has already finished`, exitCode: EXIT_FAILURE };
     }
     return { message: `workflow${id} not found`, exitCode: EXIT_FAILURE };
@@ -105,4 +109,26 @@ export function describeError(error: unknown, workflowId?: string): { message: s
     message: `unexpected error: ${error instanceof Error ? error.message : String(error)}`,
     exitCode: EXIT_FAILURE,
   };
+}
+
+/**
+ * An incident's escalation is found by the incident id, so errors about it name the incident: "no escalation" rather
+ * than "workflow escalation:… not found", "already being paged" rather than "pick another --id". Other errors pass
+ * through unchanged, for describeError.
+ */
+export function incidentError(error: unknown, incident: string, workflowId: string): unknown {
+  if (error instanceof WorkflowExecutionAlreadyStartedError) {
+    return new CliError(
+      `incident ${incident} is already being paged (workflow ${workflowId}): ` +
+        `follow it with \`bridgekeeper escalation status ${incident}\`, or resolve it first`,
+    );
+  }
+  if (error instanceof WorkflowNotFoundError) {
+    return new CliError(
+      isAlreadyFinished(error)
+        ? `the escalation of incident ${incident} has already finished (workflow ${workflowId})`
+        : `no escalation for incident ${incident} (workflow ${workflowId} not found)`,
+    );
+  }
+  return error;
 }

@@ -4,7 +4,8 @@
  * Exit codes: 0 done, 1 the operation failed (server unreachable, workflow not found, update rejected, session
  * failed), 2 bad command line or invalid input (nothing was sent). Expected failures print one line on stderr.
  * Every command reads the Temporal connection from the environment (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
- * TEMPORAL_TASK_QUEUE, ...), like the worker does.
+ * TEMPORAL_TASK_QUEUE, ...), like the worker does. The escalation commands (`page`, `ack`, `resolve`, `escalate`,
+ * `escalation status`, `policy check`) are in escalation-commands.ts; this file wires them in.
  */
 import { randomBytes } from 'node:crypto';
 import { Command, CommanderError, Option } from 'commander';
@@ -25,6 +26,7 @@ import {
   unmuteUpdate,
 } from '../workflows/messages';
 import { CliError, describeError, EXIT_OK, EXIT_USAGE } from './cli-errors';
+import { registerEscalationCommands } from './escalation-commands';
 import { waitWithProgress } from './progress';
 import { buildParticipants, buildSessionInput, checkNumber, defaultWorkflowId, type CallOptions } from './session-args';
 import { formatBudget, formatStatus, formatSummary } from './summary-table';
@@ -256,6 +258,18 @@ export function buildProgram(): Command {
         }
       });
     });
+
+  registerEscalationCommands(program, {
+    withTemporal,
+    queryTimeoutMs: () => timeoutMs(program, DEFAULT_QUERY_TIMEOUT_S),
+    updateTimeoutMs: () => timeoutMs(program, DEFAULT_UPDATE_TIMEOUT_S),
+    progressIntervalMs: PROGRESS_INTERVAL_MS,
+    about: (workflowId) => {
+      currentWorkflowId = workflowId;
+    },
+    print,
+    printJson,
+  });
 
   return program;
 }

@@ -27,12 +27,13 @@ const STATUS_ORDER: ParticipantStatus[] = [
   'cancelled',
 ];
 
-function table(head: string[], align?: Table.HorizontalAlignment[]): Table.Table {
+/** A table with no colours, for every report of the CLI (sessions, budgets, escalations). */
+export function table(head: string[], align?: Table.HorizontalAlignment[]): Table.Table {
   // Empty style arrays turn cli-table3's default red headers and grey borders off.
   return new Table({ head, colAligns: align, style: { head: [], border: [] } });
 }
 
-function dash(value: string | number | undefined): string {
+export function dash(value: string | number | undefined): string {
   return value === undefined || value === '' ? '-' : String(value);
 }
 
@@ -116,10 +117,16 @@ function participantTable(participants: (ParticipantView | ParticipantSummary)[]
 }
 
 /** Whole seconds between two ISO timestamps as `1h 02m 03s`; empty if either is unreadable. */
-function formatDuration(startedAt: string, endedAt: string): string {
+export function formatDuration(startedAt: string, endedAt: string): string {
   const ms = Date.parse(endedAt) - Date.parse(startedAt);
   if (!Number.isFinite(ms) || ms < 0) return '';
-  const seconds = Math.round(ms / 1000);
+  return formatSeconds(ms / 1000);
+}
+
+/** A span of seconds as `1h 02m 03s`, `4m 05s` or `6s` (rounded to the second); empty if not a number >= 0. */
+export function formatSeconds(span: number): string {
+  if (!Number.isFinite(span) || span < 0) return '';
+  const seconds = Math.round(span);
   const h = Math.floor(seconds / 3600);
   const m = Math.floor((seconds % 3600) / 60);
   const s = seconds % 60;

@@ -12,12 +12,22 @@ export const POLICY_EXTENSIONS = ['.json', '.yaml', '.yml'] as const;
 
 /** A policy file that cannot be used, with every reason: the path, then each bad field with its value and rule. */
 export class PolicyFileError extends Error {
+  /** Every problem on its own, for a listing with one per line (`bridgekeeper policy check`). */
+  readonly items: string[];
+
   constructor(
     readonly path: string,
-    readonly problems: string,
+    problems: string | string[],
   ) {
-    super(`${path}: ${problems}`);
+    const items = typeof problems === 'string' ? [problems] : problems;
+    super(`${path}: ${items.join('; ')}`);
     this.name = 'PolicyFileError';
+    this.items = items;
+  }
+
+  /** Every problem in one line, as the message has them after the path. */
+  get problems(): string {
+    return this.items.join('; ');
   }
 }
 
@@ -29,7 +39,12 @@ export function parsePolicyText(text: string, path: string): PolicyFile {
     throw new PolicyFileError(path, `not valid ${extname(path).slice(1).toUpperCase() || 'YAML'}: ${message(error)}`);
   }
   const checked = validatePolicyFile(data);
-  if (!checked.ok) throw new PolicyFileError(path, formatProblems(checked.problems));
+  if (!checked.ok) {
+    throw new PolicyFileError(
+      path,
+      checked.problems.map((problem) => formatProblems([problem])),
+    );
+  }
   return checked.value;
 }
 
