@@ -63,7 +63,7 @@ export const policySchema = z
     maxCost: z.string().regex(NON_NEGATIVE_MONEY_TEXT, NON_NEGATIVE_MONEY_RULE).optional(),
   })
   .superRefine((policy, ctx) => {
-    if (policy.repeatFrom >= policy.steps.length) {
+    if (policy.steps.length > 0 && policy.repeatFrom >= policy.steps.length) {
       ctx.addIssue({
         code: 'custom',
         path: ['repeatFrom'],
@@ -85,7 +85,10 @@ const bridgeSchema = z.strictObject({
 
 const callerId = z
   .string()
-  .refine((value) => value === 'private' || E164_PATTERN.test(value), `must be "private" or E.164: ${E164_RULE}`);
+  .refine(
+    (value) => value === 'private' || E164_PATTERN.test(value),
+    `must be "private" or ${E164_RULE.replace('must be ', '')}`,
+  );
 const account = z
   .string()
   .regex(/^[a-z][a-z0-9_-]{0,63}$/, 'must name a configured Hoiio account (lowercase letters, digits, _ and -)');
