@@ -64,6 +64,7 @@ const MAX_POLL_INTERVAL_MS = 10 * 60_000;
 /** Statuses that mean the IVR call is already gone: a block sent to it has nothing left to do. */
 const CALL_GONE = new Set(['error_session_ended', 'error_invalid_session', 'error_session_access_denied']);
 const MAX_BATCH = 8;
+const MAX_EARLY_EVENTS = 50;
 const MAX_REASON = 500;
 /** How long the check against maxCost waits for the calls just let go to report their cost. */
 const SETTLE_COST_MS = 60_000;
@@ -179,8 +180,10 @@ export class EscalationRun {
     const event = parsed.data;
     const attempt = this.record.byTxnRef(event.txnRef);
     if (!attempt) {
-      // The dial's reply is not back yet: kept for when it is. An end is also the leg book's to keep.
-      this.earlyEvents.set(event.txnRef, [...(this.earlyEvents.get(event.txnRef) ?? []), event]);
+      // The dial's reply is not back yet: kept for when it is. An end is also the leg book's to keep. Bounded, since
+      // anyone can signal: a real early event waits for one dial at a time.
+      if (this.earlyEvents.size >= MAX_EARLY_EVENTS) this.earlyEvents.delete(this.earlyEvents.keys().next().value!);
+      this.earlyEvents.set(event.txnRef, [...(this.earlyEvents.get(event.txnRef) ?? []), event].slice(-10));
       if (event.dest) this.endLeg(event, event.dest);
       return;
     }
@@ -440,6 +443,9 @@ export class EscalationRun {
       if (ack) {
         this.record.move(attempt, 'acknowledged', now);
         this.record.note({ at: now, event: 'acknowledged', ...who(attempt) }, attempt);
+        // At once, not when the main loop gets here (it may be waiting out another dial's retries): the person who
+        // took the incident is on the line, and Hoiio hangs up a call left without a next block.
+        this.background(this.transfer(attempt));
       } else {
         this.finish(attempt, 'hung-up', 'pressed after the incident was taken');
         this.block(attempt, 'hangup', { msg: this.hangupMessage() });
@@ -512,30 +518,24 @@ export class EscalationRun {
       this.record.live().filter((attempt) => attempt !== acknowledger),
       this.scripts.taken(ack.name ?? ack.by),
     );
-    if (acknowledger?.session) {
-      try {
-        const { room } = await ivrBlocks.ivrTransfer({
-          account: this.account(),
-          session: acknowledger.session,
-          tag: `${this.tag(acknowledger)}:x`,
-          room: this.plan.bridge.room,
-          msg: this.scripts.joining,
-        });
-        this.record.note(
-          { at: Date.now(), event: 'bridged', ...who(acknowledger), detail: `room ${room}` },
-          acknowledger,
-        );
-      } catch (error) {
-        if (isCancellation(error)) throw error;
-        log.error('Transfer into the bridge failed', { error: String(error) });
-        this.record.note(
-          { at: Date.now(), event: 'hung-up', ...who(acknowledger), detail: 'transfer failed' },
-          this.position,
-        );
-        if (acknowledger.txnRef) await this.engine.hangUp(acknowledger.txnRef);
-      }
-    }
     await this.dialIntoBridge(this.plan.bridge.alsoDial.map((entry) => asResponder(entry).number));
+  }
+
+  private async transfer(attempt: ResponderTry): Promise<void> {
+    const session = attempt.session!;
+    try {
+      const { room } = await ivrBlocks.ivrTransfer({
+        account: this.account(),
+        session,
+        tag: `${this.tag(attempt)}:x`,
+        room: this.plan.bridge.room,
+        msg: this.scripts.joining,
+      });
+      this.record.note({ at: Date.now(), event: 'bridged', ...who(attempt), detail: `room ${room}` }, attempt);
+    } catch (error) {
+      this.record.note({ at: Date.now(), event: 'hung-up', ...who(attempt), detail: 'transfer failed' }, attempt);
+      await this.blockFailed(attempt, 'transfer', error);
+    }
   }
 
   /** Conference legs into the room, at most 8 a request, as permits come (sessions' rules). */
