@@ -1,5 +1,5 @@
-import { log } from '@temporalio/workflow';
-import { effectivePriority, inServingOrder, queuePosition } from '../../domain/permit-priority';
+import { log, patched } from '@temporalio/workflow';
+import { effectivePriority, queuePosition, ROUTINE_PRIORITY } from '../../domain/permit-priority';
 import type {
   BudgetCounters,
   BudgetPool,
@@ -20,6 +20,12 @@ const RECENT_REQUEST_IDS = 1_000;
 const RETIRED_PERMIT_IDS = 2_000;
 /** Holder workflow types remembered for the visibility prompt after a reset. */
 const MAX_HOLDER_TYPES = 20;
+/**
+ * Serving waiting requests by priority is patched in (docs/deploying.md): a history written by code from before
+ * priorities (an older worker during a rolling deploy, say, that a page reached) replays with every request routine,
+ * first come, first served, as that code granted them.
+ */
+const PRIORITY_PATCH = 'permit-priority';
 
 export interface PoolSettings {
   capacity: number;
@@ -65,10 +71,8 @@ export class PermitLedger {
   ) {
     this.permitCounter = state?.permitCounter ?? 0;
     for (const permit of state?.held ?? []) this.held.set(permit.permitId, permit);
-    // Runs from before priorities carried none: 3. The queue they carried is in order; sorting keeps that order.
-    this.waiting = inServingOrder(
-      (state?.waiting ?? []).map((w) => ({ ...w, priority: effectivePriority(w.priority) })),
-    );
+    // Carried in serving order. Runs from before priorities carried none: 3, and their queue was in arrival order.
+    this.waiting = (state?.waiting ?? []).map((w) => ({ ...w, priority: effectivePriority(w.priority) }));
     this.counters = {
       reclaimed: state?.reclaimed ?? 0,
       undelivered: state?.undelivered ?? 0,
@@ -307,6 +311,7 @@ export class PermitLedger {
     leaseMs: number | undefined,
     priority: number | undefined,
   ): void {
+    const byPriority = patched(PRIORITY_PATCH);
     const request: WaitingRequest = {
       requestId,
       holder,
@@ -315,7 +320,7 @@ export class PermitLedger {
       remaining: Math.min(count, this.settings.capacity),
       requestedAt: Date.now(),
       leaseMs: leaseMs ?? this.settings.defaultLeaseMs,
-      priority: effectivePriority(priority),
+      priority: byPriority ? effectivePriority(priority) : ROUTINE_PRIORITY,
     };
     this.waiting.splice(queuePosition(this.waiting, request), 0, request);
   }
