@@ -47,8 +47,3 @@ export function queuePosition(queue: readonly Queued[], entry: Queued): number {
   while (index > 0 && compareQueued(queue[index - 1]!, entry) > 0) index--;
   return index;
 }
-
-/** `queue` in serving order; entries that compare equal keep the order they had (the sort is stable). */
-export function inServingOrder<T extends Queued>(queue: readonly T[]): T[] {
-  return [...queue].sort(compareQueued);
-}

@@ -1,7 +1,6 @@
 import {
   compareQueued,
   effectivePriority,
-  inServingOrder,
   isPriority,
   PAGE_PRIORITY,
   queuePosition,
@@ -64,16 +63,10 @@ describe('permit request priority', () => {
     ).toEqual(['p', 'a', 'b', 'c']);
   });
 
-  it('puts a carried queue in serving order without reordering requests that compare equal', () => {
-    const carried: Entry[] = [
-      { id: 'r1', priority: 3, requestedAt: 100 },
-      { id: 'r2', priority: 3, requestedAt: 100 },
-      { id: 'p1', priority: 1, requestedAt: 300 },
-      { id: 'r3', priority: 3, requestedAt: 200 },
-    ];
-    expect(inServingOrder(carried).map((e) => e.id)).toEqual(['p1', 'r1', 'r2', 'r3']);
-    expect(carried.map((e) => e.id)).toEqual(['r1', 'r2', 'p1', 'r3']); // not sorted in place
-    expect(compareQueued(carried[0]!, carried[1]!)).toBe(0);
+  it('compares by priority, then by when the request came', () => {
+    expect(compareQueued({ priority: 1, requestedAt: 500 }, { priority: 3, requestedAt: 100 })).toBeLessThan(0);
+    expect(compareQueued({ priority: 3, requestedAt: 100 }, { priority: 3, requestedAt: 200 })).toBeLessThan(0);
+    expect(compareQueued({ priority: 3, requestedAt: 100 }, { priority: 3, requestedAt: 100 })).toBe(0);
   });
 
   it('is accepted on requests and pending reports only from 1 to 5, and may be absent', () => {
