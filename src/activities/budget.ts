@@ -73,7 +73,8 @@ export function createBudgetActivities(client: Client) {
   return {
     /**
      * Delivers a permit request to the account's budget, starting the budget if it is not running. Safe to retry:
-     * the budget ignores a request id it has seen before.
+     * the budget ignores a request id it has seen before. The request's `priority` (1 to 5), if it names one, goes
+     * with it; a priority out of range fails here, for good, as `InvalidBudgetMessage`.
      */
     async requestPermits(req: BudgetPermitRequest): Promise<void> {
       const { account, budgetKey, capacity, ...request } = req;

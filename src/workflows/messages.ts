@@ -9,6 +9,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
 import type { CallEnded } from '../domain/call-ended';
+import { HIGHEST_PRIORITY, LOWEST_PRIORITY, PRIORITY_RULE } from '../domain/permit-priority';
 import type { EscalationStatus } from '../domain/escalation-types';
 import type { IvrEvent } from '../domain/ivr-event';
 import type { ParticipantInput, SessionStatus } from '../domain/session-types';
@@ -26,6 +27,11 @@ const MAX_ID = 512;
 const MAX_LIST = 1_000;
 const id = z.string().min(1).max(MAX_ID);
 const positiveInt = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+/**
+ * How urgent a request is, as Temporal's task priorities: 1 (served first) to 5; absent means 3 (`ROUTINE_PRIORITY`
+ * in `src/domain/permit-priority.ts`, which also names the escalation's `PAGE_PRIORITY`). It only orders the queue.
+ */
+const priority = z.number().int(PRIORITY_RULE).min(HIGHEST_PRIORITY, PRIORITY_RULE).max(LOWEST_PRIORITY, PRIORITY_RULE);
 
 export const permitRequestSchema = z.object({
   /** Unique per request; grants and cancellations refer to it. */
@@ -38,6 +44,8 @@ export const permitRequestSchema = z.object({
   leaseMs: positiveInt.optional(),
   /** Workflow type of the holder (set by the activity that delivers the request): whom to ask after a reset. */
   holderType: id.optional(),
+  /** Waiting requests are served by priority, lowest number first, then in the order they came; absent: 3. */
+  priority: priority.optional(),
 });
 export type PermitRequest = z.infer<typeof permitRequestSchema>;
 
@@ -57,7 +65,12 @@ export type PermitRelease = z.infer<typeof permitReleaseSchema>;
 export const permitBindingSchema = z.object({ permitId: id, txnRef: id });
 export type PermitBinding = z.infer<typeof permitBindingSchema>;
 
-export const pendingRequestSchema = z.object({ requestId: id, remaining: positiveInt });
+export const pendingRequestSchema = z.object({
+  requestId: id,
+  remaining: positiveInt,
+  /** The request's priority, so that a budget that learns of it from this report serves it in its place; absent: 3. */
+  priority: priority.optional(),
+});
 
 /**
  * A holder's report of everything it has at this budget: every permit it holds (the lease of each is extended), the
@@ -108,14 +121,18 @@ export interface WaitingRequest {
   holder: string;
   /** Permits still owed to this request. */
   remaining: number;
+  /** When the budget learned of the request: requests of one priority are served in this order. */
   requestedAt: number;
   /** Lease length the permits of this request get when granted. */
   leaseMs: number;
+  /** 1 (served first) to 5; 3 for a request that named none. */
+  priority: number;
 }
 
 /** The pool itself: what is held and what waits, as the budget reports it and hands it to its next run. */
 export interface BudgetPool {
   held: HeldPermit[];
+  /** In the order they will be served: by priority, then by `requestedAt`. */
   waiting: WaitingRequest[];
 }
 

@@ -206,7 +206,9 @@ describe('formatSummary / formatStatusLine', () => {
           leaseMs: 900_000,
         },
       ],
-      waiting: [{ requestId: 'r3', holder: 'session-c', remaining: 4, requestedAt: 3_000, leaseMs: 900_000 }],
+      waiting: [
+        { requestId: 'r3', holder: 'session-c', remaining: 4, requestedAt: 3_000, leaseMs: 900_000, priority: 3 },
+      ],
       reclaimed: 0,
       undelivered: 0,
       granted: 3,

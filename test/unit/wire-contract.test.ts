@@ -80,11 +80,11 @@ describe('wire contract', () => {
     expect(
       Object.fromEntries(Object.entries(schemas).map(([exported, schema]) => [exported, objectKeys(schema)])),
     ).toEqual({
-      permitRequestSchema: ['count', 'holder', 'holderType', 'leaseMs', 'requestId'],
+      permitRequestSchema: ['count', 'holder', 'holderType', 'leaseMs', 'priority', 'requestId'],
       permitGrantSchema: ['permitIds', 'requestId'],
       permitReleaseSchema: ['holder', 'permitIds'],
       permitBindingSchema: ['permitId', 'txnRef'],
-      pendingRequestSchema: ['remaining', 'requestId'],
+      pendingRequestSchema: ['priority', 'remaining', 'requestId'],
       permitRenewalSchema: ['bindings', 'budgetKey', 'holder', 'holderType', 'leaseMs', 'pending', 'permitIds'],
       permitCancellationSchema: ['holder', 'requestId'],
       reportPermitsRequestSchema: ['budgetKey'],

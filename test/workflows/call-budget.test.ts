@@ -9,6 +9,7 @@ import { type TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createBudgetActivities } from '../../src/activities/budget';
 import { callBudget } from '../../src/workflows/call-budget';
+import { PAGE_PRIORITY, ROUTINE_PRIORITY } from '../../src/domain/permit-priority';
 import { hoiioConfigFromEnv, selectHoiioAccount } from '../../src/hoiio/config';
 import {
   budgetStateQuery,
@@ -68,6 +69,8 @@ function budgetState(account: string): Promise<BudgetState> {
 
 const heldBy = (state: BudgetState, holder: string) => state.held.filter((p) => p.holder === holder).length;
 const waitingOf = (state: BudgetState) => state.waiting.map((w) => [w.holder, w.remaining] as const);
+/** The waiting queue in the order it will be served, as holder and priority. */
+const queueOf = (state: BudgetState) => state.waiting.map((w) => [w.holder, w.priority] as const);
 const permitNumber = (permitId: string) => Number(permitId.slice(permitId.lastIndexOf('-') + 1));
 
 async function startScripted(account: string, name: string, opts: { capacity?: number; leaseMs?: number } = {}) {
@@ -82,8 +85,9 @@ function view(holder: WorkflowHandle<typeof scriptedHolder>): Promise<HolderView
   return holder.query(holderViewQuery);
 }
 
-function request(holder: WorkflowHandle<typeof scriptedHolder>, count: number): Promise<string> {
-  return holder.executeUpdate(holderRequestUpdate, { args: [count] });
+/** Asks for `count` permits; with no `priority` the request carries none, as a session's does (routine, 3). */
+function request(holder: WorkflowHandle<typeof scriptedHolder>, count: number, priority?: number): Promise<string> {
+  return holder.executeUpdate(holderRequestUpdate, { args: priority === undefined ? [count] : [count, priority] });
 }
 
 function release(holder: WorkflowHandle<typeof scriptedHolder>, ids: string[]): Promise<void> {
@@ -352,6 +356,175 @@ test('grants in strict request order, partially; releases regrant to the head; c
 
   await Promise.all([A, B, C, D, E].map((h) => h!.signal(holderFinishSignal)));
   await budgetHandle(account).terminate('test done');
+});
+
+test('a page made after routine requests is served first as permits come back; FIFO within a priority; nothing taken back', async () => {
+  const account = uniqueId('acct-prio');
+  // H holds both permits; a stand-up's routine requests wait; then two pages come.
+  const [H, R1, R2, P1, P2] = await Promise.all(
+    ['H', 'R1', 'R2', 'P1', 'P2'].map((n) => startScripted(account, n, { capacity: 2 })),
+  );
+  await request(H!, 2);
+  const hIds = (
+    await waitFor(
+      () => view(H!),
+      (v) => v.received.length === 2,
+      'H received 2',
+    )
+  ).received;
+  await request(R1!, 1); // no priority at all, as sessions and older holders send: routine
+  await request(R2!, 1, ROUTINE_PRIORITY);
+  await request(P1!, 1, PAGE_PRIORITY);
+  await request(P2!, 1, PAGE_PRIORITY);
+  let s = await waitFor(
+    () => budgetState(account),
+    (st) => st.waiting.length === 4,
+    'four requests waiting',
+  );
+  // The query shows each waiting request's priority, in the order they will be served.
+  expect(queueOf(s)).toEqual([
+    [P1!.workflowId, 1],
+    [P2!.workflowId, 1],
+    [R1!.workflowId, 3],
+    [R2!.workflowId, 3],
+  ]);
+  // Pages only order the queue: the permits of live calls stay where they are.
+  expect(heldBy(s, H!.workflowId)).toBe(2);
+  expect((await view(H!)).held.sort()).toEqual([...hIds].sort());
+
+  // Each permit that comes back goes to the most urgent request, the earliest first within a priority.
+  const order: string[] = [];
+  const next = async (
+    from: WorkflowHandle<typeof scriptedHolder>,
+    ids: string[],
+    to: WorkflowHandle<typeof scriptedHolder>,
+  ) => {
+    await release(from, ids);
+    const got = await waitFor(
+      () => view(to),
+      (v) => v.received.length === 1,
+      `${to.workflowId} granted`,
+    );
+    order.push(to.workflowId);
+    return got.received;
+  };
+  const p1Ids = await next(H!, [hIds[0]!], P1!);
+  const p2Ids = await next(H!, [hIds[1]!], P2!);
+  s = await budgetState(account);
+  expect(queueOf(s)).toEqual([
+    [R1!.workflowId, 3],
+    [R2!.workflowId, 3],
+  ]);
+  const r1Ids = await next(P1!, p1Ids, R1!);
+  const r2Ids = await next(P2!, p2Ids, R2!);
+  expect(order).toEqual([P1, P2, R1, R2].map((h) => h!.workflowId));
+  const granted = [p1Ids, p2Ids, r1Ids, r2Ids].map((ids) => permitNumber(ids[0]!));
+  expect(granted).toEqual([...granted].sort((a, b) => a - b));
+  s = await budgetState(account);
+  expect(s).toMatchObject({ waiting: [], granted: 6 });
+
+  // The budget's history, priorities and all, replays deterministically.
+  const history = await budgetHandle(account).fetchHistory();
+  await Worker.runReplayHistory({ workflowsPath }, history, callBudgetWorkflowId(account));
+  await Promise.all([H, R1, R2, P1, P2].map((h) => h!.signal(holderFinishSignal)));
+  await budgetHandle(account).terminate('test done');
+});
+
+test('a waiting request keeps its priority across continue-as-new', async () => {
+  const account = uniqueId('acct-prio-can');
+  // A new run after every 3 signals.
+  const first = await env.client.workflow.start(callBudget, {
+    taskQueue: worker.taskQueue,
+    workflowId: callBudgetWorkflowId(account),
+    args: [{ account, budgetKey: account, capacity: 1, maxSignalsPerRun: 3 }],
+  });
+  const [A, R, P, Q] = await Promise.all(['A', 'R', 'P', 'Q'].map((n) => startScripted(account, n, { capacity: 1 })));
+  await request(A!, 1);
+  await request(R!, 1);
+  await request(P!, 1, PAGE_PRIORITY); // the third signal: the run hands over with R and P waiting
+  let s = await waitFor(
+    async () => ({ state: await budgetState(account), runId: (await budgetHandle(account).describe()).runId }),
+    ({ state, runId }) => runId !== first.firstExecutionRunId && state.waiting.length === 2,
+    'a new run with R and P waiting',
+  ).then((x) => x.state);
+  expect(queueOf(s)).toEqual([
+    [P!.workflowId, 1],
+    [R!.workflowId, 3],
+  ]);
+  // Had P's priority been lost on the way, a page made now would go ahead of it.
+  await request(Q!, 1, PAGE_PRIORITY);
+  s = await waitFor(
+    () => budgetState(account),
+    (st) => st.waiting.length === 3,
+    'Q waiting too',
+  );
+  expect(queueOf(s)).toEqual([
+    [P!.workflowId, 1],
+    [Q!.workflowId, 1],
+    [R!.workflowId, 3],
+  ]);
+  const aIds = (await view(A!)).received;
+  await release(A!, aIds);
+  s = await waitFor(
+    () => budgetState(account),
+    (st) => heldBy(st, P!.workflowId) === 1,
+    'P granted',
+  );
+  expect(queueOf(s)).toEqual([
+    [Q!.workflowId, 1],
+    [R!.workflowId, 3],
+  ]);
+  await Promise.all([A, R, P, Q].map((h) => h!.signal(holderFinishSignal)));
+  await budgetHandle(account).terminate('test done');
+});
+
+test('a budget reset while a page waits learns its priority from the holder’s report and still serves it first', async () => {
+  const key = uniqueId('acct-prio-reset');
+  const [H, R, P] = await Promise.all(['H', 'R', 'P'].map((n) => startScripted(key, n, { capacity: 1 })));
+  await request(H!, 1);
+  const hIds = (
+    await waitFor(
+      () => view(H!),
+      (v) => v.received.length === 1,
+      'H received 1',
+    )
+  ).received;
+  await request(R!, 1);
+  await request(P!, 1, PAGE_PRIORITY);
+  await waitFor(
+    () => budgetState(key),
+    (st) => st.waiting.length === 2,
+    'R and P waiting',
+  );
+  const firstRun = (await budgetHandle(key).describe()).runId;
+
+  // An operator resets the budget. R reports first: its report starts a fresh budget, which learns R's request
+  // before P's; only P's report says that P's is a page.
+  await budgetHandle(key).terminate('operator reset');
+  await R!.executeUpdate(holderRenewUpdate);
+  await P!.executeUpdate(holderRenewUpdate);
+  await H!.executeUpdate(holderRenewUpdate);
+  let s = await waitFor(
+    () => budgetState(key),
+    (st) => st.recovering === false && st.waiting.length === 2 && st.held.length === 1,
+    'the new budget recovered: H holding 1, R and P waiting',
+  );
+  expect((await budgetHandle(key).describe()).runId).not.toBe(firstRun);
+  expect(s.held[0]).toMatchObject({ holder: H!.workflowId, permitId: hIds[0], adopted: true });
+  expect(queueOf(s)).toEqual([
+    [P!.workflowId, 1],
+    [R!.workflowId, 3],
+  ]);
+
+  await release(H!, hIds);
+  s = await waitFor(
+    () => budgetState(key),
+    (st) => heldBy(st, P!.workflowId) === 1,
+    'P granted',
+  );
+  expect(queueOf(s)).toEqual([[R!.workflowId, 3]]);
+  await Promise.all([H, R, P].map((h) => h!.signal(holderFinishSignal)));
+  await budgetHandle(key).terminate('test done');
 });
 
 test('duplicate, unknown and foreign releases change nothing; duplicate grants are ignored by the pool', async () => {

@@ -1,4 +1,5 @@
-import { log } from '@temporalio/workflow';
+import { log, patched } from '@temporalio/workflow';
+import { effectivePriority, queuePosition, ROUTINE_PRIORITY } from '../../domain/permit-priority';
 import type {
   BudgetCounters,
   BudgetPool,
@@ -19,6 +20,12 @@ const RECENT_REQUEST_IDS = 1_000;
 const RETIRED_PERMIT_IDS = 2_000;
 /** Holder workflow types remembered for the visibility prompt after a reset. */
 const MAX_HOLDER_TYPES = 20;
+/**
+ * Serving waiting requests by priority is patched in (docs/deploying.md): a history written by code from before
+ * priorities (an older worker during a rolling deploy, say, that a page reached) replays with every request routine,
+ * first come, first served, as that code granted them.
+ */
+const PRIORITY_PATCH = 'permit-priority';
 
 export interface PoolSettings {
   capacity: number;
@@ -36,9 +43,12 @@ export interface Delivery {
 /**
  * The permits of one budget and the requests waiting for them: bookkeeping only, no messages sent.
  *
- * Requests are served strictly first in, first out (docs/design.md, invariant 1): the head of the queue takes every
- * free permit up to what it still needs, so no permit idles while someone waits, and a later request, however small,
- * waits until the head is served or cancelled. A large request can never be starved by a stream of small ones.
+ * Requests are served in priority order, and first in, first out within a priority (docs/design.md, "callBudget"):
+ * the queue is kept in serving order (`src/domain/permit-priority.ts`), and its head takes every free permit up to
+ * what it still needs, so no permit idles while someone waits, and a later request of the same or a lower priority,
+ * however small, waits until the head is served or cancelled. A large request can never be starved by a stream of
+ * small ones of its own priority; a stream of more urgent ones can starve it. Priority never takes a permit back: a
+ * more urgent request goes to the head of the queue, and waits there for the next permit that comes back.
  *
  * Every message is idempotent: a request id seen before (a retried activity's duplicate signal, or a request
  * cancelled before it arrived) is ignored, and a permit released or taken back is retired, so that neither a repeated
@@ -61,7 +71,8 @@ export class PermitLedger {
   ) {
     this.permitCounter = state?.permitCounter ?? 0;
     for (const permit of state?.held ?? []) this.held.set(permit.permitId, permit);
-    this.waiting = state?.waiting ?? [];
+    // Carried in serving order. Runs from before priorities carried none: 3, and their queue was in arrival order.
+    this.waiting = (state?.waiting ?? []).map((w) => ({ ...w, priority: effectivePriority(w.priority) }));
     this.counters = {
       reclaimed: state?.reclaimed ?? 0,
       undelivered: state?.undelivered ?? 0,
@@ -87,7 +98,7 @@ export class PermitLedger {
       return false;
     }
     this.recentRequests.add(request.requestId);
-    this.enqueue(request.requestId, request.holder, request.count, request.leaseMs);
+    this.enqueue(request.requestId, request.holder, request.count, request.leaseMs, request.priority);
     return true;
   }
 
@@ -153,11 +164,11 @@ export class PermitLedger {
         }
       }
     }
-    for (const { requestId, remaining } of report.pending ?? []) {
+    for (const { requestId, remaining, priority } of report.pending ?? []) {
       if (this.recentRequests.has(requestId) || this.waiting.some((w) => w.requestId === requestId)) continue;
       this.recentRequests.add(requestId);
-      this.enqueue(requestId, report.holder, remaining, report.leaseMs);
-      log.info('callBudget: queued a request this run did not know', { requestId, holder: report.holder });
+      this.enqueue(requestId, report.holder, remaining, report.leaseMs, priority);
+      log.info('callBudget: queued a request this run did not know', { requestId, holder: report.holder, priority });
     }
   }
 
@@ -169,7 +180,7 @@ export class PermitLedger {
     );
   }
 
-  /** Grants the free permits to the waiting requests, strictly in order; the grants still have to be signalled. */
+  /** Grants the free permits to the waiting requests, strictly in serving order; the grants still have to be signalled. */
   grantFree(): Delivery[] {
     const deliveries: Delivery[] = [];
     const { capacity, idPrefix } = this.settings;
@@ -292,16 +303,26 @@ export class PermitLedger {
     };
   }
 
-  private enqueue(requestId: string, holder: string, count: number, leaseMs: number | undefined): void {
-    this.waiting.push({
+  /** Queues a request in its place: behind every request of its priority or a more urgent one, ahead of the rest. */
+  private enqueue(
+    requestId: string,
+    holder: string,
+    count: number,
+    leaseMs: number | undefined,
+    priority: number | undefined,
+  ): void {
+    const byPriority = patched(PRIORITY_PATCH);
+    const request: WaitingRequest = {
       requestId,
       holder,
-      // Never owe more than the ledger holds: under strict FIFO a larger request would sit at the head holding every
-      // permit, and block the whole account, forever.
+      // Never owe more than the ledger holds: a larger request would sit at the head holding every permit, and block
+      // the whole account (its own priority and every less urgent one), forever.
       remaining: Math.min(count, this.settings.capacity),
       requestedAt: Date.now(),
       leaseMs: leaseMs ?? this.settings.defaultLeaseMs,
-    });
+      priority: byPriority ? effectivePriority(priority) : ROUTINE_PRIORITY,
+    };
+    this.waiting.splice(queuePosition(this.waiting, request), 0, request);
   }
 
   /** Released or taken back: retired too, so that a late report cannot bring it back. */

@@ -23,6 +23,10 @@ import { classifyDialFailure } from './dial-failure';
 import { DialPermits } from './dial-permits';
 import { accounts, lastLook, legControl, placement, reconciliation } from './hoiio-activities';
 import type { PermitPoolState } from '../permits/permit-pool';
+
+/** The priorities a caller gives its permit requests (see {@link CallLegEngineOptions.priority}). */
+export { PAGE_PRIORITY, ROUTINE_PRIORITY } from '../../domain/permit-priority';
+
 /** Polls in a row answering "no such transaction" before a leg is settled as failed. */
 const UNKNOWN_LEG_POLLS = 3;
 
@@ -43,6 +47,13 @@ export interface CallLegEngineOptions {
   hangingUp(number: string): void;
   /** Something the caller waits on may have changed (a poll settled a leg). */
   changed(): void;
+  /**
+   * How urgent this caller's permit requests are at the account's budget: 1 (served first) to 5, as Temporal's task
+   * priorities. Unset: routine (3), and the requests carry none, as they always have (a session's recorded histories
+   * stay as they were). An escalation pages with `PAGE_PRIORITY` (`src/domain/permit-priority.ts`). Priority only
+   * orders the budget's queue: no live call is ever cut short for it.
+   */
+  priority?: number;
 }
 
 export interface DialRequest {
@@ -88,7 +99,8 @@ export class CallLegEngine {
   async connect(resume?: Partial<EngineCarry>): Promise<void> {
     const { account } = this.options;
     const budgetKey = resume?.budgetKey ?? (await accounts.resolveAccount({ account })).budgetKey;
-    const permits = new DialPermits({ account, budgetKey, state: resume?.pool }, () =>
+    const { priority } = this.options;
+    const permits = new DialPermits({ account, budgetKey, state: resume?.pool, priority }, () =>
       this.options.legs.permitsOfActiveLegs(),
     );
     this.permits = permits;

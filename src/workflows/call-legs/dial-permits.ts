@@ -18,12 +18,17 @@ export class DialPermits {
   /** Permits of the dial in flight: not yet tied to legs, and not to be released under it. */
   private readonly dialing = new Set<string>();
 
+  /** The priority of every request this caller makes at the budget; none (routine, 3) if unset. */
+  private readonly priority: number | undefined;
+
   constructor(
-    options: { account: string; budgetKey: string; state?: PermitPoolState },
+    options: { account: string; budgetKey: string; state?: PermitPoolState; priority?: number },
     /** The permits of legs still active: kept until those legs end. */
     private readonly covering: () => string[],
   ) {
-    this.pool = new PermitPool({ ...options, leaseMs: PERMIT_LEASE_MS });
+    const { priority, ...poolOptions } = options;
+    this.priority = priority;
+    this.pool = new PermitPool({ ...poolOptions, leaseMs: PERMIT_LEASE_MS });
     const available = options.state?.available ?? [];
     this.taken = new Set(this.pool.held.filter((id) => !available.includes(id)));
   }
@@ -41,7 +46,7 @@ export class DialPermits {
     const work: Promise<unknown>[] = [];
     if (wanted !== undefined) {
       const moves = permitMoves(wanted, this.pool);
-      if (moves.request > 0) work.push(this.pool.request(moves.request));
+      if (moves.request > 0) work.push(this.pool.request(moves.request, this.priority));
       else if (moves.cancelPending) work.push(this.pool.cancelPending());
       if (moves.giveBack > 0) work.push(this.pool.release(this.pool.takeNow(moves.giveBack)));
     }

@@ -11,8 +11,8 @@ export interface PermitPoolState {
   held: string[];
   /** The part of `held` not yet handed out by `take`. */
   available: string[];
-  /** Requests not yet fully granted. */
-  pending: { requestId: string; remaining: number }[];
+  /** Requests not yet fully granted; `priority` only for one that named it (none in states of older runs). */
+  pending: { requestId: string; remaining: number; priority?: number }[];
   /** Recently released permit ids (oldest first). */
   released: string[];
   /** The leg each bound permit covers (absent in states of older runs). */

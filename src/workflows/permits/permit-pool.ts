@@ -7,7 +7,7 @@
  * ```ts
  * const { budgetKey } = await accounts.resolveAccount({ account }); // the account's Hoiio application id
  * const pool = new PermitPool({ account, budgetKey, leaseMs: 15 * 60_000 });
- * await pool.request(queue.length);
+ * await pool.request(queue.length); // or request(queue.length, PAGE_PRIORITY) to be served before routine requests
  * while (queue.length > 0 && (pool.pending > 0 || pool.available > 0)) {
  *   const permits = await pool.take(queue.length); // whatever has arrived, at least one
  *   dialBatch(queue.splice(0, permits.length), permits); // each leg keeps its permit id
@@ -33,6 +33,7 @@ import {
 } from '@temporalio/workflow';
 import type { z } from 'zod';
 import type { BudgetActivities } from '../../activities/budget';
+import { isPriority, PRIORITY_RULE } from '../../domain/permit-priority';
 import { DEFAULT_CAPACITY } from '../budget/options';
 import { RecentlyReleased, type PermitPoolOptions, type PermitPoolState } from './permit-pool-state';
 import { BudgetReports } from './permit-reports';
@@ -66,7 +67,8 @@ export class PermitPool {
   private readonly activities: BudgetActivities;
   private readonly heldIds: Set<string>;
   private availableIds: string[];
-  private readonly pendingRequests: Map<string, number>;
+  /** Requests not yet fully granted: what each is still owed, and its priority if it named one. */
+  private readonly pendingRequests: Map<string, { remaining: number; priority?: number }>;
   private readonly released: RecentlyReleased;
   private readonly bindings: Map<string, string>;
   private malformedCount: number;
@@ -83,7 +85,12 @@ export class PermitPool {
     const state = options.state;
     this.heldIds = new Set(state?.held ?? []);
     this.availableIds = [...(state?.available ?? [])];
-    this.pendingRequests = new Map((state?.pending ?? []).map((p) => [p.requestId, p.remaining]));
+    this.pendingRequests = new Map(
+      (state?.pending ?? []).map(({ requestId, remaining, priority }) => [
+        requestId,
+        { remaining, ...(priority !== undefined ? { priority } : {}) },
+      ]),
+    );
     this.released = new RecentlyReleased(state?.released ?? []);
     this.bindings = new Map(
       (state?.bindings ?? []).filter((b) => this.heldIds.has(b.permitId)).map((b) => [b.permitId, b.txnRef]),
@@ -112,7 +119,7 @@ export class PermitPool {
   /** Permits requested and not yet granted. */
   get pending(): number {
     let total = 0;
-    for (const remaining of this.pendingRequests.values()) total += remaining;
+    for (const { remaining } of this.pendingRequests.values()) total += remaining;
     return total;
   }
 
@@ -129,16 +136,22 @@ export class PermitPool {
   /**
    * Asks the budget for `count` more permits, at most its capacity (starting the budget if need be). Resolves, with the request id, once
    * the budget has the request; the permits arrive later, possibly over several grants: see {@link take}.
+   *
+   * `priority` (1 to 5, lower served first; `src/domain/permit-priority.ts`) orders the request among those waiting
+   * at the budget; without one it is routine (3), and the request carries none, as requests did before priorities.
+   * It never takes a permit back from anyone: an urgent request waits for the next permit that comes back.
    */
-  async request(count: number): Promise<string> {
+  async request(count: number, priority?: number): Promise<string> {
     if (!Number.isInteger(count) || count < 1)
       throw new RangeError(`request(count): ${count} is not a positive integer`);
+    if (priority !== undefined && !isPriority(priority))
+      throw new RangeError(`request(count, priority): priority ${String(priority)} ${PRIORITY_RULE}`);
     const requestId = uuid4();
     // The budget never owes one request more than its capacity (a larger one would block the account at the head of
     // its queue): expect no more, or a caller asking for more would wait forever for permits that never come.
     const owed = Math.min(count, this.options.capacity ?? DEFAULT_CAPACITY);
     // Registered before the activity runs: the grant may arrive before the activity returns.
-    this.pendingRequests.set(requestId, owed);
+    this.pendingRequests.set(requestId, { remaining: owed, ...(priority !== undefined ? { priority } : {}) });
     try {
       await this.activities.requestPermits({
         account: this.options.account,
@@ -148,6 +161,7 @@ export class PermitPool {
         holder: this.holder,
         count: owed,
         leaseMs: this.options.leaseMs,
+        ...(priority !== undefined ? { priority } : {}),
       });
     } catch (error) {
       this.pendingRequests.delete(requestId);
@@ -251,7 +265,7 @@ export class PermitPool {
     return {
       held: this.held,
       available: [...this.availableIds],
-      pending: [...this.pendingRequests].map(([requestId, remaining]) => ({ requestId, remaining })),
+      pending: this.pendingList(),
       released: this.released.list(),
       bindings: this.bindingList(),
       malformed: this.malformedCount,
@@ -264,10 +278,11 @@ export class PermitPool {
     if (!grant) return;
     const fresh = grant.permitIds.filter((id) => !this.heldIds.has(id) && !this.released.has(id));
     if (fresh.length === 0) return; // a duplicate
-    const remaining = this.pendingRequests.get(grant.requestId) ?? 0;
+    const pending = this.pendingRequests.get(grant.requestId);
+    const remaining = pending?.remaining ?? 0;
     const wanted = fresh.slice(0, remaining);
     const unwanted = fresh.slice(remaining);
-    if (remaining - wanted.length > 0) this.pendingRequests.set(grant.requestId, remaining - wanted.length);
+    if (pending && remaining - wanted.length > 0) pending.remaining = remaining - wanted.length;
     else this.pendingRequests.delete(grant.requestId);
     for (const id of wanted) {
       this.heldIds.add(id);
@@ -302,12 +317,19 @@ export class PermitPool {
       budgetKey: this.options.budgetKey,
       permitIds: this.held,
       bindings: this.bindingList(),
-      pending: [...this.pendingRequests]
-        .filter(([, remaining]) => remaining > 0)
-        .map(([requestId, remaining]) => ({ requestId, remaining })),
+      pending: this.pendingList().filter(({ remaining }) => remaining > 0),
       ...(this.options.leaseMs !== undefined ? { leaseMs: this.options.leaseMs } : {}),
       holderType: workflowInfo().workflowType,
     };
+  }
+
+  /** Each request still owed something; a priority only where the request named one (older budgets read none). */
+  private pendingList(): PermitPoolState['pending'] {
+    return [...this.pendingRequests].map(([requestId, { remaining, priority }]) => ({
+      requestId,
+      remaining,
+      ...(priority !== undefined ? { priority } : {}),
+    }));
   }
 
   private bindingList(): PermitBinding[] {

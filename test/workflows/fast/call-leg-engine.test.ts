@@ -2,6 +2,7 @@
  * The call-leg engine on its own, driven by `ringAll` (engine-workflows.ts), a caller that is not a conference
  * session, with Hoiio played by stub activities and the real call budget: what a later escalation workflow relies on.
  */
+import { PAGE_PRIORITY } from '../../../src/workflows/call-legs/call-leg-engine';
 import { budgetStateQuery, callBudgetWorkflowId } from '../../../src/workflows/messages';
 import { uniqueId } from '../../support/temporal-test-env';
 import { waitFor } from '../../support/wait-for';
@@ -15,12 +16,24 @@ function numbers(n: number, base: number): string[] {
   return Array.from({ length: n }, (_, i) => `+65${base + i + 1}`);
 }
 
-async function ring(account: string, list: string[]) {
+async function ring(account: string, list: string[], priority?: number) {
   return await stack.client().workflow.execute(ringAll, {
     taskQueue: stack.taskQueue(),
     workflowId: uniqueId('ring-all'),
-    args: [{ account, room: 'engine_room', numbers: list, tag: uniqueId('ring') }],
+    args: [{ account, room: 'engine_room', numbers: list, tag: uniqueId('ring'), priority }],
   });
+}
+
+/** The inputs of every `requestPermits` activity a workflow scheduled, as its history has them. */
+async function permitRequestsOf(workflowId: string): Promise<Record<string, unknown>[]> {
+  const history = await stack.client().workflow.getHandle(workflowId).fetchHistory();
+  return (history.events ?? [])
+    .map((event) => event.activityTaskScheduledEventAttributes)
+    .filter((scheduled) => scheduled?.activityType?.name === 'requestPermits')
+    .map(
+      (scheduled) =>
+        JSON.parse(Buffer.from(scheduled!.input!.payloads![0]!.data!).toString('utf8')) as Record<string, unknown>,
+    );
 }
 
 async function budgetHeld(): Promise<number> {
@@ -44,6 +57,38 @@ describe('CallLegEngine, for a caller that is not a session', () => {
     expect(new Set(result.ended.map((leg) => leg.source))).toEqual(new Set(['notification']));
     expect(result.counters.conferenceCall).toBe(requests.length);
     expect(hoiio.peakOnAccount).toBeLessThanOrEqual(8);
+    await waitFor(budgetHeld, (held) => held === 0, 'every permit back with the budget', 10_000);
+  });
+
+  it('asks the budget for permits at the priority it was given, and at none (routine) otherwise', async () => {
+    const paging = await stack.client().workflow.start(ringAll, {
+      taskQueue: stack.taskQueue(),
+      workflowId: uniqueId('ring-all-page'),
+      args: [
+        {
+          account: uniqueId('acct-p'),
+          room: 'engine_room',
+          numbers: numbers(2, 96_000_000),
+          tag: uniqueId('ring'),
+          priority: PAGE_PRIORITY,
+        },
+      ],
+    });
+    const routine = await stack.client().workflow.start(ringAll, {
+      taskQueue: stack.taskQueue(),
+      workflowId: uniqueId('ring-all-routine'),
+      args: [
+        { account: uniqueId('acct-r'), room: 'engine_room', numbers: numbers(2, 96_100_000), tag: uniqueId('ring') },
+      ],
+    });
+    await Promise.all([paging.result(), routine.result()]);
+    const paged = await permitRequestsOf(paging.workflowId);
+    expect(paged.length).toBeGreaterThanOrEqual(1);
+    for (const input of paged) expect(input).toMatchObject({ priority: PAGE_PRIORITY, budgetKey });
+    const routed = await permitRequestsOf(routine.workflowId);
+    expect(routed.length).toBeGreaterThanOrEqual(1);
+    // A caller that names no priority sends none, exactly as before priorities: recorded histories stay as they were.
+    for (const input of routed) expect(input).not.toHaveProperty('priority');
     await waitFor(budgetHeld, (held) => held === 0, 'every permit back with the budget', 10_000);
   });
 

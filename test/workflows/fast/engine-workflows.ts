@@ -16,6 +16,8 @@ export interface RingAllInput {
   room: string;
   numbers: string[];
   tag: string;
+  /** The priority of its permit requests (an escalation's pages: `PAGE_PRIORITY`); none if unset. */
+  priority?: number;
 }
 
 export interface RingAllResult {
@@ -43,6 +45,7 @@ export async function ringAll(input: RingAllInput): Promise<RingAllResult> {
     hangingUp: () => undefined,
     // Nothing here waits on a poll's result except through the leg book, which `condition` reads anyway.
     changed: () => undefined,
+    ...(input.priority !== undefined ? { priority: input.priority } : {}),
   });
   setHandler(callEndedSignal, (payload: unknown) => void engine.notified(payload));
 

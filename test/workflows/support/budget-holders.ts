@@ -180,7 +180,8 @@ export interface HolderDialRequest {
   room: string;
 }
 
-export const holderRequestUpdate = defineUpdate<string, [number]>('holderRequest');
+/** Asks for `count` permits, at `priority` if given (none sent otherwise, as a session does). */
+export const holderRequestUpdate = defineUpdate<string, [number, number?]>('holderRequest');
 export const holderReleaseUpdate = defineUpdate<void, [string[]]>('holderRelease');
 export const holderRenewUpdate = defineUpdate<void, []>('holderRenew');
 export const holderCancelUpdate = defineUpdate<void, []>('holderCancel');
@@ -205,7 +206,7 @@ export async function scriptedHolder(input: ScriptedHolderInput): Promise<Holder
     pending: pool.pending,
     malformed: pool.malformed,
   });
-  setHandler(holderRequestUpdate, (count) => pool.request(count));
+  setHandler(holderRequestUpdate, (count, priority) => pool.request(count, priority));
   setHandler(holderReleaseUpdate, (ids) => pool.release(ids));
   setHandler(holderRenewUpdate, () => pool.renewAll());
   setHandler(holderCancelUpdate, () => pool.cancelPending());
