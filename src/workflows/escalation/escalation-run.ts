@@ -46,7 +46,7 @@ import { ivrEventAsCallEnded, ivrEventSchema, type IvrEvent } from '../../domain
 import { LegBook, type LegBookSnapshot, type LegRecord } from '../../domain/leg-book';
 import { formatMoney, parseMoney, sumMoney } from '../../domain/money';
 import { validateParticipants } from '../../domain/session-input';
-import { CallLegEngine, type EngineCarry } from '../call-legs/call-leg-engine';
+import { CallLegEngine, PAGE_PRIORITY, type EngineCarry } from '../call-legs/call-leg-engine';
 import { ivrBlocks } from '../call-legs/hoiio-activities';
 import type {
   AcknowledgeRequest,
@@ -144,6 +144,8 @@ export class EscalationRun {
       account: this.plan.account ?? DEFAULT_ACCOUNT,
       legs: this.legs,
       counters: this.counters,
+      // Pages outrank routine calls: the budget serves this escalation's requests before waiting sessions'.
+      priority: PAGE_PRIORITY,
       wantsLegs: () => this.resolved === undefined,
       hangingUp: () => undefined,
       changed: () => this.wake(),
