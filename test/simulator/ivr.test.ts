@@ -332,6 +332,39 @@ describe('the IVR API', () => {
     expect(await callOf(txnRef)).toMatchObject({ ended_by: 'completed', room: body.room });
   });
 
+  it('a transfer to a number bills that leg on top at its own rate; a failed one follows on_failure', async () => {
+    const target = '+60123456789';
+    const busyTarget = '+60123456780';
+    await simPost(sim, '/_sim/config', {
+      scripts: {
+        [target]: { outcome: 'answered', ringSeconds: 2, talkSeconds: 60 },
+        [busyTarget]: { outcome: 'busy', ringSeconds: 2 },
+      },
+    });
+    const first = await dial(ANSWERS);
+    await noticeWith(first.txnRef, 'ongoing');
+    expect((await api(sim, 'ivr/end/transfer', { session: first.session, dest: target })).body).toEqual({
+      status: 'success_ok',
+    });
+    const [ended] = await noticeWith(first.txnRef, 'ended');
+    // About 65 s from answer at 0.020 (2 minutes), plus the transferred leg's 60 s at +60's 0.050.
+    expect(ended).toMatchObject({ transfer_status: 'answered', duration: '2', rate: '0.020', debit: '0.090' });
+
+    const second = await dial(ANSWERS);
+    await noticeWith(second.txnRef, 'ongoing');
+    await expectStatus(
+      'ivr/end/transfer',
+      { session: second.session, dest: busyTarget, on_failure: 'continue', notify_url: url('transfer'), tag: 'tr' },
+      'success_ok',
+    );
+    const [, failed] = await noticeWith(second.txnRef, 'ongoing', 2);
+    expect(failed).toMatchObject({ call_state: 'ongoing', transfer_status: 'busy', tag: 'tr', step: 'transfer' });
+    await expectStatus('ivr/end/transfer', { session: second.session, dest: busyTarget }, 'success_ok');
+    const [hungUp] = await noticeWith(second.txnRef, 'ended');
+    expect(hungUp).toMatchObject({ transfer_status: 'busy', dial_status: 'answered', step: 'dial' });
+    expect(await callOf(second.txnRef)).toMatchObject({ ended_by: 'transfer_failed', transfer_dest: busyTarget });
+  });
+
   it('a full room refuses the transfer with error_invalid_room, and the session stays usable', async () => {
     const members = numbers(8, 93_000_000);
     await simPost(sim, '/_sim/config', {
