@@ -41,7 +41,7 @@ export interface PlaceCallResult {
   /** Numbers of the batch that no earlier attempt dialed, when legs were adopted from history. */
   notPlaced: string[];
   adopted: boolean;
-  /** Requests made over every attempt, and why attempts failed. */
+  /** Dial requests made over every attempt (conference/call, or ivr/start/dial for an IVR call). */
   conferenceCallRequests: number;
   historyLookups: number;
   /** Why earlier attempts failed, as far as their heartbeats reached the server (best effort). */
