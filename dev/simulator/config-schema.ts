@@ -17,7 +17,13 @@ export const LIMITED_ENDPOINTS = [
   'voice/get_history',
   'voice/get_rate',
   'user/get_balance',
+  'ivr/start/dial',
+  'ivr/middle/gather',
+  'ivr/end/transfer',
+  'ivr/end/hangup',
 ] as const;
+/** The IVR block endpoints (docs/hoiio-api.md, "IVR"): every request names an IVR session. */
+export const IVR_BLOCK_ENDPOINTS = ['ivr/middle/gather', 'ivr/end/transfer', 'ivr/end/hangup'] as const;
 /** Every path under /open/ that the simulator answers: each API, plus conference/call's legacy alias. */
 export const ENDPOINTS = [...LIMITED_ENDPOINTS, 'voice/conference'] as const;
 export type Endpoint = (typeof ENDPOINTS)[number];
@@ -45,8 +51,20 @@ export const legScriptSchema = z.strictObject({
   outcome: z.enum(OUTCOMES),
   /** Simulated seconds between the dial and the answer (or the end, for a leg that is never answered). */
   ringSeconds: seconds.optional(),
-  /** Simulated seconds from answer to hang-up; only used when the outcome is `answered`. */
+  /**
+   * Simulated seconds from answer to hang-up; only used when the outcome is `answered`. For an IVR call: how long it
+   * stays in the conference room it is transferred to.
+   */
   talkSeconds: seconds.optional(),
+  /** IVR: the keys the callee presses during a Gather block; absent (or empty) presses nothing. */
+  keys: z
+    .string()
+    .regex(/^[0-9*#]{0,255}$/, 'expected keypad keys (0-9, * and #), at most 255')
+    .optional(),
+  /** IVR: simulated seconds from the start of a Gather block until the keys are pressed (default 1). */
+  keyAfterSeconds: seconds.optional(),
+  /** IVR: the callee hangs up this many simulated seconds after answering, whatever the call is doing. */
+  hangUpAfterSeconds: seconds.optional(),
 });
 export type LegScript = z.infer<typeof legScriptSchema>;
 
@@ -90,6 +108,10 @@ export const timingSchema = z.strictObject({
   failedSeconds: seconds,
   /** Hoiio dials a request's numbers one after another: the pause between two of them. */
   dialGapSeconds: seconds,
+  /** IVR: how long speaking any block's `msg` takes (a block without msg takes none). */
+  ivrMessageSeconds: seconds,
+  /** IVR: how long an answered call waits for its next block before the simulator hangs it up. */
+  ivrIdleSeconds: seconds,
 });
 export type Timing = z.infer<typeof timingSchema>;
 
@@ -193,6 +215,8 @@ export function timerBoundIssues(knobs: {
     ['timing.busySeconds', timing.busySeconds],
     ['timing.failedSeconds', timing.failedSeconds],
     ['timing.dialGapSeconds', timing.dialGapSeconds],
+    ['timing.ivrMessageSeconds', timing.ivrMessageSeconds],
+    ['timing.ivrIdleSeconds', timing.ivrIdleSeconds],
   ];
   for (const [dest, entry] of Object.entries(knobs.scripts)) {
     const scripts = Array.isArray(entry)
@@ -201,6 +225,8 @@ export function timerBoundIssues(knobs: {
     for (const [suffix, script] of scripts) {
       inSeconds.push([`scripts.${dest}${suffix}.ringSeconds`, script.ringSeconds]);
       inSeconds.push([`scripts.${dest}${suffix}.talkSeconds`, script.talkSeconds]);
+      inSeconds.push([`scripts.${dest}${suffix}.keyAfterSeconds`, script.keyAfterSeconds]);
+      inSeconds.push([`scripts.${dest}${suffix}.hangUpAfterSeconds`, script.hangUpAfterSeconds]);
     }
   }
   const longestSeconds = (MAX_TIMER_MS * timeScale) / 1000;

@@ -6,7 +6,12 @@
 /** One leg as `GET /_sim/calls` lists it: Hoiio field names, money as decimal strings, ISO timestamps. */
 export interface SimCall {
   txn_ref: string;
+  /** `conference` (conference/call) or `ivr` (ivr/start/dial). */
+  kind: 'conference' | 'ivr';
+  /** An IVR call's session id; null for a conference leg. */
+  session: string | null;
   dest: string;
+  /** The conference room; '' for an IVR call no transfer has put in one. */
   room: string;
   tag: string | null;
   app_id: string;
@@ -27,6 +32,13 @@ export interface SimCall {
   has_notify_url: boolean;
   planned_outcome: string;
   scripted: boolean;
+  /** IVR only (null, [] for a conference leg): where the call is, the blocks done, each Gather's digits. */
+  ivr_phase: string | null;
+  blocks: string[];
+  digits: string[];
+  /** An IVR transfer's dest (`room:<id>` or a number) and how it went. */
+  transfer_dest: string | null;
+  transfer_status: string | null;
 }
 
 export interface SimNotificationCounts {

@@ -1,7 +1,7 @@
 import { Agent, request } from 'undici';
 import { signNotification } from '../../src/hoiio/signature';
-import { type Leg } from './call-engine';
-import { notificationFields } from './leg-views';
+import { type IvrNotice, type Leg } from './call-engine';
+import { ivrNotificationFields, notificationFields } from './leg-views';
 import { type Random } from './random';
 import { type Settings } from './settings';
 import { type Stats } from './stats';
@@ -9,6 +9,11 @@ import { type TimerHandle, type TimerSet } from './timers';
 
 export interface DeliveryRecord {
   txn_ref: string;
+  /** A conference leg's end, or one of an IVR call's notifications. */
+  kind: 'conference' | 'ivr';
+  /** IVR only (else null): the session and the notification's call_state (ongoing or ended). */
+  session: string | null;
+  call_state: string | null;
   /** 1, or 2 for the extra copy of a duplicated notification. */
   copy: number;
   outcome: 'delivered' | 'failed' | 'dropped' | 'pending';
@@ -25,6 +30,8 @@ export interface NotifierDeps {
   tokenFor: (appId: string) => string | undefined;
   log: (line: string) => void;
 }
+
+type About = Pick<DeliveryRecord, 'txn_ref' | 'kind' | 'session' | 'call_state'>;
 
 interface Held {
   send: () => void;
@@ -46,10 +53,29 @@ export class Notifier {
 
   notify(leg: Leg): void {
     if (leg.notifyUrl === undefined) return;
-    const token = this.deps.tokenFor(leg.appId);
+    this.dispatch(leg.appId, leg.notifyUrl, notificationFields(leg), {
+      txn_ref: leg.txnRef,
+      kind: 'conference',
+      session: null,
+      call_state: null,
+    });
+  }
+
+  /** One of an IVR call's notifications; signed, faulted and logged exactly like a conference leg's. */
+  notifyIvr(leg: Leg, notice: IvrNotice): void {
+    if (notice.url === undefined || !leg.ivr) return;
+    this.dispatch(leg.appId, notice.url, ivrNotificationFields(leg, notice), {
+      txn_ref: leg.txnRef,
+      kind: 'ivr',
+      session: leg.ivr.session,
+      call_state: notice.callState,
+    });
+  }
+
+  private dispatch(appId: string, url: string, fields: [string, string][], about: About): void {
+    const token = this.deps.tokenFor(appId);
     if (token === undefined) return;
-    const url = leg.notifyUrl;
-    const body = new URLSearchParams(notificationFields(leg)).toString();
+    const body = new URLSearchParams(fields).toString();
     const signature = signNotification(body, token);
     const { settings, stats, timers } = this.deps;
     const faults = settings.notificationFaults;
@@ -62,14 +88,14 @@ export class Notifier {
 
     if (drop) {
       stats.notifications.dropped += 1;
-      this.record(leg.txnRef, 1, 'dropped', null, null);
+      this.record(about, 1, 'dropped', null, null);
       return;
     }
     const send = (): void => {
-      this.post(leg.txnRef, 1, url, body, signature);
+      this.post(about, 1, url, body, signature);
       if (duplicate) {
         stats.notifications.duplicated += 1;
-        this.post(leg.txnRef, 2, url, body, signature);
+        this.post(about, 2, url, body, signature);
       }
     };
     if (reorder) {
@@ -113,10 +139,11 @@ export class Notifier {
     held.send();
   }
 
-  private post(txnRef: string, copy: number, url: string, body: string, signature: string): void {
+  private post(about: About, copy: number, url: string, body: string, signature: string): void {
     const { stats, settings } = this.deps;
+    const txnRef = about.txn_ref;
     stats.notifications.sent += 1;
-    const record = this.record(txnRef, copy, 'pending', null, null);
+    const record = this.record(about, copy, 'pending', null, null);
     const delivery = request(url, {
       method: 'POST',
       body,
@@ -147,14 +174,14 @@ export class Notifier {
   }
 
   private record(
-    txnRef: string,
+    about: About,
     copy: number,
     outcome: DeliveryRecord['outcome'],
     httpStatus: number | null,
     error: string | null,
   ): DeliveryRecord {
     const entry: DeliveryRecord = {
-      txn_ref: txnRef,
+      ...about,
       copy,
       outcome,
       http_status: httpStatus,

@@ -8,8 +8,16 @@ export interface LegPlan {
   ringSeconds: number;
   /** Simulated seconds of talk after answer; 0 for legs never answered. */
   talkSeconds: number;
+  /** IVR: keys pressed in a Gather block ('' presses nothing), how long after its start, and a callee hang-up. */
+  keys: string;
+  keyAfterSeconds: number;
+  /** Simulated seconds after answer when the callee hangs up; undefined: never on their own. */
+  hangUpAfterSeconds: number | undefined;
   scripted: boolean;
 }
+
+/** When a script gives keys but not when: a second into the Gather block. */
+export const DEFAULT_KEY_AFTER_SECONDS = 1;
 
 /**
  * Decides each leg's outcome: a script for the number if one covers this attempt, else the seeded generator.
@@ -48,6 +56,9 @@ export class OutcomePlanner {
       outcome,
       ringSeconds: script?.ringSeconds ?? defaultRing,
       talkSeconds: outcome === 'answered' ? (script?.talkSeconds ?? talkDraw) : 0,
+      keys: script?.keys ?? '',
+      keyAfterSeconds: script?.keyAfterSeconds ?? DEFAULT_KEY_AFTER_SECONDS,
+      hangUpAfterSeconds: script?.hangUpAfterSeconds,
       scripted: script !== undefined,
     };
   }

@@ -6,6 +6,7 @@ import { getBalance } from './endpoints/get-balance';
 import { getHistory } from './endpoints/get-history';
 import { getRate } from './endpoints/get-rate';
 import { hangup } from './endpoints/hangup';
+import { ivrDial, ivrGather, ivrHangup, ivrTransfer } from './endpoints/ivr';
 import { moderate } from './endpoints/moderate';
 import { queryStatus } from './endpoints/query-status';
 import { fail, firstMissing, type Handler, type Reply } from './endpoints/types';
@@ -22,6 +23,10 @@ const HANDLERS: Record<Endpoint, Handler> = {
   'voice/get_history': getHistory,
   'voice/get_rate': getRate,
   'user/get_balance': getBalance,
+  'ivr/start/dial': ivrDial,
+  'ivr/middle/gather': ivrGather,
+  'ivr/end/transfer': ivrTransfer,
+  'ivr/end/hangup': ivrHangup,
 };
 
 /** The legacy alias is the same API, so it shares conference/call's request window. */
@@ -34,6 +39,10 @@ const LIMIT_KEY: Record<Endpoint, LimitedEndpoint> = {
   'voice/get_history': 'voice/get_history',
   'voice/get_rate': 'voice/get_rate',
   'user/get_balance': 'user/get_balance',
+  'ivr/start/dial': 'ivr/start/dial',
+  'ivr/middle/gather': 'ivr/middle/gather',
+  'ivr/end/transfer': 'ivr/end/transfer',
+  'ivr/end/hangup': 'ivr/end/hangup',
 };
 
 function isEndpoint(path: string): path is Endpoint {

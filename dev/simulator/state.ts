@@ -64,7 +64,12 @@ export function createState(
     rng: () => state.rngs.outcomes,
     onEnded: (leg) => {
       log(`leg ${leg.txnRef} ended ${leg.callStatus ?? ''} (${leg.endedBy ?? ''}), ${leg.minutes ?? 0} min`);
-      state.notifier.notify(leg);
+      // An IVR call's end is one of its notices, sent through onIvrNotice.
+      if (leg.kind === 'conference') state.notifier.notify(leg);
+    },
+    onIvrNotice: (leg, notice) => {
+      log(`ivr ${leg.txnRef} ${notice.callState}${notice.digits === undefined ? '' : ' (digits)'}`);
+      state.notifier.notifyIvr(leg, notice);
     },
   });
   return state;

@@ -27,6 +27,24 @@ export function parseNotifyUrl(text: string): URL | undefined {
   return url;
 }
 
+/** The 2015 IVR docs' cap on a block's msg (the 2012 ones said 500, which the client keeps to). */
+export const MAX_IVR_MSG_LENGTH = 1000;
+
+/**
+ * A notify_url param as the endpoints take it: undefined when absent, the text verbatim (query included: pass-on
+ * params must come back on every notification) when good, else the status to answer.
+ */
+export async function checkNotifyUrl(
+  text: string | undefined,
+  resolveHosts: boolean,
+): Promise<{ notifyUrl: string | undefined } | { status: string }> {
+  if (text === undefined) return { notifyUrl: undefined };
+  const url = parseNotifyUrl(text);
+  if (!url) return { status: 'error_invalid_notify_url' };
+  if (resolveHosts && !(await hostResolves(url))) return { status: 'error_unable_to_resolve_notify_url' };
+  return { notifyUrl: text };
+}
+
 const RESOLVE_TIMEOUT_MS = 2_000;
 
 /**

@@ -1,12 +1,21 @@
 import { createHoiioClient, type HoiioClient } from '../hoiio/client';
 import { selectHoiioAccount, type HoiioConfig } from '../hoiio/config';
+import { createIvrActivities } from './ivr';
 import { createLegControlActivities } from './leg-control';
 import { createPlaceCallActivities } from './place-call';
 
 export { ATTEMPT_DEADLINE_MS } from './attempt';
 export { DEFAULT_HISTORY_SETTLE_MS, MAX_HISTORY_SETTLE_MS } from './history-lookup';
 export type { PollResult, ResolvedAccount } from './leg-control';
-export type { PlaceCallRequest, PlaceCallResult, PlacedLeg } from './place-call';
+export type { PlaceCallRequest, PlaceCallResult, PlacedLeg, IvrDialOptions } from './place-call';
+export type {
+  GatherRequest,
+  IvrActivities,
+  IvrBlockRequest,
+  IvrHangupRequest,
+  TransferRequest,
+  TransferResult,
+} from './ivr';
 
 export interface ConferenceActivityDeps {
   hoiio: HoiioConfig;
@@ -23,7 +32,8 @@ export interface ConferenceActivityDeps {
 }
 
 /**
- * The session's side effects on the Hoiio API. Each call is one activity so that Temporal's retry policy applies:
+ * The side effects of sessions and escalations on the Hoiio API: conference and IVR dials, the IVR blocks, polls,
+ * hang-ups and moderation. Each call is one activity so that Temporal's retry policy applies:
  * limits and server faults are retried with backoff, everything else fails at once with Hoiio's status as the type.
  */
 export function createConferenceActivities(deps: ConferenceActivityDeps) {
@@ -31,6 +41,7 @@ export function createConferenceActivities(deps: ConferenceActivityDeps) {
   return {
     ...createLegControlActivities(deps.hoiio, clientFor),
     ...createPlaceCallActivities(deps, clientFor),
+    ...createIvrActivities(deps, clientFor),
   };
 }
 

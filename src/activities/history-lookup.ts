@@ -54,7 +54,7 @@ async function findLegsByTag(
   signal: AbortSignal,
 ): Promise<PlacedLeg[]> {
   const wanted = new Set(request.numbers);
-  const found = new Map<string, string>();
+  const found = new Map<string, PlacedLeg>();
   const from = formatHoiioDate(request.begunAt - HISTORY_SLACK_MS);
   for (let page = 1; ; page += 1) {
     progress.historyLookups += 1;
@@ -62,12 +62,20 @@ async function findLegsByTag(
     const history = await client.getHistory({ from, page }, { signal });
     for (const entry of history.entries) {
       if (entry.tag === request.tag && entry.dest && wanted.has(entry.dest) && !found.has(entry.dest)) {
-        found.set(entry.dest, entry.txnRef);
+        // An IVR call's session, where the history gives it; else the workflow learns it from the call's notification.
+        found.set(entry.dest, {
+          number: entry.dest,
+          txnRef: entry.txnRef,
+          ...(entry.session === undefined ? {} : { session: entry.session }),
+        });
       }
     }
     if (history.entries.length < HISTORY_PAGE_SIZE || page * HISTORY_PAGE_SIZE >= history.totalEntriesCount) break;
   }
-  return request.numbers.flatMap((number) => (found.has(number) ? [{ number, txnRef: found.get(number)! }] : []));
+  return request.numbers.flatMap((number) => {
+    const leg = found.get(number);
+    return leg ? [leg] : [];
+  });
 }
 
 /**

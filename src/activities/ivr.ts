@@ -8,6 +8,13 @@
  * mean the call is gone) fail at once, and the workflow takes them as "that call has already ended".
  */
 
+import type { HoiioClient } from '../hoiio/client';
+import { IVR_NOTIFY_PATH } from '../notifications/notify-url';
+import { attemptSignal } from './attempt';
+import type { ConferenceActivityDeps } from './conference';
+import { toFailure } from './hoiio-failure';
+import { activityNotifyUrl } from './place-call';
+
 export interface IvrBlockRequest {
   account: string;
   /** Hoiio's IVR session id of the call. */
@@ -30,6 +37,11 @@ export interface TransferRequest extends IvrBlockRequest {
   /** The conference room (without `room:`). */
   room: string;
   msg?: string;
+  /**
+   * What Hoiio does if the transfer fails after it was accepted: `hangup` (Hoiio's default, used when left out) or
+   * `continue` (an ongoing notification with transfer_status, the session still usable).
+   */
+  onFailure?: 'hangup' | 'continue';
 }
 
 export interface TransferResult {
@@ -46,4 +58,75 @@ export interface IvrActivities {
   ivrGather(request: GatherRequest): Promise<void>;
   ivrTransfer(request: TransferRequest): Promise<TransferResult>;
   ivrHangup(request: IvrHangupRequest): Promise<void>;
+}
+
+/**
+ * The IVR blocks as activities. Each sends one request with the block's notify_url on the receiver's IVR path for the
+ * calling workflow, built here as place-call builds the dial's. Not reconciled like a dial: a block that is sent
+ * twice is refused by Hoiio (error_session_not_ready, error_session_ended), never carried out twice.
+ */
+export function createIvrActivities(
+  deps: ConferenceActivityDeps,
+  clientFor: (account: string) => HoiioClient,
+): IvrActivities {
+  const notifyUrl = (account: string): string => activityNotifyUrl(deps, account, IVR_NOTIFY_PATH);
+  return {
+    async ivrGather(request: GatherRequest): Promise<void> {
+      const signal = attemptSignal();
+      try {
+        await clientFor(request.account).ivrGather(
+          {
+            session: request.session,
+            notifyUrl: notifyUrl(request.account),
+            msg: request.msg,
+            maxDigits: request.maxDigits,
+            timeout: request.timeoutSeconds,
+            attempts: request.attempts,
+            tag: request.tag,
+          },
+          { signal },
+        );
+      } catch (error) {
+        throw toFailure(error, undefined, signal);
+      }
+    },
+
+    async ivrTransfer(request: TransferRequest): Promise<TransferResult> {
+      const signal = attemptSignal();
+      try {
+        const result = await clientFor(request.account).ivrTransfer(
+          {
+            session: request.session,
+            room: request.room,
+            msg: request.msg,
+            onFailure: request.onFailure,
+            tag: request.tag,
+            notifyUrl: notifyUrl(request.account),
+          },
+          { signal },
+        );
+        return { room: result.room ?? request.room };
+      } catch (error) {
+        throw toFailure(error, undefined, signal);
+      }
+    },
+
+    async ivrHangup(request: IvrHangupRequest): Promise<void> {
+      const signal = attemptSignal();
+      try {
+        await clientFor(request.account).ivrHangup(
+          {
+            session: request.session,
+            // Without a message there is nothing to wait for: hang up at once, even mid-block.
+            ...(request.msg === undefined ? { force: true } : { msg: request.msg }),
+            tag: request.tag,
+            notifyUrl: notifyUrl(request.account),
+          },
+          { signal },
+        );
+      } catch (error) {
+        throw toFailure(error, undefined, signal);
+      }
+    },
+  };
 }

@@ -3,12 +3,20 @@ import { HoiioInputError } from './errors';
 import {
   conferenceCallParams,
   historyParams,
+  ivrDialParams,
+  ivrGatherParams,
+  ivrHangupParams,
+  ivrTransferParams,
   moderateParams,
   rateParams,
   txnRefParams,
   validateParams,
   type ConferenceCallParams,
   type HistoryParams,
+  type IvrDialParams,
+  type IvrGatherParams,
+  type IvrHangupParams,
+  type IvrTransferParams,
   type ModerateParams,
   type RateParams,
 } from './params';
@@ -17,11 +25,15 @@ import {
   parseCallRecordReply,
   parseConferenceCallReply,
   parseHistoryReply,
+  parseIvrDialReply,
+  parseIvrTransferReply,
   parseRateReply,
   type Balance,
   type ConferenceCallResult,
   type HistoryPage,
   type HoiioCallRecord,
+  type IvrDialResult,
+  type IvrTransferResult,
   type RateQuote,
 } from './replies';
 import { HoiioSecret, toSecret } from './secret';
@@ -40,6 +52,10 @@ export const HOIIO_ENDPOINTS = {
   getHistory: 'voice/get_history',
   getRate: 'voice/get_rate',
   getBalance: 'user/get_balance',
+  ivrDial: 'ivr/start/dial',
+  ivrGather: 'ivr/middle/gather',
+  ivrTransfer: 'ivr/end/transfer',
+  ivrHangup: 'ivr/end/hangup',
 } as const;
 
 export interface HoiioClientOptions {
@@ -186,6 +202,88 @@ export class HoiioClient {
     const endpoint = HOIIO_ENDPOINTS.getBalance;
     const reply = await this.#post(endpoint, {}, options);
     return parseBalanceReply(endpoint, reply);
+  }
+
+  /**
+   * Dials one number for an IVR call (docs/hoiio-api.md, "IVR") that speaks `msg` once answered. The answer comes
+   * at once; how the call went comes later, as notifications to `notifyUrl`.
+   */
+  async ivrDial(params: IvrDialParams, options?: RequestOptions): Promise<IvrDialResult> {
+    const endpoint = HOIIO_ENDPOINTS.ivrDial;
+    const input = validateParams(endpoint, ivrDialParams, params);
+    const reply = await this.#post(
+      endpoint,
+      {
+        dest: input.dest,
+        msg: input.msg,
+        caller_id: input.callerId,
+        max_duration: input.maxDuration === undefined ? undefined : String(input.maxDuration),
+        tag: input.tag,
+        notify_url: input.notifyUrl,
+      },
+      options,
+    );
+    return parseIvrDialReply(endpoint, reply);
+  }
+
+  /** A Gather block: speaks `msg`, collects keys, and notifies `notifyUrl` with the digits. */
+  async ivrGather(params: IvrGatherParams, options?: RequestOptions): Promise<void> {
+    const endpoint = HOIIO_ENDPOINTS.ivrGather;
+    const input = validateParams(endpoint, ivrGatherParams, params);
+    await this.#post(
+      endpoint,
+      {
+        session: input.session,
+        msg: input.msg,
+        max_digits: input.maxDigits === undefined ? undefined : String(input.maxDigits),
+        timeout: input.timeout === undefined ? undefined : String(input.timeout),
+        attempts: input.attempts === undefined ? undefined : String(input.attempts),
+        tag: input.tag,
+        notify_url: input.notifyUrl,
+      },
+      options,
+    );
+  }
+
+  /**
+   * The Transfer block, an End block: into a conference room (`room`; '' lets Hoiio name a new one) or to a number
+   * (`dest`). A successful transfer notifies only once the call has ended.
+   */
+  async ivrTransfer(params: IvrTransferParams, options?: RequestOptions): Promise<IvrTransferResult> {
+    const endpoint = HOIIO_ENDPOINTS.ivrTransfer;
+    const input = validateParams(endpoint, ivrTransferParams, params);
+    const toRoom = input.room !== undefined;
+    const reply = await this.#post(
+      endpoint,
+      {
+        session: input.session,
+        dest: toRoom ? `room:${input.room ?? ''}` : input.dest,
+        msg: input.msg,
+        caller_id: input.callerId,
+        on_failure: input.onFailure,
+        tag: input.tag,
+        notify_url: input.notifyUrl,
+      },
+      options,
+    );
+    return parseIvrTransferReply(endpoint, reply, toRoom);
+  }
+
+  /** The Hangup block: after `msg`, or at once with `force` (even mid-block). */
+  async ivrHangup(params: IvrHangupParams, options?: RequestOptions): Promise<void> {
+    const endpoint = HOIIO_ENDPOINTS.ivrHangup;
+    const input = validateParams(endpoint, ivrHangupParams, params);
+    await this.#post(
+      endpoint,
+      {
+        session: input.session,
+        msg: input.msg,
+        force: input.force ? 'enabled' : undefined,
+        tag: input.tag,
+        notify_url: input.notifyUrl,
+      },
+      options,
+    );
   }
 
   /** Closes the connection pool; later requests fail with a non-retryable `closed` transport error. */

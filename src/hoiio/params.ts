@@ -93,6 +93,97 @@ export type HistoryParams = z.input<typeof historyParams>;
 export const rateParams = z.strictObject({ dest1: e164, dest2: e164 });
 export type RateParams = z.input<typeof rateParams>;
 
+/**
+ * An IVR block's spoken text (or `<speech>`/`<url>` markup). The 2015 docs allow 1000 characters, the older ones and
+ * the SDKs 500: the client keeps to 500, which both accept (docs/hoiio-api.md, "IVR").
+ */
+export const MAX_IVR_MSG_LENGTH = 500;
+export const IVR_MAX_DIGITS = 255;
+/** Our own bounds, where Hoiio documents none: a Gather of more than 10 tries of an hour each is a mistake. */
+export const IVR_MAX_TIMEOUT_SECONDS = 3600;
+export const IVR_MAX_ATTEMPTS = 10;
+export const IVR_MAX_DURATION_SECONDS = 86_400;
+
+const msg = z
+  .string()
+  .min(1, 'must not be empty (leave it out instead)')
+  .max(MAX_IVR_MSG_LENGTH, `must be at most ${MAX_IVR_MSG_LENGTH} characters`);
+
+const session = z
+  .string()
+  .regex(/^[\x21-\x7e]{1,128}$/, 'must be an IVR session id (1 to 128 visible ASCII characters)');
+
+const wholeNumber = (min: number, max: number, unit = '') =>
+  z
+    .number()
+    .int('must be a whole number')
+    .min(min, `must be at least ${min}${unit}`)
+    .max(max, `must be at most ${max}${unit}`);
+
+export const ivrDialParams = z.strictObject({
+  dest: e164,
+  /** Spoken once the call is answered. */
+  msg,
+  callerId: callerId.optional(),
+  /** Seconds after which Hoiio hangs the call up, whatever it is doing. */
+  maxDuration: wholeNumber(1, IVR_MAX_DURATION_SECONDS, ' s').optional(),
+  tag: tag.optional(),
+  /** Without one, Hoiio hangs up once msg is spoken and notifies no one. */
+  notifyUrl: notifyUrl.optional(),
+});
+export type IvrDialParams = z.input<typeof ivrDialParams>;
+
+export const ivrGatherParams = z.strictObject({
+  session,
+  notifyUrl,
+  msg: msg.optional(),
+  /** 0 (Hoiio's default): the input ends only with # or the timeout. */
+  maxDigits: wholeNumber(0, IVR_MAX_DIGITS).optional(),
+  /** Seconds the callee has, per attempt. */
+  timeout: wholeNumber(1, IVR_MAX_TIMEOUT_SECONDS, ' s').optional(),
+  attempts: wholeNumber(1, IVR_MAX_ATTEMPTS).optional(),
+  tag: tag.optional(),
+});
+export type IvrGatherParams = z.input<typeof ivrGatherParams>;
+
+export const ivrTransferOnFailure = ['hangup', 'continue'] as const;
+
+export const ivrTransferParams = z
+  .strictObject({
+    session,
+    /** A conference room id: the call joins it (Hoiio names a new one when `room` is ''). */
+    room: z.union([z.literal(''), room]).optional(),
+    /** Or a number to put the call through to. */
+    dest: e164.optional(),
+    msg: msg.optional(),
+    callerId: callerId.optional(),
+    /** What happens when the transfer fails: hang up (Hoiio's default) or notify and keep the session. */
+    onFailure: z.enum(ivrTransferOnFailure, { error: `must be one of ${ivrTransferOnFailure.join(', ')}` }).optional(),
+    tag: tag.optional(),
+    notifyUrl: notifyUrl.optional(),
+  })
+  .refine((value) => (value.room === undefined) !== (value.dest === undefined), {
+    message: 'needs exactly one of room and dest',
+    path: ['room'],
+  });
+export type IvrTransferParams = z.input<typeof ivrTransferParams>;
+
+export const ivrHangupParams = z
+  .strictObject({
+    session,
+    /** Spoken before hanging up. */
+    msg: msg.optional(),
+    /** Hang up at once, even mid-block (Hoiio's force=enabled); msg must then be left out. */
+    force: z.boolean().optional(),
+    tag: tag.optional(),
+    notifyUrl: notifyUrl.optional(),
+  })
+  .refine((value) => !(value.force === true && value.msg !== undefined), {
+    message: 'must be left out when force is set',
+    path: ['msg'],
+  });
+export type IvrHangupParams = z.input<typeof ivrHangupParams>;
+
 /** Parses `input` with `schema`, or throws a HoiioInputError that names every bad value and the rule it breaks. */
 export function validateParams<Schema extends z.ZodType>(
   endpoint: string | undefined,

@@ -19,6 +19,8 @@ export type CallStatus = (typeof callStatuses)[number];
 export interface HoiioCallRecord {
   txnRef: string;
   tag?: string;
+  /** An IVR call's session id, where the record gives one (the simulator's does; Hoiio's is not documented). */
+  session?: string;
   dest?: string;
   callStatus: CallStatus;
   /** GMT+8 "YYYY-MM-DD HH:MM:SS", as Hoiio wrote it. */
@@ -38,6 +40,17 @@ export interface ConferenceCallResult {
   /** One per destination, in the order of `dest`. */
   txnRefs: string[];
   room: string;
+}
+
+/** ivr/start/dial's answer: the call's IVR session (every later block names it) and its transaction. */
+export interface IvrDialResult {
+  session: string;
+  txnRef: string;
+}
+
+/** ivr/end/transfer's answer: the room, when the transfer was into one. */
+export interface IvrTransferResult {
+  room?: string;
 }
 
 export interface HistoryPage {
@@ -93,6 +106,7 @@ const hoiioDate = z.string().refine((value) => parseHoiioDate(value) !== undefin
 const rawCallRecord = z.looseObject({
   txn_ref: text,
   tag: optional(z.string()),
+  session: optional(z.string()),
   dest: optional(z.string()),
   dest1: optional(z.string()),
   call_status_dest: optional(z.enum(callStatuses)),
@@ -113,6 +127,7 @@ const callRecord = rawCallRecord.transform((raw, ctx): HoiioCallRecord => {
   const record: HoiioCallRecord = { txnRef: raw.txn_ref, callStatus };
   const dest = raw.dest1 ?? raw.dest;
   if (raw.tag !== undefined) record.tag = raw.tag;
+  if (raw.session !== undefined) record.session = raw.session;
   if (dest !== undefined) record.dest = dest;
   if (raw.date !== undefined) {
     record.date = raw.date;
@@ -134,6 +149,10 @@ const txnRefs = z
   .transform((value) => (Array.isArray(value) ? value : value.split(',')).map((ref) => ref.trim()).filter(Boolean));
 
 const conferenceCallReply = z.looseObject({ txn_refs: txnRefs, room: text });
+
+const ivrDialReply = z.looseObject({ session: text, txn_ref: text });
+
+const ivrTransferReply = z.looseObject({ room: optional(text) });
 
 const historyReply = z.looseObject({
   entries_count: count,
@@ -193,6 +212,18 @@ export function parseConferenceCallReply(endpoint: string, reply: unknown, destC
     throw invalidReply(endpoint, `txn_refs has ${parsed.txn_refs.length} entries for ${destCount} destinations`);
   }
   return { txnRefs: parsed.txn_refs, room: parsed.room };
+}
+
+export function parseIvrDialReply(endpoint: string, reply: unknown): IvrDialResult {
+  const parsed = parseSuccess(endpoint, ivrDialReply, reply);
+  return { session: parsed.session, txnRef: parsed.txn_ref };
+}
+
+export function parseIvrTransferReply(endpoint: string, reply: unknown, toRoom: boolean): IvrTransferResult {
+  const parsed = parseSuccess(endpoint, ivrTransferReply, reply);
+  // A transfer into a room that answers no room leaves us not knowing where the call went: never guess.
+  if (toRoom && parsed.room === undefined) throw invalidReply(endpoint, 'room: missing for a transfer into a room');
+  return parsed.room === undefined ? {} : { room: parsed.room };
 }
 
 export function parseCallRecordReply(endpoint: string, reply: unknown): HoiioCallRecord {

@@ -20,8 +20,11 @@ export interface StatusInfo {
   scope: StatusScope;
 }
 
-/** Where a status is listed: every endpoint, conference/call's complete list, or assumed from the SDKs' enums. */
-type Listing = 'generic' | 'conference' | 'assumed';
+/**
+ * Where a status is listed: every endpoint, conference/call's complete list, the IVR API's (not split per endpoint),
+ * or assumed from the SDKs' enums.
+ */
+type Listing = 'generic' | 'conference' | 'ivr' | 'assumed';
 
 export const SUCCESS = 'success_ok';
 
@@ -51,6 +54,30 @@ const STATUS_TABLE = {
   error_unable_to_resolve_notify_url: refusal('conference', 'input', 'request'),
   error_insufficient_credit: refusal('conference', 'credit', 'account'),
   error_concurrent_call_limit_reached: { ...refusal('conference', 'limit', 'account'), retryable: true },
+  // The IVR API (docs/hoiio-api.md, "IVR errors"). A session that ended stays ended: the call is gone.
+  error_invalid_session: refusal('ivr', 'input', 'request'),
+  error_session_access_denied: refusal('ivr', 'auth', 'request'),
+  error_session_ended: refusal('ivr', 'input', 'request'),
+  // Mid-message, or while a block runs: the same block goes through once the call is ready for it.
+  error_session_not_ready: { ...refusal('ivr', 'input', 'request'), retryable: true },
+  error_session_not_on_hold: refusal('ivr', 'input', 'request'),
+  error_monitor_in_progress: refusal('ivr', 'input', 'request'),
+  error_on_failure_invalid: refusal('ivr', 'input', 'request'),
+  error_invalid_max_digits: refusal('ivr', 'input', 'request'),
+  error_invalid_timeout: refusal('ivr', 'input', 'request'),
+  error_invalid_attempts: refusal('ivr', 'input', 'request'),
+  error_invalid_max_duration: refusal('ivr', 'input', 'request'),
+  error_max_duration_invalid: refusal('ivr', 'input', 'request'),
+  error_caller_id_invalid: refusal('ivr', 'input', 'request'),
+  error_msg_invalid_length: refusal('ivr', 'input', 'request'),
+  error_msg_cannot_convert_text: refusal('ivr', 'input', 'request'),
+  error_msg_invalid_language: refusal('ivr', 'input', 'request'),
+  error_msg_invalid_gender: refusal('ivr', 'input', 'request'),
+  error_msg_invalid_xml: refusal('ivr', 'input', 'request'),
+  error_msg_download_failed: refusal('ivr', 'input', 'request'),
+  error_msg_invalid_file_format: refusal('ivr', 'input', 'request'),
+  error_msg_invalid_file_size: refusal('ivr', 'input', 'request'),
+  error_msg_invalid_url: refusal('ivr', 'input', 'request'),
   error_invalid_txn_ref: refusal('assumed', 'input', 'request'),
   error_invalid_action: refusal('assumed', 'input', 'request'),
   error_from_invalid: refusal('assumed', 'input', 'request'),
@@ -79,6 +106,8 @@ const listed = (listing: Listing): KnownStatus[] =>
 export const GENERIC_ERRORS: readonly KnownStatus[] = listed('generic');
 /** The complete list for conference/call besides the generic ones. */
 export const CONFERENCE_CALL_ERRORS: readonly KnownStatus[] = listed('conference');
+/** The IVR API's own statuses, besides the generic and conference ones it shares (one list for all its endpoints). */
+export const IVR_ERRORS: readonly KnownStatus[] = listed('ivr');
 /** Answered by the other endpoints, named after the SDK enums. */
 export const ASSUMED_ERRORS: readonly KnownStatus[] = listed('assumed');
 

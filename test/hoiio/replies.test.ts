@@ -4,6 +4,8 @@ import {
   parseCallRecordReply,
   parseConferenceCallReply,
   parseHistoryReply,
+  parseIvrDialReply,
+  parseIvrTransferReply,
   parseRateReply,
   readEnvelope,
 } from '../../src/hoiio/replies';
@@ -247,5 +249,39 @@ describe('voice/get_rate and user/get_balance', () => {
     expect(() => parseRateReply('voice/get_rate', { currency: 'SGD', rate: '-0.03' })).toThrow(
       'rate: must be a non-negative',
     );
+  });
+});
+
+describe('IVR', () => {
+  it('reads the dial reply: session and txn_ref', () => {
+    expect(
+      parseIvrDialReply('ivr/start/dial', { status: 'success_ok', session: 'S3839', txn_ref: 'AA-C-2507650' }),
+    ).toEqual({ session: 'S3839', txnRef: 'AA-C-2507650' });
+  });
+
+  it('refuses a dial reply without a session: the call could not be driven', () => {
+    const error = thrownBy(() => parseIvrDialReply('ivr/start/dial', { status: 'success_ok', txn_ref: 'AA-C-1' }));
+    expect(error).toBeInstanceOf(HoiioTransportError);
+    expect(error).toMatchObject({ reason: 'invalid_reply', retryable: false, ambiguous: true });
+  });
+
+  it('reads a transfer reply, with a room when the transfer was into one', () => {
+    expect(parseIvrTransferReply('ivr/end/transfer', { status: 'success_ok', room: 'R1001' }, true)).toEqual({
+      room: 'R1001',
+    });
+    expect(parseIvrTransferReply('ivr/end/transfer', { status: 'success_ok' }, false)).toEqual({});
+    const error = thrownBy(() => parseIvrTransferReply('ivr/end/transfer', { status: 'success_ok', room: '' }, true));
+    expect(error).toMatchObject({ reason: 'invalid_reply' });
+  });
+
+  it("keeps an IVR call record's session", () => {
+    const record = parseCallRecordReply('voice/query_status', {
+      status: 'success_ok',
+      txn_ref: 'AA-C-1',
+      session: 'S4001',
+      dest1: '+6591110001',
+      call_status_dest1: 'ongoing',
+    });
+    expect(record).toMatchObject({ txnRef: 'AA-C-1', session: 'S4001', callStatus: 'ongoing' });
   });
 });

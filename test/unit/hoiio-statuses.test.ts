@@ -5,6 +5,7 @@ import {
   classifyStatus,
   CONFERENCE_CALL_ERRORS,
   GENERIC_ERRORS,
+  IVR_ERRORS,
   isKnownStatus,
   KNOWN_STATUSES,
   paramMissingStatus,
@@ -35,6 +36,28 @@ const EXPECTED: Record<string, StatusInfo> = {
   error_unable_to_resolve_notify_url: refusal('input', 'request'),
   error_insufficient_credit: refusal('credit', 'account'),
   error_concurrent_call_limit_reached: { category: 'limit', retryable: true, ambiguous: false, scope: 'account' },
+  error_invalid_session: refusal('input', 'request'),
+  error_session_access_denied: refusal('auth', 'request'),
+  error_session_ended: refusal('input', 'request'),
+  error_session_not_ready: { category: 'input', retryable: true, ambiguous: false, scope: 'request' },
+  error_session_not_on_hold: refusal('input', 'request'),
+  error_monitor_in_progress: refusal('input', 'request'),
+  error_on_failure_invalid: refusal('input', 'request'),
+  error_invalid_max_digits: refusal('input', 'request'),
+  error_invalid_timeout: refusal('input', 'request'),
+  error_invalid_attempts: refusal('input', 'request'),
+  error_invalid_max_duration: refusal('input', 'request'),
+  error_max_duration_invalid: refusal('input', 'request'),
+  error_caller_id_invalid: refusal('input', 'request'),
+  error_msg_invalid_length: refusal('input', 'request'),
+  error_msg_cannot_convert_text: refusal('input', 'request'),
+  error_msg_invalid_language: refusal('input', 'request'),
+  error_msg_invalid_gender: refusal('input', 'request'),
+  error_msg_invalid_xml: refusal('input', 'request'),
+  error_msg_download_failed: refusal('input', 'request'),
+  error_msg_invalid_file_format: refusal('input', 'request'),
+  error_msg_invalid_file_size: refusal('input', 'request'),
+  error_msg_invalid_url: refusal('input', 'request'),
   error_invalid_txn_ref: refusal('input', 'request'),
   error_invalid_action: refusal('input', 'request'),
   error_from_invalid: refusal('input', 'request'),
@@ -72,7 +95,7 @@ describe('the Hoiio status table', () => {
   });
 
   it('lists no status twice, nor one the param_missing pattern already covers', () => {
-    const listed = [...GENERIC_ERRORS, ...CONFERENCE_CALL_ERRORS, ...ASSUMED_ERRORS];
+    const listed = [...GENERIC_ERRORS, ...CONFERENCE_CALL_ERRORS, ...IVR_ERRORS, ...ASSUMED_ERRORS];
     expect(new Set(listed).size).toBe(listed.length);
     expect([...listed].sort()).toEqual([...KNOWN_STATUSES].sort());
     expect(listed.filter((status) => status.endsWith('_param_missing'))).toEqual([]);

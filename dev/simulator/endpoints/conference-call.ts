@@ -1,6 +1,6 @@
 import { sumMoney } from '../../../src/domain/money';
 import { balanceOf, rateFor, trialAllows } from '../accounts';
-import { hostResolves, isE164, MAX_TAG_LENGTH, parseNotifyUrl, ROOM_ID } from '../validators';
+import { checkNotifyUrl, isE164, MAX_TAG_LENGTH, ROOM_ID } from '../validators';
 import { type EndpointContext, fail, firstMissing, param, type Reply } from './types';
 
 /**
@@ -21,17 +21,9 @@ export async function conferenceCall({ endpoint, params, account, state }: Endpo
   const requestedRoom = param(params, 'room');
   if (requestedRoom !== undefined && !ROOM_ID.test(requestedRoom)) return fail('error_invalid_room');
 
-  const notifyText = param(params, 'notify_url');
-  let notifyUrl: string | undefined;
-  if (notifyText !== undefined) {
-    const url = parseNotifyUrl(notifyText);
-    if (!url) return fail('error_invalid_notify_url');
-    if (state.settings.resolveNotifyHosts && !(await hostResolves(url))) {
-      return fail('error_unable_to_resolve_notify_url');
-    }
-    // Kept verbatim, query included: pass-on params must come back on every notification.
-    notifyUrl = notifyText;
-  }
+  const notify = await checkNotifyUrl(param(params, 'notify_url'), state.settings.resolveNotifyHosts);
+  if ('status' in notify) return fail(notify.status);
+  const { notifyUrl } = notify;
 
   const rates = dests.map((dest) => rateFor(account, dest));
   if (rates.some((rate) => rate === undefined)) return fail('error_dest_not_supported');

@@ -12,6 +12,8 @@ export function moderate({ params, account, state }: EndpointContext): Reply {
   if (!leg) return fail('error_invalid_txn_ref');
   // An ended leg is left alone but still answers success_ok, so a retried kick is harmless.
   if (leg.state === 'ended') return { status: 'success_ok' };
+  // An IVR call is a room member only once a transfer has put it in one.
+  if (leg.kind === 'ivr' && leg.room === '') return fail('error_invalid_txn_ref');
   if (action === 'kick') state.engine.end(leg, 'kick');
   else leg.muted = action === 'mute';
   return { status: 'success_ok' };

@@ -157,6 +157,11 @@ export class StubHoiio {
         else if (!leg.ended) await this.end(leg, account);
       },
       moderateLeg: () => Promise.resolve(),
+      // Sessions make no IVR calls: a stub that is reached is a bug in the session.
+      placeIvrCall: () => Promise.reject(notStubbed('placeIvrCall')),
+      ivrGather: () => Promise.reject(notStubbed('ivrGather')),
+      ivrTransfer: () => Promise.reject(notStubbed('ivrTransfer')),
+      ivrHangup: () => Promise.reject(notStubbed('ivrHangup')),
     };
   }
 
@@ -351,4 +356,8 @@ export function useStubHoiioStack(workflowsPath?: string): StubHoiioStack {
   });
   afterAll(() => stopTemporalTestEnv(env, worker));
   return { hoiio, budgetKey, client: () => started(env).client, taskQueue: () => started(worker).taskQueue };
+}
+
+function notStubbed(activity: string): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(`${activity} is not stubbed: sessions make no IVR calls`, 'NotStubbed');
 }
