@@ -3,13 +3,7 @@
  * patience. Changing an option here changes the commands a workflow issues: recorded histories must still replay.
  */
 import { ActivityCancellationType, proxyActivities } from '@temporalio/workflow';
-import type { ConferenceActivities } from '../../activities/conference';
-import type { IvrActivities } from '../../activities/ivr';
-import type { PlaceCallRequest, PlaceCallResult } from '../../activities/place-call';
-
-/** Every Hoiio activity the call-leg engine and its callers use. */
-type HoiioActivities = ConferenceActivities &
-  IvrActivities & { placeIvrCall(request: PlaceCallRequest): Promise<PlaceCallResult> };
+import type { ConferenceActivities as HoiioActivities } from '../../activities/conference';
 
 /** Placing a batch of legs. */
 export const placement = proxyActivities<HoiioActivities>({

@@ -111,7 +111,7 @@ export class StubHoiio {
     return this.behaviours.get(account)?.fate?.(number) ?? DEFAULT_FATE;
   }
 
-  activities(): ConferenceActivities & IvrActivities & { placeIvrCall(r: PlaceCallRequest): Promise<PlaceCallResult> } {
+  activities(): ConferenceActivities {
     return {
       ...this.ivrActivities(),
       resolveAccount: ({ account }) => Promise.resolve({ account, budgetKey: this.budgetKey }),
@@ -157,11 +157,6 @@ export class StubHoiio {
         else if (!leg.ended) await this.end(leg, account);
       },
       moderateLeg: () => Promise.resolve(),
-      // Sessions make no IVR calls: a stub that is reached is a bug in the session.
-      placeIvrCall: () => Promise.reject(notStubbed('placeIvrCall')),
-      ivrGather: () => Promise.reject(notStubbed('ivrGather')),
-      ivrTransfer: () => Promise.reject(notStubbed('ivrTransfer')),
-      ivrHangup: () => Promise.reject(notStubbed('ivrHangup')),
     };
   }
 
@@ -356,8 +351,4 @@ export function useStubHoiioStack(workflowsPath?: string): StubHoiioStack {
   });
   afterAll(() => stopTemporalTestEnv(env, worker));
   return { hoiio, budgetKey, client: () => started(env).client, taskQueue: () => started(worker).taskQueue };
-}
-
-function notStubbed(activity: string): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(`${activity} is not stubbed: sessions make no IVR calls`, 'NotStubbed');
 }
