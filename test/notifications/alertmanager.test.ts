@@ -338,6 +338,15 @@ describe('POST /alertmanager: refusals', () => {
     expect(answer.body.error).toContain(`${field}:`);
   });
 
+  it("takes a large group (far past the Hoiio paths' 16 KiB), and answers 413 past 1 MiB", async () => {
+    const many = Array.from({ length: 300 }, (_, index) => alert(`host-${index}`, '2026-11-28T06:00:00Z'));
+    const large = payload({ alerts: many });
+    expect(JSON.stringify(large).length).toBeGreaterThan(64 * 1024);
+    expect(await send(large)).toMatchObject({ status: 200, body: { started: true } });
+    const huge = payload({ commonAnnotations: { summary: 'x'.repeat(1024 * 1024) } });
+    expect((await send(huge)).status).toBe(413);
+  });
+
   it('answers 503 when Temporal cannot be reached, so Alertmanager sends it again', async () => {
     const client = new Client({ connection: env.client.connection, namespace: uniqueId('no-such-namespace') });
     const broken = await startAlertReceiver(policies, client);
