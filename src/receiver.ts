@@ -19,7 +19,8 @@ async function main(): Promise<void> {
   const hoiio = hoiioConfigFromEnv();
   // Policies are read and checked before anything connects: a bad file stops startup, naming it.
   const alertmanager =
-    receiverConfig.alertmanager && alertmanagerOptions(receiverConfig.alertmanager, temporal.taskQueue);
+    receiverConfig.alertmanager &&
+    alertmanagerOptions(receiverConfig.alertmanager, temporal.taskQueue, Object.keys(hoiio.accounts));
 
   const connection = await Connection.connect(temporal.connection);
   const client = new Client({ connection, namespace: temporal.namespace });

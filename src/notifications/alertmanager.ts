@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { statSync } from 'node:fs';
 import {
+  DEFAULT_ACCOUNT,
   escalationFromPolicy,
   escalationWorkflowId,
   formatProblems,
@@ -113,14 +114,29 @@ export function loadPolicies(dir: string): Map<string, PolicyFile> {
   return policies;
 }
 
-/** The webhook's options from the receiver's configuration: reads and checks the policies directory (see loadPolicies). */
-export function alertmanagerOptions(config: AlertmanagerConfig, taskQueue: string): AlertmanagerOptions {
-  return {
-    token: config.token,
-    policies: loadPolicies(config.policiesDir),
-    policyLabel: config.policyLabel,
-    taskQueue,
-  };
+/**
+ * The webhook's options from the receiver's configuration: reads and checks the policies directory (see
+ * loadPolicies). With `accounts` (the receiver's Hoiio accounts), a policy naming another account fails too: its
+ * escalation could not dial, and the receiver could not verify its IVR notifications.
+ */
+export function alertmanagerOptions(
+  config: AlertmanagerConfig,
+  taskQueue: string,
+  accounts?: readonly string[],
+): AlertmanagerOptions {
+  const policies = loadPolicies(config.policiesDir);
+  if (accounts !== undefined) {
+    const unknown = [...policies]
+      .filter(([, policy]) => !accounts.includes(policy.account ?? DEFAULT_ACCOUNT))
+      .map(([name, policy]) => `policy "${name}" names account "${policy.account ?? DEFAULT_ACCOUNT}"`);
+    if (unknown.length > 0) {
+      throw new Error(
+        `BRIDGEKEEPER_POLICIES_DIR ${config.policiesDir}: ${unknown.join('; ')}, which is not configured ` +
+          `(configured: ${[...accounts].sort().join(', ')})`,
+      );
+    }
+  }
+  return { token: config.token, policies, policyLabel: config.policyLabel, taskQueue };
 }
 
 /** Undefined when the header carries the token; otherwise why not (never the token itself). */

@@ -8,6 +8,7 @@ import { request } from 'undici';
 import { escalationFromPolicy, escalationWorkflowId } from '../../src/domain/escalation-input';
 import {
   ALERTMANAGER_PATH,
+  alertmanagerOptions,
   choosePolicy,
   formatLogEvent,
   incidentIdFor,
@@ -448,6 +449,14 @@ describe('the policies directory', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('refuses policies whose account the receiver does not have', () => {
+    const config = { token: TOKEN, policiesDir, policyLabel: 'escalation_policy' };
+    expect(alertmanagerOptions(config, 'q', ['default']).policies.size).toBe(2);
+    expect(() => alertmanagerOptions(config, 'q', ['sales'])).toThrow(
+      /policy "db" names account "default"; policy "default" names account "default", which is not configured \(configured: sales\)/,
+    );
   });
 
   it('stops `npm run receiver` at startup, naming the file', async () => {
