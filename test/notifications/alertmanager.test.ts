@@ -278,6 +278,7 @@ describe('POST /alertmanager: resolved', () => {
 
     // A second resolved notification (Alertmanager repeats them too) finds nothing running.
     expect(await send(resolved)).toMatchObject({ status: 200, body: { workflowId, resolved: false } });
+    expect(events.at(-1)).toMatchObject({ outcome: 'duplicate', reason: 'no running escalation for this incident' });
     // The same firing again after its escalation finished: rejected as a duplicate id, nobody paged.
     expect(await send(firing)).toMatchObject({ status: 200, body: { workflowId, started: false } });
     expect(
