@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { temporalConfigFromEnv } from './config/temporal';
 import { hoiioConfigFromEnv } from './hoiio/config';
+import { ALERTMANAGER_PATH, alertmanagerOptions } from './notifications/alertmanager';
 import { receiverConfigFromEnv } from './notifications/config';
 import { NOTIFY_PATH } from './notifications/notify-url';
 import { startReceiver } from './notifications/receiver';
@@ -8,13 +9,18 @@ import { startReceiver } from './notifications/receiver';
 /**
  * `npm run receiver`, or `node dist/receiver.js` after `npm run build`: the notification receiver on its
  * own, for deployments that run several of them behind the public URL. Temporal from TEMPORAL_* variables, accounts
- * from HOIIO_*, listening per RECEIVER_* (see config.ts). SIGINT/SIGTERM stop listening, let requests in flight
+ * from HOIIO_*, listening per RECEIVER_* (see config.ts); the Alertmanager webhook when BRIDGEKEEPER_ALERTMANAGER_TOKEN
+ * and BRIDGEKEEPER_POLICIES_DIR are set (a bad policy file stops startup, naming it and its problems). SIGINT/SIGTERM stop listening, let requests in flight
  * finish, close the connection and exit 0.
  */
 async function main(): Promise<void> {
   const receiverConfig = receiverConfigFromEnv();
   const temporal = temporalConfigFromEnv();
   const hoiio = hoiioConfigFromEnv();
+  // Policies are read and checked before anything connects: a bad file stops startup, naming it.
+  const alertmanager =
+    receiverConfig.alertmanager &&
+    alertmanagerOptions(receiverConfig.alertmanager, temporal.taskQueue, Object.keys(hoiio.accounts));
 
   const connection = await Connection.connect(temporal.connection);
   const client = new Client({ connection, namespace: temporal.namespace });
@@ -27,6 +33,7 @@ async function main(): Promise<void> {
       accounts: hoiio.accounts,
       notifySecret: receiverConfig.notifySecret,
       limits: receiverConfig.limits,
+      alertmanager,
     });
   } catch (error) {
     await connection.close();
@@ -42,6 +49,13 @@ async function main(): Promise<void> {
     `bridgekeeper receiver listening on ${receiver.url}${NOTIFY_PATH} (public URL ${receiverConfig.publicUrl}; ` +
       `Temporal ${temporal.address}, namespace ${temporal.namespace}; accounts: ${accounts})`,
   );
+  if (alertmanager) {
+    const policies = [...alertmanager.policies.keys()].sort().join(', ');
+    console.log(
+      `bridgekeeper receiver: Alertmanager webhook on ${receiver.url}${ALERTMANAGER_PATH} (task queue ` +
+        `${alertmanager.taskQueue}; policy label ${alertmanager.policyLabel}; policies: ${policies})`,
+    );
+  }
 
   const running = receiver;
   let stopping = false;

@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { consoleReceiverLog } from '../../src/notifications/notification-log';
+import { alertmanagerOptions } from '../../src/notifications/alertmanager';
 import { receiverConfigFromEnv } from '../../src/notifications/config';
 import { optionsFromEnv } from '../simulator/env-config';
 import { workerTuningFromEnv } from '../../src/config/worker';
@@ -48,6 +49,7 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions, builder:
   const simulatorOptions = useSimulator ? optionsFromEnv() : undefined;
   const simulatorPort = simulatorOptions?.port ?? 4010;
   const receiverConfig = receiverConfigFromEnv();
+  const alertmanager = receiverConfig.alertmanager && alertmanagerOptions(receiverConfig.alertmanager, taskQueue);
   const hint = 'Is another `npm start` (or simulator, or receiver) running? Stop it, or set the port variable.';
   if (useSimulator) await assertPortFree(simulatorPort, 'Hoiio simulator, SIMULATOR_PORT', hint);
   await assertPortFree(receiverConfig.port, 'notification receiver, RECEIVER_PORT', hint);
@@ -86,7 +88,11 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions, builder:
       timeScale: simulatorOptions.timeScale ?? DEMO_TIME_SCALE,
     },
     hoiioEnv: process.env,
-    receiver: { ...receiverConfig, log: consoleReceiverLog },
+    receiver: {
+      ...receiverConfig,
+      alertmanager,
+      log: consoleReceiverLog,
+    },
     worker: workerTuningFromEnv(),
   });
   if (simulator) log(`Hoiio simulator at ${simulator.baseUrl} (inspect: ${simulator.origin}/_sim/calls, /_sim/stats)`);

@@ -8,12 +8,18 @@ import { z } from 'zod';
  *                               (default http://127.0.0.1:<RECEIVER_PORT>); may carry a path prefix behind a proxy
  *   BRIDGEKEEPER_NOTIFY_SECRET  optional key for notify_url session tokens, the same on every worker and receiver;
  *                               without it each account's token key is derived from its access token
- * and the limits of ReceiverLimits (RECEIVER_REQUEST_TIMEOUT_MS and so on; see LIMIT_VARIABLES).
- * Errors name the variable and the rule, never a value (the secret must not reach a log).
+ * and the limits of ReceiverLimits (RECEIVER_REQUEST_TIMEOUT_MS and so on; see LIMIT_VARIABLES). The Alertmanager
+ * webhook (`POST /alertmanager`) is on only when both of these are set:
+ *   BRIDGEKEEPER_ALERTMANAGER_TOKEN  the bearer token Alertmanager sends (at least 16 characters)
+ *   BRIDGEKEEPER_POLICIES_DIR        directory of escalation policy files, read (and checked) at startup
+ * and BRIDGEKEEPER_POLICY_LABEL (default escalation_policy) names the alert label that picks the policy.
+ * Errors name the variable and the rule, never a value (the secrets must not reach a log).
  */
 export const DEFAULT_RECEIVER_HOST = '127.0.0.1';
 export const DEFAULT_RECEIVER_PORT = 4020;
 export const MIN_NOTIFY_SECRET_LENGTH = 16;
+export const MIN_ALERTMANAGER_TOKEN_LENGTH = 16;
+export const DEFAULT_POLICY_LABEL = 'escalation_policy';
 /** How long the receiver waits for Temporal to accept a signal before answering 503. */
 export const DEFAULT_SIGNAL_TIMEOUT_MS = 10_000;
 /** Node's timers hold 32-bit signed milliseconds; a longer one fires at once. */
@@ -65,12 +71,20 @@ const LIMIT_VARIABLES = {
   RECEIVER_MAX_NOTIFICATION_AGE_MS: 'maxNotificationAgeMs',
 } as const satisfies Record<string, keyof ReceiverLimits>;
 
+/** Where the Alertmanager webhook finds its token and policies; absent when it is off. */
+export interface AlertmanagerConfig {
+  token: string;
+  policiesDir: string;
+  policyLabel: string;
+}
+
 export interface ReceiverConfig {
   host: string;
   port: number;
   publicUrl: string;
   notifySecret?: string;
   limits: ReceiverLimits;
+  alertmanager?: AlertmanagerConfig;
 }
 
 export class ReceiverConfigError extends Error {
@@ -117,6 +131,16 @@ const ReceiverEnv = z.object({
   RECEIVER_REPLAY_CACHE_SIZE: count,
   // Age is compared, never waited on, but a window beyond 24 days is no defence against a replay either.
   RECEIVER_MAX_NOTIFICATION_AGE_MS: timeoutMs,
+  BRIDGEKEEPER_ALERTMANAGER_TOKEN: z
+    .string()
+    .min(MIN_ALERTMANAGER_TOKEN_LENGTH, `must be at least ${MIN_ALERTMANAGER_TOKEN_LENGTH} characters`)
+    .regex(/^[\x21-\x7e]+$/, 'must be visible ASCII without spaces (it travels in an Authorization header)')
+    .optional(),
+  BRIDGEKEEPER_POLICIES_DIR: z.string().optional(),
+  BRIDGEKEEPER_POLICY_LABEL: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a Prometheus label name ([A-Za-z_][A-Za-z0-9_]*)')
+    .optional(),
 });
 
 export function receiverConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ReceiverConfig {
@@ -133,6 +157,17 @@ export function receiverConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Rec
     );
   }
   const vars = parsed.data;
+  const token = vars.BRIDGEKEEPER_ALERTMANAGER_TOKEN;
+  const policiesDir = vars.BRIDGEKEEPER_POLICIES_DIR;
+  if ((token === undefined) !== (policiesDir === undefined)) {
+    const [missing, given] =
+      token === undefined
+        ? ['BRIDGEKEEPER_ALERTMANAGER_TOKEN', 'BRIDGEKEEPER_POLICIES_DIR']
+        : ['BRIDGEKEEPER_POLICIES_DIR', 'BRIDGEKEEPER_ALERTMANAGER_TOKEN'];
+    throw new ReceiverConfigError([
+      `${missing}: is required when ${given} is set (the Alertmanager webhook needs both)`,
+    ]);
+  }
   const port = vars.RECEIVER_PORT ?? DEFAULT_RECEIVER_PORT;
   const limits: ReceiverLimits = { ...DEFAULT_RECEIVER_LIMITS };
   for (const [variable, limit] of Object.entries(LIMIT_VARIABLES)) {
@@ -145,6 +180,15 @@ export function receiverConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Rec
     publicUrl: vars.BRIDGEKEEPER_PUBLIC_URL ?? `http://127.0.0.1:${port}`,
     ...(vars.BRIDGEKEEPER_NOTIFY_SECRET === undefined ? {} : { notifySecret: vars.BRIDGEKEEPER_NOTIFY_SECRET }),
     limits,
+    ...(token === undefined || policiesDir === undefined
+      ? {}
+      : {
+          alertmanager: {
+            token,
+            policiesDir,
+            policyLabel: vars.BRIDGEKEEPER_POLICY_LABEL ?? DEFAULT_POLICY_LABEL,
+          },
+        }),
   };
 }
 

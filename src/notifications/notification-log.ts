@@ -4,7 +4,15 @@
  * left out by construction: no event field can hold them.
  */
 export interface ReceiverLogEvent {
-  /** `duplicate`: a txn_ref already signalled, answered 200 and not signalled again. */
+  /**
+   * What was received: a conference leg's end (`/hoiio/notify`, the default), an IVR call's block (`/hoiio/ivr`), or
+   * an Alertmanager webhook (`/alertmanager`).
+   */
+  source?: 'conference' | 'ivr' | 'alertmanager';
+  /**
+   * `duplicate`: a notification already signalled, answered 200 and not signalled again; for Alertmanager, a firing
+   * whose escalation had already been started.
+   */
   outcome: 'accepted' | 'duplicate' | 'rejected' | 'failed';
   /** The HTTP status the receiver answered with. */
   status: number;
@@ -13,6 +21,8 @@ export interface ReceiverLogEvent {
   account?: string;
   txnRef?: string;
   callStatus?: string;
+  /** An IVR notification's call_state. */
+  callState?: string;
 }
 
 export type ReceiverLog = (event: ReceiverLogEvent) => void;
@@ -26,13 +36,16 @@ export function loggable(text: string | undefined): string | undefined {
   return clean.length > MAX_LOGGED_LENGTH ? `${clean.slice(0, MAX_LOGGED_LENGTH)}…` : clean;
 }
 
+const PREFIX = { conference: 'notification', ivr: 'ivr notification', alertmanager: 'alertmanager' } as const;
+
 /** One line: `notification rejected 403 workflow=... account=... txn_ref=... reason="..."`. */
 export function formatLogEvent(event: ReceiverLogEvent): string {
-  const parts = [`notification ${event.outcome} ${event.status}`];
+  const parts = [`${PREFIX[event.source ?? 'conference']} ${event.outcome} ${event.status}`];
   if (event.workflowId !== undefined) parts.push(`workflow=${event.workflowId}`);
   if (event.account !== undefined) parts.push(`account=${event.account}`);
   if (event.txnRef !== undefined) parts.push(`txn_ref=${event.txnRef}`);
   if (event.callStatus !== undefined) parts.push(`call_status=${event.callStatus}`);
+  if (event.callState !== undefined) parts.push(`call_state=${event.callState}`);
   parts.push(`reason=${JSON.stringify(event.reason)}`);
   return parts.join(' ');
 }

@@ -4,6 +4,9 @@ import { parseHoiioDate } from '../domain/hoiio-time';
 import { formatMoney } from '../domain/money';
 import { nonNegativeMoneyText } from '../hoiio/money-schema';
 import type { CallEnded } from '../workflows/messages';
+import { type FormParse, parseForm, TXN_REF, TXN_REF_RULE } from './form-fields';
+
+export { describeIssues, type NotificationIssue } from './form-fields';
 
 /**
  * One end-of-leg notification, from Hoiio's form fields to the `callEnded` signal's payload.
@@ -30,14 +33,12 @@ export const NOTIFICATION_FIELDS = [
   'tag',
 ] as const;
 
-const TXN_REF = /^[\x21-\x7e]{1,128}$/;
-
 // Money is normalised to Hoiio's usual three decimals ("0.02" becomes "0.020"), exact: no float ever holds it.
 const money = nonNegativeMoneyText.transform(formatMoney);
 
 export const notificationSchema = z
   .object({
-    txn_ref: z.string().regex(TXN_REF, 'must be a transaction reference: 1 to 128 visible ASCII characters'),
+    txn_ref: z.string().regex(TXN_REF, TXN_REF_RULE),
     dest: z.string().regex(E164_PATTERN, E164_RULE),
     call_status_dest: z.enum(FINAL_CALL_STATUSES, {
       error: `must be one of ${FINAL_CALL_STATUSES.join(', ')}`,
@@ -71,46 +72,9 @@ export const notificationSchema = z
     ...(fields.tag === undefined ? {} : { tag: fields.tag }),
   }));
 
-export interface NotificationIssue {
-  /** Hoiio's field name, e.g. `duration`. */
-  field: string;
-  message: string;
-}
+export type NotificationParse = FormParse<CallEnded>;
 
-export type NotificationParse =
-  | { ok: true; payload: CallEnded }
-  | { ok: false; issues: NotificationIssue[]; /** What is safe to log: txn_ref if it was readable. */ txnRef?: string };
-
-/**
- * Parses a raw form-urlencoded body. `query` is consulted only to explain a field that is missing from the body.
- * A Hoiio field given twice in the body is rejected: which copy would be the real one?
- */
+/** Parses a raw form-urlencoded body; `query` is consulted only to explain a field that is missing from the body. */
 export function parseNotification(rawBody: string, query: URLSearchParams = new URLSearchParams()): NotificationParse {
-  const form = new URLSearchParams(rawBody);
-  const fields: Record<string, string> = {};
-  const issues: NotificationIssue[] = [];
-  for (const name of NOTIFICATION_FIELDS) {
-    const values = form.getAll(name);
-    if (values.length > 1) issues.push({ field: name, message: `appears ${values.length} times; expected once` });
-    else if (values[0] !== undefined) fields[name] = values[0];
-  }
-  const txnRef = fields.txn_ref !== undefined && TXN_REF.test(fields.txn_ref) ? fields.txn_ref : undefined;
-
-  const parsed = notificationSchema.safeParse(fields);
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      const field = issue.path.map(String).join('.') || '(form)';
-      if (issues.some((known) => known.field === field)) continue;
-      const missing = fields[field] === undefined && (NOTIFICATION_FIELDS as readonly string[]).includes(field);
-      let message = missing ? 'is required' : issue.message;
-      if (missing && query.has(field)) message = 'is required in the signed body (it is only in the URL query)';
-      issues.push({ field, message });
-    }
-  }
-  if (issues.length > 0 || !parsed.success) return { ok: false, issues, txnRef };
-  return { ok: true, payload: parsed.data };
-}
-
-export function describeIssues(issues: readonly NotificationIssue[]): string {
-  return issues.map((issue) => `${issue.field}: ${issue.message}`).join('; ');
+  return parseForm(notificationSchema, NOTIFICATION_FIELDS, rawBody, query);
 }

@@ -1,15 +1,20 @@
 import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import { createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { parseHoiioDate } from '../domain/hoiio-time';
 import { verifyNotificationSignature } from '../hoiio/signature';
+import { callEndedSignal, type CallEnded, ivrEventSignal, type IvrEvent } from '../workflows/messages';
+import { ALERTMANAGER_PATH, type AlertmanagerOptions, registerAlertmanager } from './alertmanager';
 import { DEFAULT_RECEIVER_LIMITS, DEFAULT_SIGNAL_TIMEOUT_MS, type ReceiverLimits } from './config';
+import { describeIssues, type FormParse } from './form-fields';
+import { parseIvrNotification } from './ivr-notification-schema';
 import { consoleReceiverLog, loggable, type ReceiverLog, type ReceiverLogEvent } from './notification-log';
-import { describeIssues, parseNotification } from './notification-schema';
-import { NOTIFY_PATH } from './notify-url';
+import { parseNotification } from './notification-schema';
+import { IVR_NOTIFY_PATH, NOTIFY_PATH } from './notify-url';
 import { ReplayGuard } from './replay-guard';
 import { type ReceiverAccounts, Router } from './routing';
-import { type Delivery, deliverCallEnded } from './signal-delivery';
+import { type Delivery, deliverSignal } from './signal-delivery';
 
 export const HEALTH_PATH = '/healthz';
 const SIGNATURE_HEADER = 'x-hoiio-signature';
@@ -20,7 +25,7 @@ const MAX_DEADLINE_CHECK_INTERVAL_MS = 1_000;
 
 /** What the receiver turned away or did not signal, since it started. */
 export interface ReceiverCounters {
-  /** Notifications for a txn_ref already signalled: answered 200, not signalled again. */
+  /** Notifications already signalled (a conference txn_ref, an IVR notification): answered 200, not signalled again. */
   duplicates: number;
   /** Notifications whose `date` was older than the age window: answered 422. */
   stale: number;
@@ -43,6 +48,8 @@ export interface ReceiverOptions {
   bodyLimit?: number;
   /** Timeouts, connection caps and the replay defences; each defaults to DEFAULT_RECEIVER_LIMITS. */
   limits?: Partial<ReceiverLimits>;
+  /** `POST /alertmanager`, which starts and resolves escalations; absent, the path answers 404. */
+  alertmanager?: AlertmanagerOptions;
 }
 
 /** The Fastify app with its counters. */
@@ -52,12 +59,13 @@ export interface Receiver {
 }
 
 /**
- * The notification receiver as a Fastify app (not yet listening). `POST /hoiio/notify` checks, in this order:
- * routing params and account (404), session token (403), `X-Hoiio-Signature` over the raw body (401), the form
- * fields (400, naming each bad field); then signals `callEnded` and answers 200 only once Temporal accepted it
- * (404 for no such running workflow, 503 when the signal could not be delivered). A rejected notification changes
- * nothing. A txn_ref already signalled is answered 200 without a second signal; a `date` older than the age window
- * is answered 422. `GET /healthz` answers 200.
+ * The notification receiver as a Fastify app (not yet listening). `POST /hoiio/notify` (a conference leg's end) and
+ * `POST /hoiio/ivr` (a block of an IVR call) check, in this order: routing params and account (404), session token
+ * (403), `X-Hoiio-Signature` over the raw body (401), the form fields (400, naming each bad field); then signal
+ * `callEnded` or `ivrEvent` and answer 200 only once Temporal accepted it (404 for no such running workflow, 503 when
+ * the signal could not be delivered). A rejected notification changes nothing. A notification already signalled is
+ * answered 200 without a second signal; a `date` older than the age window is answered 422. `GET /healthz` answers
+ * 200. With `alertmanager` options, `POST /alertmanager` takes Alertmanager's webhook (alertmanager.ts).
  */
 export function createReceiver(options: ReceiverOptions): Receiver {
   const log = options.log ?? consoleReceiverLog;
@@ -109,18 +117,26 @@ export function createReceiver(options: ReceiverOptions): Receiver {
 
   app.get(HEALTH_PATH, () => ({ status: 'ok' }));
 
-  app.post(NOTIFY_PATH, async (request, reply) => {
-    const event = await handleNotification(request, checks);
-    log(event);
-    if (event.status !== 200) return reply.code(event.status).send({ error: event.reason });
-    return reply.code(200).send({ status: event.outcome === 'duplicate' ? 'duplicate' : 'accepted' });
-  });
+  for (const kind of [CONFERENCE, IVR] as NotificationKind<unknown>[]) {
+    app.post(kind.path, async (request, reply) => {
+      const event = await handleNotification(request, kind, checks);
+      log(event);
+      if (event.status !== 200) return reply.code(event.status).send({ error: event.reason });
+      return reply.code(200).send({ status: event.outcome === 'duplicate' ? 'duplicate' : 'accepted' });
+    });
+  }
+  if (options.alertmanager !== undefined) {
+    registerAlertmanager(app, options.alertmanager, { client: options.client, log, timeoutMs: signalTimeoutMs });
+  }
 
-  app.route({
-    method: ['GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'],
-    url: NOTIFY_PATH,
-    handler: (_request, reply) => reply.code(405).header('allow', 'POST').send({ error: 'method not allowed' }),
-  });
+  const postOnly = [NOTIFY_PATH, IVR_NOTIFY_PATH, ...(options.alertmanager === undefined ? [] : [ALERTMANAGER_PATH])];
+  for (const path of postOnly) {
+    app.route({
+      method: ['GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'],
+      url: path,
+      handler: (_request, reply) => reply.code(405).header('allow', 'POST').send({ error: 'method not allowed' }),
+    });
+  }
 
   app.setNotFoundHandler((_request, reply) => reply.code(404).send({ error: 'not found' }));
 
@@ -129,12 +145,64 @@ export function createReceiver(options: ReceiverOptions): Receiver {
     const status =
       error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
     const reason = error.code ?? (status === 500 ? 'internal error' : 'bad request');
-    if (request.routeOptions.url === NOTIFY_PATH) log({ outcome: 'rejected', status, reason });
+    const source = SOURCE_OF_PATH[request.routeOptions.url ?? ''];
+    if (source !== undefined) log({ source, outcome: 'rejected', status, reason });
     return reply.code(status).send({ error: reason });
   });
 
   return { app, counters: () => ({ ...counters }) };
 }
+
+const SOURCE_OF_PATH: Record<string, ReceiverLogEvent['source']> = {
+  [NOTIFY_PATH]: 'conference',
+  [IVR_NOTIFY_PATH]: 'ivr',
+  [ALERTMANAGER_PATH]: 'alertmanager',
+};
+
+/** What differs between the notifications Hoiio sends: their path, fields, replay key and signal. */
+interface NotificationKind<Payload> {
+  path: string;
+  source: 'conference' | 'ivr';
+  parse(rawBody: string, query: URLSearchParams): FormParse<Payload>;
+  /**
+   * What makes two notifications the same one. Keyed by account too, since two accounts' txn_refs are not known to
+   * be distinct.
+   */
+  replayKey(account: string, payload: Payload): string;
+  /** What the log may say about it. */
+  about(payload: Payload): Pick<ReceiverLogEvent, 'txnRef' | 'callStatus' | 'callState'>;
+  date(payload: Payload): string | undefined;
+  deliver(client: Client, workflowId: string, payload: Payload, timeoutMs: number): Promise<Delivery>;
+}
+
+/** A conference leg notifies once, when it ends: its txn_ref is the notification. */
+const CONFERENCE: NotificationKind<CallEnded> = {
+  path: NOTIFY_PATH,
+  source: 'conference',
+  parse: parseNotification,
+  replayKey: (account, payload) => `${account}\u0000${payload.txnRef}`,
+  about: (payload) => ({ txnRef: payload.txnRef, callStatus: payload.callStatus }),
+  date: (payload) => payload.date,
+  deliver: (client, workflowId, payload, timeoutMs) =>
+    deliverSignal(client, workflowId, callEndedSignal, [payload], timeoutMs),
+};
+
+/**
+ * An IVR call notifies after every block (ringing, a dial answered, keys gathered, a transfer, the end), all with one
+ * txn_ref, so the txn_ref alone would take the second block for a replay of the first. The key is the whole
+ * notification as parsed: only a copy of the same notification (every field the same) is a duplicate.
+ */
+const IVR: NotificationKind<IvrEvent> = {
+  path: IVR_NOTIFY_PATH,
+  source: 'ivr',
+  parse: parseIvrNotification,
+  replayKey: (account, payload) =>
+    `${account}\u0000ivr\u0000${createHash('sha256').update(JSON.stringify(payload)).digest('base64')}`,
+  about: (payload) => ({ txnRef: payload.txnRef, callState: payload.callState }),
+  date: (payload) => payload.date,
+  deliver: (client, workflowId, payload, timeoutMs) =>
+    deliverSignal(client, workflowId, ivrEventSignal, [payload], timeoutMs),
+};
 
 interface NotificationChecks {
   router: Router;
@@ -145,16 +213,21 @@ interface NotificationChecks {
   counters: ReceiverCounters;
 }
 
-async function handleNotification(request: FastifyRequest, checks: NotificationChecks): Promise<ReceiverLogEvent> {
+async function handleNotification<Payload>(
+  request: FastifyRequest,
+  kind: NotificationKind<Payload>,
+  checks: NotificationChecks,
+): Promise<ReceiverLogEvent> {
   const { router, client, signalTimeoutMs, replays, maxAgeMs, counters } = checks;
+  const source = kind.source;
   const query = new URL(request.url, 'http://receiver.invalid').searchParams;
   const routed = router.resolve(query);
   if (!routed.ok) {
     const { status, reason, workflowId, account } = routed;
-    return { outcome: 'rejected', status, reason, workflowId, account };
+    return { source, outcome: 'rejected', status, reason, workflowId, account };
   }
   const { workflowId, account, accessToken } = routed.route;
-  const where = { workflowId: loggable(workflowId), account };
+  const where = { source, workflowId: loggable(workflowId), account };
 
   const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
   if (!verifyNotificationSignature(raw, request.headers[SIGNATURE_HEADER], accessToken.reveal())) {
@@ -162,27 +235,27 @@ async function handleNotification(request: FastifyRequest, checks: NotificationC
     return { outcome: 'rejected', status: 401, reason, ...where };
   }
 
-  const parsed = parseNotification(raw.toString('utf8'), query);
+  const parsed = kind.parse(raw.toString('utf8'), query);
   if (!parsed.ok) {
     const reason = `invalid notification: ${describeIssues(parsed.issues)}`;
     return { outcome: 'rejected', status: 400, reason, ...where, txnRef: parsed.txnRef };
   }
   const { payload } = parsed;
-  const about = { ...where, txnRef: payload.txnRef, callStatus: payload.callStatus };
+  const about = { ...where, ...kind.about(payload) };
 
   // Replays are judged only after the signature: an unauthenticated caller must learn nothing about what was seen.
-  // Keyed by account too, since two accounts' txn_refs are not known to be distinct.
   const guarded = await replays.once(
-    `${account}\u0000${payload.txnRef}`,
+    kind.replayKey(account, payload),
     async (): Promise<Delivery> => {
-      const endedAt = payload.date === undefined ? undefined : parseHoiioDate(payload.date);
+      const date = kind.date(payload);
+      const endedAt = date === undefined ? undefined : parseHoiioDate(date);
       if (endedAt !== undefined && Date.now() - endedAt > maxAgeMs) {
         // 422, not 400: the fields are well formed and signed, yet the notification is too old to act on; a 4xx
         // because sending the same bytes again can never succeed. A separate status tells a replay from a broken
         // sender in the log.
-        return { status: 422, reason: `notification date ${payload.date} is older than ${describeAge(maxAgeMs)}` };
+        return { status: 422, reason: `notification date ${date} is older than ${describeAge(maxAgeMs)}` };
       }
-      return deliverCallEnded(client, workflowId, payload, signalTimeoutMs);
+      return kind.deliver(client, workflowId, payload, signalTimeoutMs);
     },
     (delivery) => delivery.status === 200,
   );

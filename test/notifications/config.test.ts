@@ -76,6 +76,21 @@ describe('receiverConfigFromEnv', () => {
     ['RECEIVER_MAX_REQUESTS_PER_SOCKET', { RECEIVER_MAX_REQUESTS_PER_SOCKET: '-1' }],
     ['RECEIVER_REPLAY_CACHE_SIZE', { RECEIVER_REPLAY_CACHE_SIZE: '0' }],
     ['RECEIVER_MAX_NOTIFICATION_AGE_MS', { RECEIVER_MAX_NOTIFICATION_AGE_MS: '1h' }],
+    ['BRIDGEKEEPER_ALERTMANAGER_TOKEN', { BRIDGEKEEPER_ALERTMANAGER_TOKEN: 'short', BRIDGEKEEPER_POLICIES_DIR: '/p' }],
+    [
+      'BRIDGEKEEPER_ALERTMANAGER_TOKEN',
+      { BRIDGEKEEPER_ALERTMANAGER_TOKEN: 'has a space in the token', BRIDGEKEEPER_POLICIES_DIR: '/p' },
+    ],
+    ['BRIDGEKEEPER_ALERTMANAGER_TOKEN', { BRIDGEKEEPER_POLICIES_DIR: '/etc/bridgekeeper/policies' }],
+    ['BRIDGEKEEPER_POLICIES_DIR', { BRIDGEKEEPER_ALERTMANAGER_TOKEN: 'a-long-enough-alertmanager-token' }],
+    [
+      'BRIDGEKEEPER_POLICY_LABEL',
+      {
+        BRIDGEKEEPER_ALERTMANAGER_TOKEN: 'a-long-enough-alertmanager-token',
+        BRIDGEKEEPER_POLICIES_DIR: '/p',
+        BRIDGEKEEPER_POLICY_LABEL: 'escalation-policy',
+      },
+    ],
   ] as [string, Record<string, string>][])('names %s when it is invalid (%j)', (variable, env) => {
     let error: unknown;
     try {
@@ -86,5 +101,24 @@ describe('receiverConfigFromEnv', () => {
     expect(error).toBeInstanceOf(ReceiverConfigError);
     expect((error as Error).message).toContain(`${variable}:`);
     for (const value of Object.values(env)) if (value.length > 3) expect((error as Error).message).not.toContain(value);
+  });
+
+  it('turns the Alertmanager webhook on only with both its token and its policies directory', () => {
+    const token = 'a-long-enough-alertmanager-token';
+    expect(
+      receiverConfigFromEnv({ BRIDGEKEEPER_ALERTMANAGER_TOKEN: token, BRIDGEKEEPER_POLICIES_DIR: '/etc/bk/policies' })
+        .alertmanager,
+    ).toEqual({ token, policiesDir: '/etc/bk/policies', policyLabel: 'escalation_policy' });
+    expect(
+      receiverConfigFromEnv({
+        BRIDGEKEEPER_ALERTMANAGER_TOKEN: token,
+        BRIDGEKEEPER_POLICIES_DIR: '/p',
+        BRIDGEKEEPER_POLICY_LABEL: 'team',
+      }).alertmanager?.policyLabel,
+    ).toBe('team');
+    expect(receiverConfigFromEnv({ BRIDGEKEEPER_POLICY_LABEL: 'team' }).alertmanager).toBeUndefined();
+    expect(
+      receiverConfigFromEnv({ BRIDGEKEEPER_ALERTMANAGER_TOKEN: '', BRIDGEKEEPER_POLICIES_DIR: '' }).alertmanager,
+    ).toBeUndefined();
   });
 });

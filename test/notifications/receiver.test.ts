@@ -11,6 +11,7 @@ import {
   buildNotifyUrl,
   formatLogEvent,
   HEALTH_PATH,
+  IVR_NOTIFY_PATH,
   NOTIFY_PATH,
   notifySecret,
   type ReceiverLogEvent,
@@ -18,7 +19,8 @@ import {
   startReceiver,
 } from '../../src/notifications';
 import { startSimulator } from '../../dev/simulator';
-import type { CallEnded } from '../../src/workflows/messages';
+import type { CallEnded, IvrEvent } from '../../src/workflows/messages';
+import { ivrEventSchema } from '../../src/domain/ivr-event';
 import type { ReceiverLimits } from '../../src/notifications/config';
 import { freePort, startProcess } from '../support/processes';
 import { eventually } from '../support/wait-for';
@@ -30,6 +32,7 @@ import {
   uniqueId,
 } from '../support/temporal-test-env';
 import { collectedQuery, finishSignal, signalCollector } from './support/signal-collector';
+import { ivrCollectedQuery, ivrEventCollector } from './support/ivr-collector';
 
 /**
  * The receiver over real HTTP on 127.0.0.1, signalling a real collector workflow on a real Temporal dev server.
@@ -682,6 +685,243 @@ describe('slow and excess connections', () => {
     } finally {
       await capped.close();
     }
+  });
+});
+
+describe('POST /hoiio/ivr', () => {
+  async function startIvrCollector(): Promise<WorkflowHandle<typeof ivrEventCollector>> {
+    return env.client.workflow.start(ivrEventCollector, {
+      taskQueue: worker.taskQueue,
+      workflowId: uniqueId('ivr-collector'),
+    });
+  }
+
+  function ivrUrlFor(workflowId: string, account: AccountName = 'default'): string {
+    const secret = notifySecret(new HoiioSecret(TOKENS[account]));
+    const url = buildNotifyUrl({ publicUrl: receiver.url, account, workflowId, secret, path: IVR_NOTIFY_PATH });
+    secretsSent.add(new URL(url).searchParams.get('bk_token') ?? '');
+    return url;
+  }
+
+  /** One block's notification of an IVR call; `undefined` leaves a field out. */
+  function ivrFields(overrides: Record<string, string | undefined> = {}): Record<string, string> {
+    const all: Record<string, string | undefined> = {
+      session: 'S-IVR-1',
+      // Unique, since the replay guard is the receiver's, across workflows.
+      txn_ref: uniqueId('AA-I'),
+      tag: 'bk-esc:INC-42:t1:dial',
+      call_state: 'ongoing',
+      dest: '+6591234567',
+      dial_status: 'answered',
+      ...overrides,
+    };
+    return Object.fromEntries(Object.entries(all).filter((entry): entry is [string, string] => entry[1] !== undefined));
+  }
+
+  async function ivrCollected(handle: WorkflowHandle): Promise<IvrEvent[]> {
+    return handle.query(ivrCollectedQuery);
+  }
+
+  /** A valid notification after the ones under test, awaited: signals arrive in order. */
+  async function ivrSentinelThenCollected(handle: WorkflowHandle): Promise<IvrEvent[]> {
+    const txnRef = uniqueId('IVR-SENTINEL');
+    expect((await post(ivrUrlFor(handle.workflowId), form(ivrFields({ txn_ref: txnRef })))).status).toBe(200);
+    const seen = await ivrCollected(handle);
+    expect(seen.at(-1)?.txnRef).toBe(txnRef);
+    return seen;
+  }
+
+  it('signals each block of one call as ivrEvent, exactly as parsed, all under one txn_ref', async () => {
+    const handle = await startIvrCollector();
+    const url = ivrUrlFor(handle.workflowId);
+    const txn_ref = 'AA-I-1';
+    const blocks = [
+      ivrFields({ txn_ref, call_state: 'ringing', dial_status: '', tag: 'bk-esc:INC-42:t1:dial' }),
+      ivrFields({ txn_ref, call_state: 'ongoing', dial_status: 'answered' }),
+      ivrFields({
+        txn_ref,
+        call_state: 'ongoing',
+        dial_status: undefined,
+        tag: 'bk-esc:INC-42:t1:gather',
+        digits: '1',
+      }),
+      ivrFields({
+        txn_ref,
+        call_state: 'ended',
+        dial_status: 'answered',
+        tag: 'bk-esc:INC-42:t1:hangup',
+        date: RECENT_DATE,
+        duration: '2',
+        currency: 'SGD',
+        rate: '0.05',
+        debit: '0.100',
+        unknown_field: 'ignored',
+      }),
+    ];
+    for (const block of blocks) {
+      expect(await post(url, form(block))).toEqual({ status: 200, body: { status: 'accepted' } });
+    }
+    const seen = await ivrCollected(handle);
+    expect(seen).toEqual<IvrEvent[]>([
+      {
+        txnRef: 'AA-I-1',
+        session: 'S-IVR-1',
+        callState: 'ringing',
+        tag: 'bk-esc:INC-42:t1:dial',
+        dest: '+6591234567',
+      },
+      {
+        txnRef: 'AA-I-1',
+        session: 'S-IVR-1',
+        callState: 'ongoing',
+        tag: 'bk-esc:INC-42:t1:dial',
+        dest: '+6591234567',
+        dialStatus: 'answered',
+      },
+      {
+        txnRef: 'AA-I-1',
+        session: 'S-IVR-1',
+        callState: 'ongoing',
+        tag: 'bk-esc:INC-42:t1:gather',
+        dest: '+6591234567',
+        digits: '1',
+      },
+      {
+        txnRef: 'AA-I-1',
+        session: 'S-IVR-1',
+        callState: 'ended',
+        tag: 'bk-esc:INC-42:t1:hangup',
+        dest: '+6591234567',
+        dialStatus: 'answered',
+        durationMinutes: 2,
+        currency: 'SGD',
+        rate: '0.050',
+        debit: '0.100',
+        date: RECENT_DATE,
+      },
+    ]);
+    for (const payload of seen) expect(ivrEventSchema.safeParse(payload).success).toBe(true);
+    expect(events.at(-1)).toMatchObject({
+      source: 'ivr',
+      outcome: 'accepted',
+      status: 200,
+      workflowId: handle.workflowId,
+      txnRef: 'AA-I-1',
+      callState: 'ended',
+    });
+    expect(formatLogEvent(events.at(-1)!)).toMatch(/^ivr notification accepted 200 .*call_state=ended/);
+  });
+
+  it('keeps an empty digits field (no key pressed) apart from a missing one', async () => {
+    const handle = await startIvrCollector();
+    const url = ivrUrlFor(handle.workflowId);
+    expect((await post(url, form(ivrFields({ tag: 'gather', digits: '' })))).status).toBe(200);
+    expect((await post(url, form(ivrFields({ tag: 'gather' })))).status).toBe(200);
+    const seen = await ivrCollected(handle);
+    expect(seen.map((event) => event.digits)).toEqual(['', undefined]);
+  });
+
+  it('acknowledges a copy of the same notification with 200 without signalling it again; a different block of the call is not a copy', async () => {
+    const handle = await startIvrCollector();
+    const url = ivrUrlFor(handle.workflowId);
+    const txnRef = uniqueId('AA-I');
+    const gather = form(ivrFields({ txn_ref: txnRef, tag: 'gather', dial_status: undefined, digits: '2' }));
+    const before = receiver.counters();
+    expect(await post(url, gather)).toEqual({ status: 200, body: { status: 'accepted' } });
+    expect(await post(url, gather)).toEqual({ status: 200, body: { status: 'duplicate' } });
+    expect(events.at(-1)).toMatchObject({ source: 'ivr', outcome: 'duplicate', status: 200 });
+    // Same txn_ref, state and tag, but other keys pressed (a retried gather): a new notification.
+    const other = form(ivrFields({ txn_ref: txnRef, tag: 'gather', dial_status: undefined, digits: '1' }));
+    expect((await post(url, other)).body.status).toBe('accepted');
+    // Three copies at once: one signal.
+    const ended = form(ivrFields({ txn_ref: txnRef, call_state: 'ended', tag: 'hangup' }));
+    const answers = await Promise.all([post(url, ended), post(url, ended), post(url, ended)]);
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200]);
+    expect(answers.filter((answer) => answer.body.status === 'accepted')).toHaveLength(1);
+    expect(receiver.counters().duplicates).toBe(before.duplicates + 3);
+    const seen = await ivrSentinelThenCollected(handle);
+    expect(seen.map((event) => [event.callState, event.digits])).toEqual([
+      ['ongoing', '2'],
+      ['ongoing', '1'],
+      ['ended', undefined],
+      ['ongoing', undefined],
+    ]);
+  });
+
+  it('does not take a conference notification with the same txn_ref for a copy, nor the other way round', async () => {
+    const ivr = await startIvrCollector();
+    const session = await startCollector();
+    const txnRef = uniqueId('AA-X');
+    expect((await post(urlFor(session.workflowId), form(fields({ txn_ref: txnRef })))).body.status).toBe('accepted');
+    expect((await post(ivrUrlFor(ivr.workflowId), form(ivrFields({ txn_ref: txnRef })))).body.status).toBe('accepted');
+  });
+
+  it.each([
+    ['call_state', { call_state: 'dialing' }],
+    ['call_state', { call_state: undefined }],
+    ['session', { session: undefined }],
+    ['session', { session: 'has space' }],
+    ['txn_ref', { txn_ref: '' }],
+    ['dial_status', { dial_status: 'ongoing' }],
+    ['transfer_status', { transfer_status: 'maybe' }],
+    ['digits', { digits: '12a' }],
+    ['dest', { dest: '6591234567' }],
+    ['duration', { duration: '1.5' }],
+    ['rate', { rate: '-0.050' }],
+    ['debit', { debit: '0.0501' }],
+    ['currency', { currency: 'sgd' }],
+    ['date', { date: '2024-02-30 10:00:00' }],
+  ])('answers 400 naming %s for %j', async (field, overrides) => {
+    const handle = await startIvrCollector();
+    const answer = await post(ivrUrlFor(handle.workflowId), form(ivrFields(overrides)));
+    expect(answer.status).toBe(400);
+    expect(answer.body.error).toContain(`${field}:`);
+    expect(await ivrSentinelThenCollected(handle)).toHaveLength(1);
+  });
+
+  it('names a field that is only in the unsigned query, and a repeated one', async () => {
+    const handle = await startIvrCollector();
+    const url = new URL(ivrUrlFor(handle.workflowId));
+    url.searchParams.set('call_state', 'ended');
+    const answer = await post(url.toString(), `${form(ivrFields({ call_state: undefined }))}&digits=1&digits=2`);
+    expect(answer.status).toBe(400);
+    expect(answer.body.error).toContain('call_state: is required in the signed body (it is only in the URL query)');
+    expect(answer.body.error).toContain('digits: appears 2 times');
+  });
+
+  it('checks routing, session token and signature like a conference notification: 404, 403, 401', async () => {
+    const handle = await startIvrCollector();
+    const body = form(ivrFields());
+    const missing = new URL(ivrUrlFor(handle.workflowId));
+    missing.searchParams.delete('bk_account');
+    expect((await post(missing.toString(), body)).status).toBe(404);
+    const forged = new URL(ivrUrlFor(handle.workflowId));
+    forged.searchParams.set('bk_token', '0'.repeat(32));
+    expect((await post(forged.toString(), body)).status).toBe(403);
+    const wrongKey = await post(ivrUrlFor(handle.workflowId), body, { 'x-hoiio-signature': sign(body, 'sales') });
+    expect(wrongKey.status).toBe(401);
+    expect((await post(ivrUrlFor(handle.workflowId), body, {})).status).toBe(401);
+    // A conference leg's session token is the same token: only the path differs.
+    expect(new URL(ivrUrlFor(handle.workflowId)).searchParams.get('bk_token')).toBe(
+      new URL(urlFor(handle.workflowId)).searchParams.get('bk_token'),
+    );
+    expect(await ivrSentinelThenCollected(handle)).toHaveLength(1);
+  });
+
+  it('answers 422 for a date older than the window, 404 for no running workflow, 405 for other methods', async () => {
+    const handle = await startIvrCollector();
+    const before = receiver.counters();
+    const stale = await post(
+      ivrUrlFor(handle.workflowId),
+      form(ivrFields({ call_state: 'ended', date: formatHoiioDate(Date.now() - 25 * HOUR_MS) })),
+    );
+    expect(stale.status).toBe(422);
+    expect(receiver.counters().stale).toBe(before.stale + 1);
+    expect((await post(ivrUrlFor(uniqueId('no-such-escalation')), form(ivrFields()))).status).toBe(404);
+    const get = await request(`${receiver.url}${IVR_NOTIFY_PATH}`);
+    await get.body.dump();
+    expect(get.statusCode).toBe(405);
+    expect(await ivrSentinelThenCollected(handle)).toHaveLength(1);
   });
 });
 
