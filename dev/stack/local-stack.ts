@@ -9,6 +9,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { simGet, simPost } from '../simulator/inspection-client';
 import type { HoiioConfig } from '../../src/hoiio/config';
 import type { ReceiverLogEvent } from '../../src/notifications/notification-log';
+import type { AlertmanagerOptions } from '../../src/notifications/alertmanager';
 import type { RunningReceiver } from '../../src/notifications/receiver';
 import type { RunningSimulator, SimulatorOptions } from '../simulator';
 import { StackBuilder } from './stack-builder';
@@ -29,6 +30,8 @@ export interface LocalStackOptions {
    * activities, and a reconcile allows the history 2 s to list a leg.
    */
   worker?: { shutdownGraceMs?: number; historySettleMs?: number };
+  /** Serve Alertmanager's webhook, with these policies and token; escalations start on the stack's task queue. */
+  alertmanager?: Omit<AlertmanagerOptions, 'taskQueue'>;
 }
 
 export interface LocalStack {
@@ -100,7 +103,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       taskQueue,
       simulator: { port: 0, ...options.simulator },
       hoiioEnv: options.hoiioEnv ?? {},
-      receiver: { port: 0, log: (event) => receiverEvents.push(event) },
+      receiver: {
+        port: 0,
+        log: (event) => receiverEvents.push(event),
+        ...(options.alertmanager ? { alertmanager: { ...options.alertmanager, taskQueue } } : {}),
+      },
       worker: {
         shutdownGraceMs: options.worker?.shutdownGraceMs ?? 2_000,
         historySettleMs: options.worker?.historySettleMs ?? 2_000,

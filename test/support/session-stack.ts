@@ -11,7 +11,7 @@ export type SessionStack = LocalStack;
 
 export async function startSessionStack(
   simulatorOptions: Partial<SimulatorOptions> = {},
-  options: Pick<LocalStackOptions, 'hoiioEnv' | 'worker'> = {},
+  options: Pick<LocalStackOptions, 'hoiioEnv' | 'worker' | 'alertmanager'> = {},
 ): Promise<SessionStack> {
   return await startLocalStack({
     ...options,

@@ -105,6 +105,8 @@ export class EscalationRun {
   private changed = false;
   /** IVR events that came before the dial's reply named their call. */
   private readonly earlyEvents = new Map<string, IvrEvent[]>();
+  /** Tries whose gather Hoiio is running: a hang-up with a message waits for a block to end, so these are forced. */
+  private readonly gathering = new Set<number>();
   /** IVR blocks under way (gather, transfer, hang-up), started from event handlers. */
   private readonly blocks = new Set<Promise<void>>();
 
@@ -436,6 +438,7 @@ export class EscalationRun {
     const { ackDigit, declineDigit } = this.plan.policy;
     const key = digits.charAt(0);
     const now = Date.now();
+    this.gathering.delete(attempt.id);
     if (attempt.state !== 'answered') return; // a repeated or late notification
     if (key === ackDigit) {
       this.record.note({ at: now, event: 'pressed', ...who(attempt), detail: `pressed ${key}` }, attempt);
@@ -505,8 +508,10 @@ export class EscalationRun {
       this.record.move(attempt, state === 'waiting' ? 'cancelled' : 'hung-up', now, 'step over');
       if (state === 'waiting' || state === 'dialing' || !txnRef) continue; // a dial on its way is hung up on return
       this.record.note({ at: now, event: 'hung-up', ...who(attempt), detail: 'no acknowledgement in time' }, attempt);
-      if (state === 'answered' && session) work.push(this.ivrHangup(attempt, session, message));
-      else work.push(this.engine.hangUp(txnRef));
+      // Mid-gather, Hoiio takes only a forced hang-up (no message); otherwise the caller hears why.
+      if (state === 'answered' && session) {
+        work.push(this.ivrHangup(attempt, session, this.gathering.has(attempt.id) ? undefined : message));
+      } else work.push(this.engine.hangUp(txnRef));
     }
     await Promise.all(work);
   }
@@ -597,6 +602,7 @@ export class EscalationRun {
       this.background(this.ivrHangup(attempt, session, options.msg));
       return;
     }
+    this.gathering.add(attempt.id);
     this.background(
       ivrBlocks
         .ivrGather({
