@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { parsePolicyText } from '../../src/policies/policy-files';
 
 const ROOT = path.resolve(__dirname, '../..');
 const TEXT_FILE = /\.(md|ts|js|cjs|mjs|yml|json)$/;
@@ -85,5 +86,15 @@ describe('references in docs and comments', () => {
   it('point at what exists, inside the repository', () => {
     const problems = trackedTextFiles().flatMap((file) => problemsIn(file, invariants));
     expect(problems).toEqual([]);
+  });
+});
+
+describe('the policy file example in docs/cli.md', () => {
+  it('is a valid policy file', () => {
+    const text = readFileSync(path.join(ROOT, 'docs/cli.md'), 'utf8');
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(text)?.[1];
+    expect(yaml).toBeDefined();
+    const policy = parsePolicyText(yaml!, 'docs/cli.md.yaml');
+    expect(policy.policy.steps.map((step) => step.mode)).toEqual(['simultaneous', 'sequential']);
   });
 });

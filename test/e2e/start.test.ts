@@ -52,11 +52,14 @@ describe('npm start', () => {
         await connection.close();
       }
 
-      // The README's `temporal` CLI example, word for word, against this stack.
+      // The README's `temporal` CLI examples, word for word, against this stack: a session, then an escalation.
       const readme = readFileSync(path.join(PROJECT_ROOT, 'README.md'), 'utf8');
       const example = readme.split('\n').filter((line) => line.startsWith('npm run temporal -- workflow '));
       expect(example.map((line) => line.split(' ').slice(0, 6).join(' '))).toEqual([
         'npm run temporal -- workflow start',
+        'npm run temporal -- workflow result',
+        'npm run temporal -- workflow start',
+        'npm run temporal -- workflow update',
         'npm run temporal -- workflow result',
       ]);
       const temporalEnv = { ...env, TEMPORAL_ADDRESS: `127.0.0.1:${env.BRIDGEKEEPER_TEMPORAL_PORT}` };
@@ -64,9 +67,14 @@ describe('npm start', () => {
         const step = startProcess('sh', ['-c', line], temporalEnv);
         const { code: stepCode } = await step.exited;
         expect({ line, code: stepCode, output: step.output() }).toMatchObject({ code: 0 });
-        if (line.includes('workflow result')) {
+        if (line.includes('workflow result --workflow-id readme-example')) {
           expect(step.output()).toContain('COMPLETED');
           expect(step.output()).toContain('"endedBy":"completed"');
+        }
+        if (line.includes('workflow result --workflow-id escalation:INC-42')) {
+          expect(step.output()).toContain('COMPLETED');
+          expect(step.output()).toContain('"outcome":"resolved"');
+          expect(step.output()).toContain('"reason":"fixed"');
         }
       }
 

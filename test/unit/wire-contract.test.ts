@@ -117,6 +117,18 @@ describe('wire contract', () => {
     ]);
   });
 
+  it("accepts the README's temporal CLI input for escalation", () => {
+    const start = readFileSync(README, 'utf8')
+      .split('\n')
+      .find((line) => line.startsWith('npm run temporal -- workflow start --type escalation'));
+    expect(start).toContain('--workflow-id escalation:INC-42');
+    const fromReadme: unknown = JSON.parse(/--input '([^']*)'/.exec(start ?? '')?.[1] ?? 'null');
+    expect(validateEscalationInput(fromReadme)).toMatchObject({
+      ok: true,
+      value: { incident: { id: 'INC-42' }, bridge: { room: 'inc_42', alsoDial: ['+6591110009'] } },
+    });
+  });
+
   it('keeps the field names escalation accepts, and refuses unknown ones', () => {
     expect(objectKeys(escalationInputSchema)).toEqual(['account', 'bridge', 'callerId', 'incident', 'policy']);
     const everyField = {
