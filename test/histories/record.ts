@@ -1,5 +1,5 @@
 /**
- * Records the histories that `test/workflows/replay.test.ts` replays: a few sessions and the call budget, run by the
+ * Records the histories that `test/workflows/replay.test.ts` replays: a few sessions, escalations and the call budget, run by the
  * current release on a throwaway stack. Run it when a release ships (`npm run histories:record`), and keep the
  * recordings of every release whose workflows may still be running: a change that replays any of them differently
  * would break those runs in production, and fails `npm test` instead.
@@ -10,7 +10,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { startLocalStack } from '../../dev/stack/local-stack';
 import { resolveTemporalCli } from '../../dev/stack/temporal-cli';
-import { conferenceSession } from '../../src/workflows';
+import { conferenceSession, escalation } from '../../src/workflows';
 import { callBudgetWorkflowId, endUpdate, statusQuery } from '../../src/workflows/messages';
 import { version } from '../../package.json';
 
@@ -32,8 +32,42 @@ async function main(): Promise<void> {
         '+6581100000': { outcome: 'busy' },
         '+6581100001': { outcome: 'unanswered' },
         ...Object.fromEntries(numbers(3, 81_200_000).map((n) => [n, talk(86_400)])),
+        // Escalation responders: no answer, then a keypress that takes the incident; one who never presses.
+        '+6581300000': { outcome: 'unanswered' },
+        '+6581300001': { outcome: 'answered', ringSeconds: 2, keys: '1', keyAfterSeconds: 3, talkSeconds: 60 },
+        '+6581300002': talk(60),
+        '+6581300003': { outcome: 'answered', ringSeconds: 2 },
       },
+      // A call between blocks waits 5 real seconds before the simulator hangs it up: room for the round trips.
+      timing: { ivrIdleSeconds: 3_000 },
     });
+    const page = (id: string, input: Omit<Parameters<typeof escalation>[0], 'incident'>) =>
+      client.workflow.start(escalation, {
+        taskQueue: stack.taskQueue,
+        workflowId: `escalation:${id}`,
+        args: [{ incident: { id, title: 'Recorded incident' }, ...input }],
+      });
+    const escalations = [
+      // Step 1 unanswered, step 2 acknowledged by keypress: transfer and alsoDial.
+      await page('replay-ack', {
+        policy: {
+          steps: [
+            { notify: ['+6581300000'], waitSeconds: 30 },
+            { notify: ['+6581300001'], waitSeconds: 30 },
+          ],
+        },
+        bridge: { room: 'replay_ack', alsoDial: ['+6581300002'] },
+      }),
+      // Nobody presses: repeats until its cost bound, continuing as new between passes.
+      await page('replay-repeat', {
+        policy: {
+          steps: [{ notify: ['+6581300003'], waitSeconds: 30 }],
+          repeat: 'until-acknowledged',
+          maxCost: '0.040',
+        },
+        bridge: { room: 'replay_repeat' },
+      }),
+    ];
     const sessions = [
       // Batches over the room's 8 places, a busy redial, an unanswered leg, and a continue-as-new.
       await start('replay-batches', { participants: numbers(14, 81_000_000), messagesPerRun: 10 }),
@@ -50,10 +84,12 @@ async function main(): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     await ending.executeUpdate(endUpdate, { args: [{ reason: 'recorded' }] });
-    await Promise.all(sessions.map((handle) => handle.result()));
+    await Promise.all([...sessions, ...escalations].map((handle) => handle.result()));
 
     const budget = client.workflow.getHandle(callBudgetWorkflowId(stack.hoiio.default.appId));
-    const recorded = [...sessions.map((handle) => handle.workflowId), budget.workflowId];
+    const recorded = [...[...sessions, ...escalations].map((handle) => handle.workflowId), budget.workflowId];
+    // Visibility lags behind: give it time to list every run, continued-as-new ones included.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
     // The CLI writes histories in the JSON form `historyFromJSON` reads (and `temporal workflow show` users know).
     const cli = await resolveTemporalCli();
     const run = promisify(execFile);
