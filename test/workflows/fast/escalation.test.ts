@@ -8,6 +8,7 @@ import type { EscalationResult } from '../../../src/domain/escalation-types';
 import { sumMoney, parseMoney, formatMoney } from '../../../src/domain/money';
 import {
   acknowledgeUpdate,
+  addRespondersUpdate,
   escalateUpdate,
   escalationStatusQuery,
   resolveUpdate,
@@ -212,6 +213,34 @@ describe('escalation (stub Hoiio)', () => {
     expect(result.reason).toBe('fixed by restart');
     expect(hoiio.ivrCalls(account).every((leg) => leg.ended)).toBe(true);
     expect(result.legs.map((leg) => leg.status)).toEqual(['unanswered', 'unanswered']);
+  });
+
+  it('addResponders joins the step now ringing, and the added responder can take the incident', async () => {
+    const account = uniqueId('esc-h');
+    scripted(account, {
+      [A]: { outcome: 'unanswered', ringMs: 60_000 },
+      [B]: { outcome: 'answered', keys: '1' },
+    });
+    const handle = await start(input(account, { steps: [{ notify: [A], waitSeconds: 300 }] }));
+    await waitFor(
+      () => Promise.resolve(hoiio.ivrCalls(account).length),
+      (n) => n === 1,
+      'the first page',
+    );
+    const added = await handle.executeUpdate(addRespondersUpdate, {
+      args: [{ responders: [{ number: B, name: 'Bea' }] }],
+    });
+    expect(added).toEqual({ added: [B], step: 0 });
+    const refused = await handle
+      .executeUpdate(addRespondersUpdate, { args: [{ responders: ['+65 1'] }] })
+      .catch((error: unknown) => error);
+    expect(String((refused as Error).cause ?? refused)).toContain('"+65 1"');
+    const result: EscalationResult = await handle.result();
+    expect(result.acknowledged).toMatchObject({ by: B, name: 'Bea', via: 'keypress' });
+    expect(hoiio.ivrCalls(account).map((leg) => [leg.number, leg.ended])).toEqual([
+      [A, true],
+      [B, true],
+    ]);
   });
 
   it('until-acknowledged continues as new between passes and stops at maxCost', async () => {
