@@ -192,9 +192,13 @@ export function formatBudget(state: BudgetState): string {
     lines.push(held.toString());
   }
   if (state.waiting.length > 0) {
-    const waiting = table(['request', 'holder', 'still owed', 'requested at'], ['left', 'left', 'right', 'left']);
+    // In the order the budget serves them: by priority (1 first), then first come, first served.
+    const waiting = table(
+      ['request', 'holder', 'priority', 'still owed', 'requested at'],
+      ['left', 'left', 'right', 'right', 'left'],
+    );
     for (const request of state.waiting) {
-      waiting.push([request.requestId, request.holder, request.remaining, when(request.requestedAt)]);
+      waiting.push([request.requestId, request.holder, request.priority, request.remaining, when(request.requestedAt)]);
     }
     lines.push(waiting.toString());
   }
