@@ -218,7 +218,7 @@ describe('formatSummary / formatStatusLine', () => {
     );
     expect(text).toMatch(/session-a\s*│\s*2\s*│/);
     expect(text).toMatch(/session-b\s*│\s*1\s*│/);
-    expect(text).toMatch(/r3\s*│\s*session-c\s*│\s*4\s*│/);
+    expect(text).toMatch(/r3\s*│\s*session-c\s*│\s*3\s*│\s*4\s*│/);
   });
 });
 
