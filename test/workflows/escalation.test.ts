@@ -314,8 +314,13 @@ describe('escalation (real stack)', () => {
       [A]: { outcome: 'answered', ringSeconds: 240, keys: '1', keyAfterSeconds: 3, talkSeconds: 60 },
       [BRIDGE]: { outcome: 'answered', ringSeconds: 2, talkSeconds: 60 },
     });
-    // The dial's reply is held back 3 s after Hoiio has placed the call: the worker stops in between.
-    await stack.simPost('/_sim/config', { faults: { api: { 'ivr/start/dial': { slowRate: 1, slowMs: 3_000 } } } });
+    // The dial's reply is held back 3 s after Hoiio has placed the call: the worker stops in between. A worker away
+    // for longer than Hoiio keeps an answered call waiting for its next block loses that responder's try (see
+    // docs/escalation.md); this test is about the dial, so the call waits up to 50 s.
+    await stack.simPost('/_sim/config', {
+      faults: { api: { 'ivr/start/dial': { slowRate: 1, slowMs: 3_000 } } },
+      timing: { ivrIdleSeconds: 3_000 },
+    });
     const handle = await startEscalation({
       policy: { steps: [{ notify: [A], waitSeconds: 600 }] },
       bridge: { room: room(), alsoDial: [BRIDGE] },
