@@ -555,7 +555,10 @@ async function describeStall(
   let budget = '';
   try {
     const state = await stack.client.workflow.getHandle(callBudgetWorkflowId(APP_ID)).query(budgetStateQuery);
-    budget = `; budget holds ${state.held.length}, ${state.waiting.length} waiting`;
+    const holders = new Map<string, number>();
+    for (const permit of state.held) holders.set(permit.holder, (holders.get(permit.holder) ?? 0) + 1);
+    const byHolder = [...holders].map(([holder, count]) => `${holder}×${count}`).join(', ');
+    budget = `; budget holds ${state.held.length}${byHolder ? ` (${byHolder})` : ''}, ${state.waiting.length} waiting`;
   } catch {
     budget = '';
   }
