@@ -1,7 +1,7 @@
 /**
- * One chaos run: start the stack as processes, start the sessions, break things while they run (worker stops
- * mid-dial, dev server restarts, receiver restarts, every simulator fault), wait for the sessions, then judge the
- * ledger. Every process started is killed before `runChaos` returns or throws.
+ * One chaos run: start the stack as processes, start the sessions and escalations, break things while they run
+ * (worker stops mid-dial, dev server restarts, receiver restarts, every simulator fault), wait for them all, then judge
+ * the ledger. Every process started is killed before `runChaos` returns or throws.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';

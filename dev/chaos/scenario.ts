@@ -1,7 +1,8 @@
 /**
  * What the chaos suite dials: N sessions of M participants on the simulator's default account, each participant
  * scripted (answered, busy, no answer, failed, in a fixed mix) so that the ledger can be judged leg by leg: how many
- * legs the redial rules allow, and how each participant must end.
+ * legs the redial rules allow, and how each participant must end. Alongside them, M escalations page scripted on-call
+ * trees (no answer, busy, then an acknowledger) on the same account.
  */
 import { escalationWorkflowId, type EscalationInput } from '../../src/domain/escalation-input';
 import type { RedialRules } from '../../src/domain/session-types';
@@ -120,7 +121,7 @@ export function planSessions(options: {
   }));
 }
 
-/** The simulator's `scripts` knob for every participant of every session. */
+/** The simulator's `scripts` knob for every participant of every session and every number of every escalation. */
 export function simulatorScripts(
   plans: readonly SessionPlan[],
   escalations: readonly EscalationChaosPlan[] = [],
