@@ -3,7 +3,7 @@
  * dev server and the receiver are restarted and every simulator fault is on; then the simulator's ledger is judged.
  * Prints a table, names every violation, exits 0 only when there is none. See docs/chaos.md.
  *
- *   npm run chaos                                   # 4 × 12 and 2 escalations, 20 worker stops, 5 server and 3 receiver restarts
+ *   npm run chaos                                   # 4 × 12, 2 escalations, 20 worker stops, 5 + 3 restarts
  *   npm run chaos -- --sessions 2 --worker-stops 3 --server-restarts 1 --receiver-restarts 1
  *   npm run chaos -- --calm                         # sanity check: no faults, no stops, no restarts
  *   npm run chaos -- --json out.json                # also write the result as JSON ("-" for stdout only)
