@@ -1,6 +1,7 @@
 /**
- * `npm run chaos`: sessions on a stack of real processes while the worker is stopped again and again mid-dial, the
- * dev server and the receiver are restarted and every simulator fault is on; then the simulator's ledger is judged.
+ * `npm run chaos`: sessions and escalations on a stack of real processes while the worker is stopped again and again
+ * mid-dial, the dev server and the receiver are restarted and every simulator fault is on; then the simulator's ledger
+ * is judged.
  * Prints a table, names every violation, exits 0 only when there is none. See docs/chaos.md.
  *
  *   npm run chaos                                   # 4 × 12, 2 escalations, 20 worker stops, 5 + 3 restarts
