@@ -3,11 +3,12 @@
  * bridgekeeper believes: every violation names its invariant, the session, the number and what the ledger shows.
  * Peak concurrency is recomputed with the benchmark's own ledger code (dev/bench/ledger.ts), one piece for both.
  */
+import type { EscalationResult } from '../../src/domain/escalation-types';
 import { formatMoney, parseMoney, sumMoney } from '../../src/domain/money';
 import type { SessionSummary } from '../../src/domain/session-types';
 import type { BudgetState } from '../../src/workflows/messages';
 import { APP_ID, LINES, peakFromLedger, type SimCall, type SimStats } from '../bench/ledger';
-import { maxLegs, replayRedials, REDIAL_RULES, type SessionPlan } from './scenario';
+import { maxLegs, replayRedials, REDIAL_RULES, type EscalationChaosPlan, type SessionPlan } from './scenario';
 
 export type Invariant =
   | 'double-dial'
@@ -22,6 +23,11 @@ export type Invariant =
   | 'concurrent-limit-rejection'
   | 'budget-permit-held'
   | 'session-not-completed'
+  | 'escalation-not-completed'
+  | 'double-page'
+  | 'ack-not-bridged'
+  | 'also-dial-count'
+  | 'result-mismatch'
   | 'stall'
   | 'process-crash'
   | 'process-left-behind'
@@ -42,6 +48,24 @@ export interface SessionOutcome {
   failure?: string;
 }
 
+export interface EscalationOutcomeView {
+  plan: EscalationChaosPlan;
+  /** COMPLETED, FAILED, TERMINATED, RUNNING (still running at the timeout)... */
+  status: string;
+  result?: EscalationResult;
+  failure?: string;
+}
+
+/** One entry of the simulator's delivery log (`GET /_sim/notifications`). */
+export interface SimDelivery {
+  txn_ref: string;
+  kind: 'conference' | 'ivr';
+  call_state: string | null;
+  copy: number;
+  outcome: 'delivered' | 'failed' | 'dropped' | 'pending';
+  at: string;
+}
+
 export interface BudgetView {
   workflowId: string;
   state?: BudgetState;
@@ -56,6 +80,12 @@ export interface LedgerCounts {
   peakConcurrent: number;
   peakConcurrentLedger: number;
   concurrentRejections: number;
+  escalations: number;
+  acknowledged: number;
+  /** IVR calls of the escalations. */
+  pages: number;
+  /** Conference legs dialed into the escalations' bridge rooms. */
+  bridgeLegs: number;
 }
 
 const legText = (call: SimCall): string =>
@@ -141,15 +171,188 @@ export function compareSummaryWithLedger(workflowId: string, summary: SessionSum
   return violations;
 }
 
+/** The numbers an escalation plan rings (IVR pages) and dials into its bridge (conference legs). */
+function escalationNumbers(plan: EscalationChaosPlan): { responders: string[]; all: string[] } {
+  const responders = [plan.unanswered, plan.busy, plan.acknowledger];
+  return { responders, all: [...responders, plan.alsoDial] };
+}
+
+/** The ledger rows that are an escalation's: its numbers are its own (distinct per escalation, never a session's). */
+export function escalationCalls(plan: EscalationChaosPlan, calls: readonly SimCall[]): SimCall[] {
+  const numbers = new Set(escalationNumbers(plan).all);
+  return calls.filter((call) => numbers.has(call.dest) && call.tag?.startsWith('bk-esc-'));
+}
+
+/**
+ * Whether bridgekeeper was sent, in full, each `ongoing` notification of an IVR call (the answer, then each gather's
+ * digits): for every such notification some copy was delivered (receiver answered 2xx). False when one was dropped,
+ * or failed because the receiver or the server was down: Hoiio never resends, so the workflow could not learn it.
+ */
+function ongoingNotificationsDelivered(txnRef: string, deliveries: readonly SimDelivery[]): boolean {
+  const logical: boolean[] = [];
+  for (const record of deliveries.filter((d) => d.txn_ref === txnRef && d.call_state === 'ongoing')) {
+    if (record.copy === 1 || logical.length === 0) logical.push(record.outcome === 'delivered');
+    else if (record.outcome === 'delivered') logical[logical.length - 1] = true;
+  }
+  return logical.every(Boolean);
+}
+
+/**
+ * An escalation judged on the ledger: it completed acknowledged (or unacknowledged only where the ledger shows the
+ * key never reached it), no responder rung more than once a pass nor twice at once, the acknowledger transferred into
+ * the bridge room, alsoDial dialed once, and the result equal to the ledger leg for leg and in total.
+ */
+export function checkEscalation(
+  view: EscalationOutcomeView,
+  calls: readonly SimCall[],
+  deliveries: readonly SimDelivery[] | undefined,
+): Violation[] {
+  const violations: Violation[] = [];
+  const { plan, result } = view;
+  const id = plan.workflowId;
+  const add = (invariant: Invariant, number: string | undefined, detail: string) =>
+    violations.push({ invariant, session: id, ...(number ? { number } : {}), detail });
+  const mine = escalationCalls(plan, calls);
+  const pagesTo = (number: string) => mine.filter((c) => c.dest === number && c.kind === 'ivr').sort(byDial);
+  const ackPages = pagesTo(plan.acknowledger);
+  const ledgerText = (rows: readonly SimCall[]) =>
+    rows.map((c) => `${legText(c)} digits [${c.digits.join(',')}] transfer ${c.transfer_dest ?? '-'}`).join(' | ') ||
+    'no call';
+
+  if (view.status !== 'COMPLETED' || !result) {
+    add(
+      view.status === 'RUNNING' ? 'stall' : 'escalation-not-completed',
+      undefined,
+      `workflow is ${view.status}${view.failure ? `: ${view.failure}` : ''}; ledger: ${ledgerText(mine)}`,
+    );
+  }
+
+  const keyed = ackPages.filter((c) => c.digits.some((d) => d.startsWith(plan.ackDigit)));
+  if (result?.outcome === 'acknowledged') {
+    if (result.acknowledged?.by !== plan.acknowledger || result.acknowledged.via !== 'keypress') {
+      add(
+        'wrong-outcome',
+        plan.acknowledger,
+        `acknowledged by ${result.acknowledged?.by} via ${result.acknowledged?.via}, the script leads to ` +
+          `${plan.acknowledger} via keypress; ledger: ${ledgerText(ackPages)}`,
+      );
+    }
+  } else if (result?.outcome === 'unacknowledged') {
+    // Excused only where the ledger shows the key never reached the workflow: no gather got it, or the notification
+    // carrying it (or the answer before it) was lost on the way (docs/escalation.md: not asked for again).
+    const proven = deliveries ? keyed.filter((c) => ongoingNotificationsDelivered(c.txn_ref, deliveries)) : keyed;
+    if (proven.length > 0) {
+      add(
+        'wrong-outcome',
+        plan.acknowledger,
+        `unacknowledged (${result.reason ?? 'no reason'}), yet the gather received ${plan.ackDigit} and every ` +
+          `notification of the call was delivered: ${ledgerText(proven)}`,
+      );
+    }
+  } else if (result) {
+    add('wrong-outcome', undefined, `outcome ${result.outcome} (${result.reason ?? 'no reason'}); nothing resolves it`);
+  }
+
+  for (const responder of escalationNumbers(plan).responders) {
+    const pages = pagesTo(responder);
+    if (pages.length > plan.passes) {
+      add(
+        'double-page',
+        responder,
+        `${pages.length} calls, the policy rings it at most once a pass (${plan.passes} passes): ${ledgerText(pages)}`,
+      );
+    }
+    const pairs = overlaps(pages);
+    if (pairs.length > 0) {
+      add('overlapping-legs', responder, pairs.map(([a, b]) => `${legText(a)} overlaps ${legText(b)}`).join('; '));
+    }
+  }
+  const acknowledged = result?.outcome === 'acknowledged';
+  if (acknowledged) {
+    const transferred = ackPages.filter((c) => c.transfer_dest === `room:${plan.room}`);
+    const last = ackPages.at(-1);
+    if (transferred.length !== 1 || transferred[0] !== last) {
+      add(
+        'ack-not-bridged',
+        plan.acknowledger,
+        `${transferred.length} of its calls transferred to room:${plan.room} (want exactly its last call): ` +
+          ledgerText(ackPages),
+      );
+    }
+  }
+  const bridgeLegs = mine.filter((c) => c.dest === plan.alsoDial);
+  const wanted = acknowledged ? 1 : 0;
+  if (bridgeLegs.length !== wanted || bridgeLegs.some((c) => c.kind !== 'conference' || c.room !== plan.room)) {
+    add(
+      'also-dial-count',
+      plan.alsoDial,
+      `${bridgeLegs.length} calls (want ${wanted} conference leg in ${plan.room}, the escalation is ` +
+        `${result?.outcome ?? view.status}): ${ledgerText(bridgeLegs)}`,
+    );
+  }
+  for (const call of mine.filter((c) => c.dest !== plan.alsoDial && c.kind !== 'ivr')) {
+    add('orphan-leg', call.dest, `a responder dialed as a conference leg, not paged: ${legText(call)}`);
+  }
+
+  if (result) {
+    const mismatch = (number: string | undefined, detail: string) => add('result-mismatch', number, detail);
+    const byTxn = new Map(mine.map((c) => [c.txn_ref, c]));
+    const inResult = new Set(result.legs.map((leg) => leg.txnRef));
+    const missing = mine.filter((c) => !inResult.has(c.txn_ref));
+    for (const call of missing) mismatch(call.dest, `in the ledger, not in the result: ${legText(call)}`);
+    for (const leg of result.legs) {
+      const call = byTxn.get(leg.txnRef);
+      if (!call) {
+        mismatch(
+          leg.number,
+          `result leg ${leg.txnRef} (${leg.kind}, ${leg.status}) is none of this escalation's calls`,
+        );
+        continue;
+      }
+      const got = { number: leg.number, debit: leg.debit, minutes: String(leg.minutes), kind: leg.kind };
+      const want = {
+        number: call.dest,
+        debit: call.debit,
+        minutes: call.duration,
+        kind: call.kind === 'ivr' ? 'page' : 'bridge',
+      };
+      if (JSON.stringify(got) !== JSON.stringify(want)) {
+        mismatch(leg.number, `${leg.txnRef}: result ${JSON.stringify(got)}, ledger ${JSON.stringify(want)}`);
+      }
+    }
+    const currencies = [...new Set(mine.map((c) => c.currency))].sort();
+    const ledgerCost = Object.fromEntries(
+      currencies.map((currency) => [
+        currency,
+        formatMoney(sumMoney(mine.filter((c) => c.currency === currency).map((c) => parseMoney(c.debit ?? '0')))),
+      ]),
+    );
+    const resultCost = Object.fromEntries(Object.entries(result.cost).sort(([a], [b]) => a.localeCompare(b)));
+    if (JSON.stringify(resultCost) !== JSON.stringify(ledgerCost)) {
+      mismatch(undefined, `cost: result ${JSON.stringify(resultCost)}, ledger ${JSON.stringify(ledgerCost)}`);
+    }
+  }
+  return violations;
+}
+
 export function checkRun(input: {
   sessions: readonly SessionOutcome[];
+  escalations?: readonly EscalationOutcomeView[];
   calls: readonly SimCall[];
   stats: SimStats;
   budgets: readonly BudgetView[];
+  /** The simulator's delivery log: which IVR notifications were lost (an excuse for an unacknowledged page). */
+  deliveries?: readonly SimDelivery[];
 }): { violations: Violation[]; counts: LedgerCounts } {
   const violations: Violation[] = [];
   const { calls, stats } = input;
+  const escalations = input.escalations ?? [];
   const rooms = new Map(input.sessions.map((s) => [s.plan.room, s]));
+  // Every IVR call and bridge leg is judged by its escalation: its own numbers, a bk-esc- tag, no room or its room.
+  const escalationOf = new Map<string, EscalationOutcomeView>();
+  for (const view of escalations) {
+    for (const call of escalationCalls(view.plan, calls)) escalationOf.set(call.txn_ref, view);
+  }
   let doubles = 0;
   const orphanTxns = new Set<string>();
 
@@ -230,23 +433,53 @@ export function checkRun(input: {
   }
 
   for (const call of calls) {
-    if (!rooms.has(call.room)) {
+    const escalation = escalationOf.get(call.txn_ref);
+    if (escalation) {
+      const { room } = escalation.plan;
+      const inPlace = call.kind === 'ivr' ? call.room === '' || call.room === room : call.room === room;
+      if (!inPlace) {
+        orphanTxns.add(call.txn_ref);
+        violations.push({
+          invariant: 'orphan-leg',
+          session: escalation.plan.workflowId,
+          number: call.dest,
+          detail: `${call.kind} call of the escalation outside its bridge room ${room}: ${legText(call)}`,
+        });
+      } else if (escalation.result && !escalation.result.legs.some((leg) => leg.txnRef === call.txn_ref)) {
+        orphanTxns.add(call.txn_ref);
+      }
+    } else if (!rooms.has(call.room)) {
       orphanTxns.add(call.txn_ref);
       violations.push({
         invariant: 'orphan-leg',
         number: call.dest,
-        detail: `leg in no session's room: ${legText(call)}`,
+        detail:
+          call.kind === 'ivr' || call.tag?.startsWith('bk-esc-')
+            ? `${call.kind} call of no escalation: ${legText(call)}`
+            : `leg in no session's room: ${legText(call)}`,
       });
     }
+  }
+  // One escalation run, one tag key: calls under a second key were placed by some other run.
+  for (const view of escalations) {
+    const keys = new Set(escalationCalls(view.plan, calls).map((c) => /^bk-esc-([^-]+)-/.exec(c.tag ?? '')?.[1]));
+    if (keys.size > 1) {
+      violations.push({
+        invariant: 'orphan-leg',
+        session: view.plan.workflowId,
+        detail: `calls under ${keys.size} escalation keys (${[...keys].join(', ')}): one run places them all`,
+      });
+    }
+    violations.push(...checkEscalation(view, calls, input.deliveries));
   }
   const live = calls.filter((call) => call.ended_at === null || call.call_status_dest === 'ongoing');
   for (const call of live) {
     orphanTxns.add(call.txn_ref);
     violations.push({
       invariant: 'live-leg',
-      session: rooms.get(call.room)?.plan.workflowId,
+      session: rooms.get(call.room)?.plan.workflowId ?? escalationOf.get(call.txn_ref)?.plan.workflowId,
       number: call.dest,
-      detail: `still ${call.state} after every session finished: ${legText(call)}`,
+      detail: `still ${call.state} after every session and escalation finished: ${legText(call)}`,
     });
   }
   const activeNow = stats.activeCalls[APP_ID] ?? 0;
@@ -266,7 +499,7 @@ export function checkRun(input: {
     if (peak > LINES) {
       violations.push({
         invariant: 'room-over-capacity',
-        session: rooms.get(room)?.plan.workflowId,
+        session: rooms.get(room)?.plan.workflowId ?? escalations.find((e) => e.plan.room === room)?.plan.workflowId,
         detail: `room ${room} held ${peak} participants at once`,
       });
     }
@@ -307,13 +540,18 @@ export function checkRun(input: {
   return {
     violations,
     counts: {
-      legs: calls.length,
+      // Session legs; the escalations' calls are counted as pages and bridge legs.
+      legs: calls.filter((call) => rooms.has(call.room) && !escalationOf.has(call.txn_ref)).length,
       doubles,
       orphans: orphanTxns.size,
       liveLegs: live.length,
       peakConcurrent,
       peakConcurrentLedger,
       concurrentRejections,
+      escalations: escalations.length,
+      acknowledged: escalations.filter((e) => e.result?.outcome === 'acknowledged').length,
+      pages: calls.filter((call) => escalationOf.has(call.txn_ref) && call.kind === 'ivr').length,
+      bridgeLegs: calls.filter((call) => escalationOf.has(call.txn_ref) && call.kind === 'conference').length,
     },
   };
 }

@@ -42,6 +42,17 @@ export function chaosFaults(knobs: FaultKnobs = CHAOS_FAULTS): Record<string, un
           http5xxRate: 0.05,
           http5xxStatus: 503,
         },
+        // Pages: the ambiguous 5xx after the call was placed, and slow replies so a worker stop can catch a page's
+        // dial in flight; the IVR blocks (gather, transfer, hang-up) get the '*' faults.
+        'ivr/start/dial': {
+          rateLimitRate: 0.05,
+          internalErrorRate: 0.05,
+          http5xxRate: 0.05,
+          http5xxAfterRate: 0.1,
+          http5xxStatus: 503,
+          slowRate: 0.5,
+          slowMs: 2_500,
+        },
       },
       notifications: { ...knobs.notifications, delayMs: 1_500, reorderHoldMs: 2_000 },
     },

@@ -1,9 +1,10 @@
 /**
- * `npm run chaos`: sessions on a stack of real processes while the worker is stopped again and again mid-dial, the
- * dev server and the receiver are restarted and every simulator fault is on; then the simulator's ledger is judged.
+ * `npm run chaos`: sessions and escalations on a stack of real processes while the worker is stopped again and again
+ * mid-dial, the dev server and the receiver are restarted and every simulator fault is on; then the simulator's ledger
+ * is judged.
  * Prints a table, names every violation, exits 0 only when there is none. See docs/chaos.md.
  *
- *   npm run chaos                                   # 4 × 12, 20 worker stops, 5 server restarts, 3 receiver restarts
+ *   npm run chaos                                   # 4 × 12, 2 escalations, 20 worker stops, 5 + 3 restarts
  *   npm run chaos -- --sessions 2 --worker-stops 3 --server-restarts 1 --receiver-restarts 1
  *   npm run chaos -- --calm                         # sanity check: no faults, no stops, no restarts
  *   npm run chaos -- --json out.json                # also write the result as JSON ("-" for stdout only)
@@ -16,6 +17,7 @@ import { runChaos, type ChaosOptions, type ChaosResult } from './run';
 const HELP = `Usage: npm run chaos -- [options]
   --sessions <n>            concurrent conferenceSession workflows (default 4)
   --participants <n>        participants per session (default 12)
+  --escalations <n>         escalation workflows paging scripted on-call trees alongside the sessions (default 2)
   --worker-stops <n>        worker stops, alternating SIGTERM and SIGKILL, each while a dial is in flight (default 20)
   --server-restarts <n>     Temporal dev server restarts on its database (default 5)
   --receiver-restarts <n>   notification receiver restarts (default 3)
@@ -43,6 +45,7 @@ export function parseOptions(argv: string[]): (Omit<ChaosOptions, 'log'> & { jso
     options: {
       sessions: { type: 'string' },
       participants: { type: 'string' },
+      escalations: { type: 'string' },
       'worker-stops': { type: 'string' },
       'server-restarts': { type: 'string' },
       'receiver-restarts': { type: 'string' },
@@ -71,6 +74,7 @@ export function parseOptions(argv: string[]): (Omit<ChaosOptions, 'log'> & { jso
   const options = {
     sessions: whole('sessions', values.sessions, 4, 1),
     participants: whole('participants', values.participants, 12, 1),
+    escalations: whole('escalations', values.escalations, 2),
     workerStops: stopsIfChaos('worker-stops', 20),
     serverRestarts: stopsIfChaos('server-restarts', 5),
     receiverRestarts: stopsIfChaos('receiver-restarts', 3),
@@ -85,6 +89,7 @@ export function parseOptions(argv: string[]): (Omit<ChaosOptions, 'log'> & { jso
     json: values.json,
   };
   if (options.participants > 99_999 || options.sessions > 99) throw new Error('at most 99 sessions of 99999');
+  if (options.escalations > 99) throw new Error('at most 99 escalations');
   return options;
 }
 
@@ -104,6 +109,9 @@ export function resultTable(result: ChaosResult): string {
     ['receiver restarts', String(result.receiverRestarts)],
     ['sessions (completed / total)', `${result.sessions.completed} / ${result.sessions.total}`],
     ['legs', String(result.legs)],
+    ['escalations (acknowledged / total)', `${result.escalations.acknowledged} / ${result.escalations.total}`],
+    ['pages (IVR calls)', String(result.escalations.pages)],
+    ['bridge legs', String(result.escalations.bridgeLegs)],
     ['doubles', String(result.doubles)],
     ['orphans', String(result.orphans)],
     ['stalls', String(result.stalls)],

@@ -1,7 +1,7 @@
 /**
- * One chaos run: start the stack as processes, start the sessions, break things while they run (worker stops
- * mid-dial, dev server restarts, receiver restarts, every simulator fault), wait for the sessions, then judge the
- * ledger. Every process started is killed before `runChaos` returns or throws.
+ * One chaos run: start the stack as processes, start the sessions and escalations, break things while they run
+ * (worker stops mid-dial, dev server restarts, receiver restarts, every simulator fault), wait for them all, then judge
+ * the ledger. Every process started is killed before `runChaos` returns or throws.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -9,18 +9,41 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkflowHandle } from '@temporalio/client';
 import { DEFAULT_ACCOUNT } from '../../src/domain/session-input';
+import type { EscalationResult } from '../../src/domain/escalation-types';
 import type { SessionSummary } from '../../src/domain/session-types';
-import type { conferenceSession } from '../../src/workflows';
-import { budgetStateQuery, callBudgetWorkflowId, statusQuery } from '../../src/workflows/messages';
+import type { conferenceSession, escalation } from '../../src/workflows';
+import {
+  budgetStateQuery,
+  callBudgetWorkflowId,
+  escalationStatusQuery,
+  statusQuery,
+} from '../../src/workflows/messages';
 import { APP_ID, type SimCall, type SimStats } from '../bench/ledger';
-import { checkRun, type BudgetView, type SessionOutcome, type Violation } from './checks';
+import {
+  checkRun,
+  type BudgetView,
+  type EscalationOutcomeView,
+  type SessionOutcome,
+  type SimDelivery,
+  type Violation,
+} from './checks';
 import { chaosFaults, faultFigures, NO_FAULTS, type FaultFigures } from './faults';
-import { planSessions, REDIAL_RULES, Rng, simulatorScripts, type SessionPlan } from './scenario';
+import {
+  planEscalations,
+  planSessions,
+  REDIAL_RULES,
+  Rng,
+  simulatorScripts,
+  type EscalationChaosPlan,
+  type SessionPlan,
+} from './scenario';
 import { ChaosStack, TASK_QUEUE } from './stack';
 
 export interface ChaosOptions {
   sessions: number;
   participants: number;
+  /** `escalation` workflows paging scripted on-call trees on the same account, alongside the sessions. */
+  escalations: number;
   workerStops: number;
   serverRestarts: number;
   receiverRestarts: number;
@@ -49,7 +72,9 @@ export interface ChaosResult {
   serverRestarts: number;
   receiverRestarts: number;
   sessions: { total: number; completed: number };
+  /** Session legs (the escalations' calls are pages and bridge legs). */
   legs: number;
+  escalations: { total: number; acknowledged: number; pages: number; bridgeLegs: number };
   doubles: number;
   orphans: number;
   stalls: number;
@@ -59,6 +84,16 @@ export interface ChaosResult {
   seconds: number;
   violations: Violation[];
   sessionReports: Array<{ workflowId: string; status: string; endedBy?: string; outcomes?: object; legs?: number }>;
+  escalationReports: Array<{
+    workflowId: string;
+    status: string;
+    outcome?: string;
+    acknowledgedBy?: string;
+    reason?: string;
+    legs?: number;
+    cost?: Record<string, string>;
+    failure?: string;
+  }>;
 }
 
 type Action = { kind: 'worker'; signal: 'SIGTERM' | 'SIGKILL' } | { kind: 'server' } | { kind: 'receiver' };
@@ -77,6 +112,14 @@ export function chaosPlan(workerStops: number, serverRestarts: number, receiverR
   return plan.sort((a, b) => a.at - b.at).map((entry) => entry.action);
 }
 
+interface TrackedEscalation {
+  plan: EscalationChaosPlan;
+  handle: WorkflowHandle<typeof escalation>;
+  status: string;
+  result?: EscalationResult;
+  failure?: string;
+}
+
 interface Tracked {
   plan: SessionPlan;
   handle: WorkflowHandle<typeof conferenceSession>;
@@ -92,6 +135,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const runId = `${Date.now().toString(36)}${options.seed}`;
   const rng = new Rng(options.seed ^ 0x5bd1e995);
   const plans = planSessions({ ...options, runId });
+  const escalationPlans = planEscalations({ ...options, runId });
   const stack = new ChaosStack({
     dir: runDir,
     seed: options.seed,
@@ -100,8 +144,18 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     historySettleMs: 2_000,
     log,
     simulatorConfig: {
-      timing: { ringSeconds: { min: 2, max: 8 }, noAnswerSeconds: 30, busySeconds: 3, failedSeconds: 2 },
-      scripts: simulatorScripts(plans),
+      timing: {
+        ringSeconds: { min: 2, max: 8 },
+        noAnswerSeconds: 30,
+        busySeconds: 3,
+        failedSeconds: 2,
+        // An IVR call left without a next block is hung up after a real minute: far past any round trip under chaos
+        // (a worker stop, a server restart), so only a lost notification leaves a call idle, and the step's end
+        // (30 or 60 real s) hangs it up first.
+        ivrIdleSeconds: Math.round(60 * options.timeScale),
+        ivrMessageSeconds: 2,
+      },
+      scripts: simulatorScripts(plans, escalationPlans),
     },
   });
   const onSignal = (signal: NodeJS.Signals) => {
@@ -149,9 +203,23 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       tracked.push({ plan, handle, status: 'RUNNING' });
     }
     log(`started ${plans.length} sessions × ${options.participants} participants (deadline ${deadlineSeconds} s)`);
+    const escalations: TrackedEscalation[] = [];
+    for (const plan of escalationPlans) {
+      const handle = await stack.client.workflow.start<typeof escalation>('escalation', {
+        taskQueue: TASK_QUEUE,
+        workflowId: plan.workflowId,
+        args: [plan.input],
+      });
+      escalations.push({ plan, handle, status: 'RUNNING' });
+    }
+    if (escalations.length > 0)
+      log(`started ${escalations.length} escalations (${escalations[0]!.plan.workflowId}, ...)`);
 
     const hardDeadline = began + options.timeoutSeconds * 1000;
-    const allDone = () => tracked.every((t) => t.status !== 'RUNNING');
+    const allDone = () =>
+      tracked.every((t) => t.status !== 'RUNNING') && escalations.every((e) => e.status !== 'RUNNING');
+    const finished = () =>
+      tracked.filter((t) => t.status !== 'RUNNING').length + escalations.filter((e) => e.status !== 'RUNNING').length;
     let lastProgress = { at: Date.now(), legs: 0, done: 0 };
     let supervising = true;
 
@@ -172,13 +240,26 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
             // The server is restarting: ask again next round.
           }
         }
+        for (const e of escalations.filter((x) => x.status === 'RUNNING')) {
+          try {
+            const description = await e.handle.describe();
+            if (description.status.name !== 'RUNNING') {
+              e.status = description.status.name;
+              if (e.status === 'COMPLETED') e.result = await e.handle.result();
+              else await e.handle.result().catch((error: unknown) => (e.failure = String(error)));
+              log(`${e.plan.workflowId} ${e.status}${e.result ? ` (${e.result.outcome})` : ''}`);
+            }
+          } catch {
+            // The server is restarting: ask again next round.
+          }
+        }
         try {
           const { calls } = await stack.simGet<{ calls: SimCall[] }>(`/_sim/calls?app_id=${APP_ID}`);
-          const done = tracked.filter((t) => t.status !== 'RUNNING').length;
+          const done = finished();
           if (calls.length !== lastProgress.legs || done !== lastProgress.done) {
             lastProgress = { at: Date.now(), legs: calls.length, done };
           } else if (Date.now() - lastProgress.at > options.stallSeconds * 1000) {
-            const warning = await describeStall(stack, tracked, calls, options.stallSeconds);
+            const warning = await describeStall(stack, tracked, escalations, calls, options.stallSeconds);
             stallWarnings.push(warning);
             log(`STALL: ${warning}`);
             // Not one line in use, yet sessions wait: nothing but our own code can be holding them up.
@@ -233,11 +314,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       extraViolations.push({
         invariant: 'chaos-incomplete',
         detail:
-          `the sessions finished (or time ran out) before the planned chaos: ` +
+          `the sessions and escalations finished (or time ran out) before the planned chaos: ` +
           shortfall.map(([what, did, planned]) => `${what} ${did}/${planned}`).join(', '),
       });
     }
-    log('chaos done; waiting for the sessions to finish');
+    log('chaos done; waiting for the sessions and escalations to finish');
 
     while (!allDone() && Date.now() < hardDeadline) {
       if (!stack.workerRunning())
@@ -259,8 +340,21 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       log(`STALLED ${t.plan.workflowId}: ${t.failure}`);
       await t.handle.terminate('chaos suite timeout').catch(() => undefined);
     }
+    for (const e of escalations.filter((x) => x.status === 'RUNNING')) {
+      const status = await e.handle.query(escalationStatusQuery).catch((error: unknown) => String(error));
+      const failure = await lastTaskFailure(e.handle);
+      e.failure =
+        `still running after ${options.timeoutSeconds} s; status ${JSON.stringify(status).slice(0, 2_000)}` +
+        (failure ? `; last workflow task failure: ${failure}` : '');
+      log(`STALLED ${e.plan.workflowId}: ${e.failure}`);
+      await e.handle.terminate('chaos suite timeout').catch(() => undefined);
+    }
 
     const { calls, stats } = await settledLedger(stack, 15_000);
+    const deliveries = await stack
+      .simGet<{ notifications: SimDelivery[] }>('/_sim/notifications')
+      .then((answer) => answer.notifications)
+      .catch(() => undefined);
     const budgets = await budgetViews(stack);
     const sessions: SessionOutcome[] = tracked.map((t) => ({
       plan: t.plan,
@@ -268,7 +362,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       summary: t.summary,
       failure: t.failure,
     }));
-    const verdict = checkRun({ sessions, calls, stats, budgets });
+    const escalationViews: EscalationOutcomeView[] = escalations.map((e) => ({
+      plan: e.plan,
+      status: e.status,
+      result: e.result,
+      failure: e.failure,
+    }));
+    const verdict = checkRun({ sessions, escalations: escalationViews, calls, stats, budgets, deliveries });
     const violations = [...verdict.violations, ...extraViolations];
     for (const exit of stack.unexpectedExits) {
       violations.push({
@@ -297,6 +397,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       receiverRestarts,
       sessions: { total: tracked.length, completed: sessions.filter((s) => s.summary?.endedBy === 'completed').length },
       legs: verdict.counts.legs,
+      escalations: {
+        total: verdict.counts.escalations,
+        acknowledged: verdict.counts.acknowledged,
+        pages: verdict.counts.pages,
+        bridgeLegs: verdict.counts.bridgeLegs,
+      },
       doubles: verdict.counts.doubles,
       orphans: verdict.counts.orphans,
       // Sessions unfinished at the timeout, plus periods in which sessions waited while every line was free.
@@ -312,6 +418,16 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
         endedBy: t.summary?.endedBy,
         outcomes: t.summary?.outcomes,
         legs: t.summary?.legs.total,
+      })),
+      escalationReports: escalations.map((e) => ({
+        workflowId: e.plan.workflowId,
+        status: e.status,
+        outcome: e.result?.outcome,
+        acknowledgedBy: e.result?.acknowledged?.by,
+        reason: e.result?.reason,
+        legs: e.result?.legs.length,
+        cost: e.result?.cost,
+        failure: e.failure,
       })),
     };
   } finally {
@@ -329,16 +445,20 @@ function withoutLog(options: ChaosOptions): Omit<ChaosOptions, 'log'> {
 }
 
 /**
- * Waits until a conference/call request is in flight: the simulator has counted more requests than it has answered
- * (it logs each reply as it sends it; the slow-reply fault holds replies back). False when none came in time.
+ * Waits until a dial is in flight, a conference/call (session or bridge legs) or an ivr/start/dial (a page): the
+ * simulator has counted more requests than it has answered (it logs each reply as it sends it; the slow-reply fault
+ * holds replies back). False when none came in time.
  */
 async function waitForDialInFlight(stack: ChaosStack, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     try {
       const stats = await stack.simGet<SimStats>('/_sim/stats');
-      const requests = (stats.requests['conference/call'] ?? 0) + (stats.requests['voice/conference'] ?? 0);
-      if (requests > stack.conferenceCallReplies()) return true;
+      const requests =
+        (stats.requests['conference/call'] ?? 0) +
+        (stats.requests['voice/conference'] ?? 0) +
+        (stats.requests['ivr/start/dial'] ?? 0);
+      if (requests > stack.dialReplies()) return true;
     } catch {
       // Ask again.
     }
@@ -402,6 +522,7 @@ async function budgetViews(stack: ChaosStack): Promise<BudgetView[]> {
 async function describeStall(
   stack: ChaosStack,
   tracked: readonly Tracked[],
+  escalations: readonly TrackedEscalation[],
   calls: readonly SimCall[],
   seconds: number,
 ): Promise<string> {
@@ -417,19 +538,37 @@ async function describeStall(
     const failure = await lastTaskFailure(t.handle);
     if (failure) parts.push(`${t.plan.workflowId}: last workflow task failure: ${failure}`);
   }
+  for (const e of escalations.filter((x) => x.status === 'RUNNING')) {
+    try {
+      const status = await e.handle.query(escalationStatusQuery);
+      const tries = status.tries.filter((t) => t.endedAt === undefined).map((t) => `${t.number} ${t.state}`);
+      parts.push(
+        `${e.plan.workflowId}: ${status.phase}, round ${status.round} step ${status.step}, live tries [${tries.join(', ')}]`,
+      );
+    } catch (error) {
+      parts.push(`${e.plan.workflowId}: status query failed (${String(error).slice(0, 120)})`);
+    }
+    const failure = await lastTaskFailure(e.handle);
+    if (failure) parts.push(`${e.plan.workflowId}: last workflow task failure: ${failure}`);
+  }
   const live = calls.filter((call) => call.ended_at === null).length;
   let budget = '';
   try {
     const state = await stack.client.workflow.getHandle(callBudgetWorkflowId(APP_ID)).query(budgetStateQuery);
-    budget = `; budget holds ${state.held.length}, ${state.waiting.length} waiting`;
+    const holders = new Map<string, number>();
+    for (const permit of state.held) holders.set(permit.holder, (holders.get(permit.holder) ?? 0) + 1);
+    const byHolder = [...holders].map(([holder, count]) => `${holder}×${count}`).join(', ');
+    budget = `; budget holds ${state.held.length}${byHolder ? ` (${byHolder})` : ''}, ${state.waiting.length} waiting`;
   } catch {
     budget = '';
   }
-  return `no new leg and no session finished for ${seconds} s (${calls.length} legs, ${live} live${budget}): ${parts.join('; ')}`;
+  return `no new leg and no session or escalation finished for ${seconds} s (${calls.length} legs, ${live} live${budget}): ${parts.join('; ')}`;
 }
 
 /** The message of the session's latest failed workflow task (a bug in workflow code stalls a session silently). */
-async function lastTaskFailure(handle: WorkflowHandle<typeof conferenceSession>): Promise<string | undefined> {
+async function lastTaskFailure(
+  handle: WorkflowHandle<typeof conferenceSession> | WorkflowHandle<typeof escalation>,
+): Promise<string | undefined> {
   try {
     const history = await handle.fetchHistory();
     const failed = [...(history.events ?? [])].reverse().find((event) => event.workflowTaskFailedEventAttributes);

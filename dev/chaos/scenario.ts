@@ -1,8 +1,10 @@
 /**
  * What the chaos suite dials: N sessions of M participants on the simulator's default account, each participant
  * scripted (answered, busy, no answer, failed, in a fixed mix) so that the ledger can be judged leg by leg: how many
- * legs the redial rules allow, and how each participant must end.
+ * legs the redial rules allow, and how each participant must end. Alongside them, M escalations page scripted on-call
+ * trees (no answer, busy, then an acknowledger) on the same account.
  */
+import { escalationWorkflowId, type EscalationInput } from '../../src/domain/escalation-input';
 import type { RedialRules } from '../../src/domain/session-types';
 
 export type Outcome = 'answered' | 'busy' | 'unanswered' | 'failed';
@@ -119,7 +121,92 @@ export function planSessions(options: {
   }));
 }
 
-/** The simulator's `scripts` knob for every participant of every session. */
-export function simulatorScripts(plans: readonly SessionPlan[]): Record<string, ScriptStep[]> {
-  return Object.fromEntries(plans.flatMap((plan) => plan.participants.map((p) => [p.number, p.script])));
+/** The simulator's `scripts` knob for every participant of every session and every number of every escalation. */
+export function simulatorScripts(
+  plans: readonly SessionPlan[],
+  escalations: readonly EscalationChaosPlan[] = [],
+): Record<string, ScriptStep[] | ScriptStep> {
+  return {
+    ...Object.fromEntries(plans.flatMap((plan) => plan.participants.map((p) => [p.number, p.script]))),
+    // One script for every call to the number: each pass rings it the same way.
+    ...Object.fromEntries(escalations.flatMap((plan) => Object.entries(plan.scripts))),
+  };
+}
+
+/** What the chaos suite pages: each escalation's scripted on-call tree, and what its ledger must show. */
+export interface EscalationChaosPlan {
+  workflowId: string;
+  incident: { id: string; title: string };
+  room: string;
+  /** Step 1, rung together: one never answers, one is busy. */
+  unanswered: string;
+  busy: string;
+  /** Step 2: answers and presses the ack key a few simulated seconds into the gather. */
+  acknowledger: string;
+  alsoDial: string;
+  ackDigit: string;
+  /** Passes over the policy: 1 + repeat. Each responder is in one step, so it is rung at most once a pass. */
+  passes: number;
+  input: EscalationInput;
+  scripts: Record<string, ScriptStep & { keys?: string; keyAfterSeconds?: number }>;
+}
+
+/** Repeats after the first pass: a lost answer or keypress notification is made up by the next pass. */
+export const ESCALATION_REPEAT = 2;
+
+export function planEscalations(options: {
+  escalations: number;
+  seed: number;
+  talk: TalkRange;
+  runId: string;
+}): EscalationChaosPlan[] {
+  const rng = new Rng(options.seed ^ 0x2545f491);
+  return Array.from({ length: options.escalations }, (_, e) => {
+    // +65 8<escalation: 2 digits>0000<responder: 1 digit>: no session number (+65 9...) can be one of these.
+    const number = (d: number) => `+658${String(e + 1).padStart(2, '0')}0000${d}`;
+    const [unanswered, busy, acknowledger, alsoDial] = [number(1), number(2), number(3), number(9)];
+    const incident = { id: `chaos-${options.runId}-e${e + 1}`, title: `Chaos incident ${e + 1}` };
+    const room = `chaos_${options.runId}_e${e + 1}`;
+    const input: EscalationInput = {
+      incident,
+      policy: {
+        steps: [
+          { notify: [unanswered, { number: busy, name: `E${e + 1} busy` }], mode: 'simultaneous', waitSeconds: 30 },
+          { notify: [{ number: acknowledger, name: `E${e + 1} on call` }], waitSeconds: 60 },
+        ],
+        repeat: ESCALATION_REPEAT,
+        ackDigit: '1',
+        declineDigit: '2',
+      },
+      bridge: { room, alsoDial: [alsoDial] },
+    };
+    return {
+      workflowId: escalationWorkflowId(incident.id),
+      incident,
+      room,
+      unanswered,
+      busy,
+      acknowledger,
+      alsoDial,
+      ackDigit: '1',
+      passes: 1 + ESCALATION_REPEAT,
+      input,
+      scripts: {
+        [unanswered]: { outcome: 'unanswered', ringSeconds: 20 },
+        [busy]: { outcome: 'busy', ringSeconds: 5 },
+        [acknowledger]: {
+          outcome: 'answered',
+          ringSeconds: rng.int(2, 6),
+          keys: '1',
+          keyAfterSeconds: 3,
+          talkSeconds: rng.int(options.talk.min, options.talk.max),
+        },
+        [alsoDial]: {
+          outcome: 'answered',
+          ringSeconds: rng.int(2, 6),
+          talkSeconds: rng.int(options.talk.min, options.talk.max),
+        },
+      },
+    };
+  });
 }

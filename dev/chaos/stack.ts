@@ -203,9 +203,13 @@ export class ChaosStack {
     return this.server?.running ?? false;
   }
 
-  /** Replies the simulator has logged for conference/call so far (it logs each reply as it sends it). */
-  conferenceCallReplies(): number {
-    return (this.simulator?.log().match(/\/open\/conference\/call -> /g) ?? []).length;
+  /**
+   * Replies the simulator has logged so far to dial requests: conference/call, voice/conference and ivr/start/dial (it
+   * logs each reply as it sends it).
+   */
+  dialReplies(): number {
+    return (this.simulator?.log().match(/\/open\/(conference\/call|voice\/conference|ivr\/start\/dial) -> /g) ?? [])
+      .length;
   }
 
   simGet<T>(route: string): Promise<T> {
