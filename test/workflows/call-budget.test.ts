@@ -627,8 +627,13 @@ test('a lease that runs out while its holder still runs is extended; once the ho
     }
   })();
   try {
-    await new Promise((resolve) => setTimeout(resolve, 4_000));
-    const during = await budgetState(account);
+    // At least two lease lengths each, however long a loaded machine takes to get there.
+    const during = await waitFor(
+      () => budgetState(account),
+      (st) => (st.leaseExtensions ?? 0) >= 4,
+      'two lease extensions of each of X's permits',
+      30_000,
+    );
     expect(during.held.filter((p) => p.holder === X.workflowId).map((p) => p.permitId)).toEqual(xIds);
     expect(heldBy(during, W.workflowId)).toBe(0);
     expect(during.reclaimed).toBe(0);

@@ -229,6 +229,8 @@ describe('escalation (real stack)', () => {
       'the bridge leg to answer',
     );
     expect(bridged.calls.filter((call) => call.kind === 'ivr').every((call) => call.ended_at !== null)).toBe(true);
+    // The workflow has the bridge leg too (the dial's reply is in), so the resolve has one call to hang up.
+    await statusOf(handle, (status) => status.timeline.some((entry) => entry.event === 'dialed-into-bridge'));
     const resolved = await handle.executeUpdate(resolveUpdate, { args: [{ reason: 'failover done' }] });
     expect(resolved.hungUp).toBe(1);
 
