@@ -631,7 +631,7 @@ test('a lease that runs out while its holder still runs is extended; once the ho
     const during = await waitFor(
       () => budgetState(account),
       (st) => (st.leaseExtensions ?? 0) >= 4,
-      'two lease extensions of each of X's permits',
+      'two lease extensions of each permit of X',
       30_000,
     );
     expect(during.held.filter((p) => p.holder === X.workflowId).map((p) => p.permitId)).toEqual(xIds);
