@@ -80,6 +80,9 @@ export interface EscalationResume {
   extras: Record<number, { number: string; name?: string }[]>;
   counters: SessionCounters;
   engine: EngineCarry;
+  /** A resolve or escalate that came while the run was handing over. */
+  resolved?: string;
+  escalateRequested?: boolean;
 }
 
 export class EscalationRun {
@@ -102,6 +105,8 @@ export class EscalationRun {
   private resolved: string | undefined;
   private gaveUp: string | undefined;
   private escalateRequested = false;
+  /** Whether a slot is ringing now, which responders added to its step join at once. */
+  private slotRunning = false;
   private changed = false;
   /** IVR events that came before the dial's reply named their call. */
   private readonly earlyEvents = new Map<string, IvrEvent[]>();
@@ -128,6 +133,8 @@ export class EscalationRun {
     this.startedAt = resume?.startedAt ?? Date.now();
     this.deadline = pagingDeadline(this.plan.policy, this.startedAt, DEFAULT_MAX_MINUTES);
     this.position = resume?.position ?? { round: 0, step: 0 };
+    this.resolved = resume?.resolved;
+    this.escalateRequested = resume?.escalateRequested ?? false;
     this.record = new EscalationRecord(resume?.record, this.startedAt);
     this.counters = new CallCounters(resume?.counters ?? emptyCounters());
     this.bridgeLegs = new Set(resume?.bridgeLegs ?? []);
@@ -200,6 +207,7 @@ export class EscalationRun {
       throw new Error(`acknowledge: "by" = ${JSON.stringify(by)}: must say who, in 1 to 100 characters`);
     }
     if (this.phase === 'ended' || this.resolved) throw new Error('acknowledge: the escalation has already ended');
+    if (this.gaveUp) throw new Error(`acknowledge: paging has stopped (${this.gaveUp})`);
   }
 
   acknowledge(request: AcknowledgeRequest): AcknowledgeResult {
@@ -245,14 +253,27 @@ export class EscalationRun {
     if (!Number.isInteger(step) || step < 0 || step >= this.plan.policy.steps.length) {
       throw new Error(`addResponders: step = ${step}: must be 0 to ${this.plan.policy.steps.length - 1}`);
     }
-    if (this.phase !== 'paging' || this.resolved) throw new Error('addResponders: the escalation is no longer paging');
+    if (this.phase !== 'paging' || this.resolved || this.record.acknowledged || this.gaveUp) {
+      throw new Error('addResponders: the escalation is no longer paging');
+    }
+    const listed = new Set(this.respondersOf(step).map((responder) => responder.number));
+    const again = checked.value.map((entry) => asResponder(entry).number).filter((number) => listed.has(number));
+    if (again.length > 0) {
+      throw new Error(`addResponders: ${again.join(', ')} already in step ${step}: a responder is rung once a step`);
+    }
+  }
+
+  private respondersOf(step: number): { number: string }[] {
+    return [...this.plan.policy.steps[step]!.notify.map(asResponder), ...(this.extras.get(step) ?? [])];
   }
 
   addResponders(request: AddRespondersRequest): AddRespondersResult {
     const step = request.step ?? this.position.step;
-    const added = request.responders.map(asResponder);
+    const checked = validateParticipants(request.responders);
+    const added = (checked.ok ? checked.value : request.responders).map(asResponder);
     this.extras.set(step, [...(this.extras.get(step) ?? []), ...added]);
-    if (step === this.position.step && !this.stopped()) {
+    // Between slots (or steps) they are rung with the next slot of their step instead.
+    if (step === this.position.step && this.slotRunning && !this.stopped()) {
       for (const responder of added) this.ringing.push(this.record.newTry(responder, this.position, Date.now()));
     }
     this.wake();
@@ -293,6 +314,7 @@ export class EscalationRun {
       this.position = next;
       if (newRound && (this.plan.policy.repeat === 'until-acknowledged' || workflowInfo().continueAsNewSuggested)) {
         await this.continueAsNew();
+        if (this.stopped()) break;
       }
       this.record.note({ at: Date.now(), event: 'step-started' }, this.position);
     }
@@ -335,7 +357,9 @@ export class EscalationRun {
     for (const [index, slot] of slots.entries()) {
       const slotEnds = index === slots.length - 1 ? stepEnds : Math.min(stepEnds, Date.now() + slot.ms);
       this.ringing = slot.responders.map((responder) => this.record.newTry(responder, position, Date.now()));
+      this.slotRunning = true;
       await this.ringUntil(slotEnds);
+      this.slotRunning = false;
       await this.engine.keepPermitsFor(0);
       if (this.stopped()) return;
       await this.stopTries(this.ringing, this.scripts.stepOver);
@@ -428,8 +452,11 @@ export class EscalationRun {
     if (event.dialStatus === 'answered' && (attempt.state === 'ringing' || attempt.state === 'dialing')) {
       this.record.move(attempt, 'answered', now);
       this.record.note({ at: now, event: 'answered', ...who(attempt) }, attempt);
-      if (this.stopped()) this.block(attempt, 'hangup', { msg: this.hangupMessage() });
-      else this.block(attempt, 'gather', {});
+      if (this.stopped()) {
+        // Over now, so that letting the others go does not send this call a second End block.
+        this.finish(attempt, 'hung-up', 'answered after paging stopped');
+        this.block(attempt, 'hangup', { msg: this.hangupMessage() });
+      } else this.block(attempt, 'gather', {});
     }
     this.wake();
   }
@@ -639,10 +666,15 @@ export class EscalationRun {
   }
 
   private background(work: Promise<void>): void {
-    const tracked = work.finally(() => {
-      this.blocks.delete(tracked);
-      this.wake();
-    });
+    const tracked = work
+      .catch((error: unknown) => {
+        // Cancelled with the workflow: the cancellation path hangs up and gives back. Anything else is a bug.
+        if (!isCancellation(error)) throw error;
+      })
+      .finally(() => {
+        this.blocks.delete(tracked);
+        this.wake();
+      });
     this.blocks.add(tracked);
   }
 
@@ -653,8 +685,10 @@ export class EscalationRun {
   // ---- hand-over and result ----------------------------------------------------------------------------------
 
   /** Between passes, once no call is up: the next run starts with the state, not the history. */
-  private async continueAsNew(): Promise<never> {
+  private async continueAsNew(): Promise<void> {
     await condition(() => this.legs.activeLegs().length === 0 && this.blocks.size === 0 && allHandlersFinished());
+    // Resolved or acknowledged while the last calls ended: finish here instead.
+    if (this.stopped()) return;
     await this.engine.pause();
     await condition(allHandlersFinished);
     await this.engine.releaseFinished();
@@ -669,8 +703,11 @@ export class EscalationRun {
       extras: Object.fromEntries(this.extras),
       counters: this.counters.read(),
       engine: this.engine.carry(),
+      // Accepted while handing over (after the check above): the next run acts on them.
+      ...(this.resolved === undefined ? {} : { resolved: this.resolved }),
+      ...(this.escalateRequested ? { escalateRequested: true } : {}),
     };
-    return await continueAsNew<(input: EscalationInput, resume?: EscalationResume) => Promise<EscalationResult>>(
+    await continueAsNew<(input: EscalationInput, resume?: EscalationResume) => Promise<EscalationResult>>(
       this.plan,
       resume,
     );

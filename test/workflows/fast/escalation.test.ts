@@ -9,6 +9,8 @@ import { sumMoney, parseMoney, formatMoney } from '../../../src/domain/money';
 import {
   acknowledgeUpdate,
   addRespondersUpdate,
+  budgetStateQuery,
+  callBudgetWorkflowId,
   escalateUpdate,
   escalationStatusQuery,
   resolveUpdate,
@@ -239,6 +241,54 @@ describe('escalation (stub Hoiio)', () => {
       [A, true],
       [B, true],
     ]);
+  });
+
+  it('a cancel mid-gather leaves no call up and no permit held, and ends the workflow cancelled', async () => {
+    const account = uniqueId('esc-i');
+    scripted(account, { [A]: { outcome: 'answered', keyMs: 60_000 } });
+    const handle = await start(input(account, { steps: [{ notify: [A], waitSeconds: 300 }] }));
+    await waitFor(
+      () => handle.query(escalationStatusQuery),
+      (status) => status.tries.some((t) => t.state === 'answered'),
+      'A listening to the question',
+    );
+    await handle.cancel();
+    const error = await handle.result().catch((e: unknown) => e);
+    expect(String((error as Error).cause ?? error)).toMatch(/cancel/i);
+    expect(hoiio.ivrCalls(account).every((leg) => leg.ended)).toBe(true);
+    const budget = await stack
+      .client()
+      .workflow.getHandle(callBudgetWorkflowId(stack.budgetKey))
+      .query(budgetStateQuery);
+    expect(budget.held.filter((permit) => permit.holder === handle.workflowId)).toEqual([]);
+  });
+
+  it('refuses an acknowledge once paging has stopped, and a responder already in the step', async () => {
+    const account = uniqueId('esc-j');
+    scripted(account, { [A]: { outcome: 'answered', keyMs: 60_000 } });
+    const handle = await start(input(account, { steps: [{ notify: [A], waitSeconds: 300 }] }));
+    const duplicate = await handle
+      .executeUpdate(addRespondersUpdate, { args: [{ responders: [A] }] })
+      .catch((error: unknown) => error);
+    expect(String((duplicate as Error).cause ?? duplicate)).toContain(`${A} already in step 0`);
+    await waitFor(
+      () => handle.query(escalationStatusQuery),
+      (status) => status.tries.some((t) => t.state === 'answered'),
+      'A listening to the question',
+    );
+    // Escalating past the last step gives up; the call still up is let go, and a late acknowledge is refused.
+    expect(await handle.executeUpdate(escalateUpdate)).toEqual({});
+    await waitFor(
+      () => handle.query(escalationStatusQuery),
+      (status) => status.timeline.some((entry) => entry.event === 'gave-up'),
+      'paging to stop',
+    );
+    const late = await handle
+      .executeUpdate(acknowledgeUpdate, { args: [{ by: 'chat-bot' }] })
+      .catch((error: unknown) => error);
+    expect(String((late as Error).cause ?? late)).toMatch(/paging has stopped|already ended/);
+    const result: EscalationResult = await handle.result();
+    expect(result.outcome).toBe('unacknowledged');
   });
 
   it('until-acknowledged continues as new between passes and stops at maxCost', async () => {
