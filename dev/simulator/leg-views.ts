@@ -30,14 +30,19 @@ export function notificationFields(leg: Leg): [string, string][] {
     ['txn_ref', leg.txnRef],
   ];
   if (leg.tag !== undefined) fields.push(['tag', leg.tag]);
-  fields.push(
+  fields.push(...billingFields(leg));
+  return fields;
+}
+
+/** What an ended call cost, as both kinds of notification carry it. */
+function billingFields(leg: Leg): [string, string][] {
+  return [
     ['date', formatHoiioDate(leg.dialedAt)],
     ['duration', String(leg.minutes ?? 0)],
     ['currency', leg.currency],
     ['rate', formatMoney(leg.rate)],
     ['debit', formatMoney(leg.debit ?? 0)],
-  );
-  return fields;
+  ];
 }
 
 /**
@@ -54,15 +59,7 @@ export function ivrNotificationFields(leg: Leg, notice: IvrNotice): [string, str
   if (notice.dialStatus !== undefined) fields.push(['dial_status', notice.dialStatus]);
   if (notice.digits !== undefined) fields.push(['digits', notice.digits]);
   if (notice.transferStatus !== undefined) fields.push(['transfer_status', notice.transferStatus]);
-  if (notice.callState === 'ended') {
-    fields.push(
-      ['date', formatHoiioDate(leg.dialedAt)],
-      ['duration', String(leg.minutes ?? 0)],
-      ['currency', leg.currency],
-      ['rate', formatMoney(leg.rate)],
-      ['debit', formatMoney(leg.debit ?? 0)],
-    );
-  }
+  if (notice.callState === 'ended') fields.push(...billingFields(leg));
   return fields;
 }
 

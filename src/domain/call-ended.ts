@@ -9,23 +9,26 @@ import { E164_PATTERN, E164_RULE, FINAL_CALL_STATUSES, MAX_TAG_LENGTH } from './
  */
 const MONEY = /^\d{1,12}\.\d{3}$/;
 const MONEY_RULE = 'must be a non-negative decimal with exactly 3 decimals, such as "0.020"';
+/** Money as the receiver writes it into a signal: exactly three decimals ("0.020"). */
+export const signalMoney = z.string().regex(MONEY, MONEY_RULE);
+export const txnRefSchema = z.string().regex(/^[\x21-\x7e]{1,128}$/, 'must be 1 to 128 visible ASCII characters');
+export const currencySchema = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 currency code such as SGD');
+/** Hoiio's "YYYY-MM-DD HH:MM:SS" (GMT+8). */
+export const hoiioDateText = z.string().regex(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
 
 export const callEndedSchema = z.strictObject({
-  txnRef: z.string().regex(/^[\x21-\x7e]{1,128}$/, 'must be 1 to 128 visible ASCII characters'),
+  txnRef: txnRefSchema,
   dest: z.string().regex(E164_PATTERN, E164_RULE),
   callStatus: z.enum(FINAL_CALL_STATUSES),
   /** Whole billed minutes. */
   durationMinutes: z.number().int().min(0).max(999_999_999),
-  currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 currency code such as SGD'),
+  currency: currencySchema,
   /** Per-minute rate, e.g. "0.020". */
-  rate: z.string().regex(MONEY, MONEY_RULE),
+  rate: signalMoney,
   /** Total charge, e.g. "0.140". */
-  debit: z.string().regex(MONEY, MONEY_RULE),
+  debit: signalMoney,
   /** GMT+8 "YYYY-MM-DD HH:MM:SS", as Hoiio wrote it. */
-  date: z
-    .string()
-    .regex(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/)
-    .optional(),
+  date: hoiioDateText.optional(),
   tag: z.string().min(1).max(MAX_TAG_LENGTH).optional(),
 });
 

@@ -6,18 +6,15 @@
  */
 import { z } from 'zod';
 import { E164_PATTERN, E164_RULE, FINAL_CALL_STATUSES, MAX_TAG_LENGTH } from './hoiio-rules';
-import type { CallEnded } from './call-ended';
-
-const MONEY = /^\d{1,12}\.\d{3}$/;
-const MONEY_RULE = 'must be a non-negative decimal with exactly 3 decimals, such as "0.020"';
+import { currencySchema, hoiioDateText, signalMoney, txnRefSchema, type CallEnded } from './call-ended';
 
 export const IVR_CALL_STATES = ['ringing', 'ongoing', 'ended'] as const;
 export type IvrCallState = (typeof IVR_CALL_STATES)[number];
 
 export const ivrEventSchema = z.strictObject({
-  txnRef: z.string().regex(/^[\x21-\x7e]{1,128}$/, 'must be 1 to 128 visible ASCII characters'),
+  txnRef: txnRefSchema,
   /** Hoiio's IVR session id: every later block of the call names it. */
-  session: z.string().regex(/^[\x21-\x7e]{1,128}$/, 'must be 1 to 128 visible ASCII characters'),
+  session: txnRefSchema,
   callState: z.enum(IVR_CALL_STATES),
   /** The tag of the block that finished (ours name the block and the try, e.g. `bk-esc:INC-42:t3:gather`). */
   tag: z.string().min(1).max(MAX_TAG_LENGTH).optional(),
@@ -33,16 +30,10 @@ export const ivrEventSchema = z.strictObject({
   transferStatus: z.enum(FINAL_CALL_STATUSES).optional(),
   /** Only once the call has ended: whole billed minutes, and what they cost. */
   durationMinutes: z.number().int().min(0).max(999_999_999).optional(),
-  currency: z
-    .string()
-    .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 currency code such as SGD')
-    .optional(),
-  rate: z.string().regex(MONEY, MONEY_RULE).optional(),
-  debit: z.string().regex(MONEY, MONEY_RULE).optional(),
-  date: z
-    .string()
-    .regex(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/)
-    .optional(),
+  currency: currencySchema.optional(),
+  rate: signalMoney.optional(),
+  debit: signalMoney.optional(),
+  date: hoiioDateText.optional(),
 });
 
 export type IvrEvent = z.infer<typeof ivrEventSchema>;

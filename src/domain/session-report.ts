@@ -124,7 +124,8 @@ function legsOf(record: SessionRecord, p: ParticipantRecord): LegRecord[] {
   });
 }
 
-function currencyTotals(legs: readonly LegRecord[]): CurrencyTotal[] {
+/** Billed minutes and debit per currency, summed exactly, in currency order. */
+export function currencyTotals(legs: readonly LegRecord[]): CurrencyTotal[] {
   const byCurrency = new Map<string, { debit: Thousandths[]; minutes: number }>();
   for (const leg of legs) {
     if (!leg.end?.currency) continue;

@@ -46,6 +46,7 @@ import { ivrEventAsCallEnded, ivrEventSchema, type IvrEvent } from '../../domain
 import { LegBook, type LegBookSnapshot, type LegRecord } from '../../domain/leg-book';
 import { formatMoney, parseMoney, sumMoney } from '../../domain/money';
 import { validateParticipants } from '../../domain/session-input';
+import { currencyTotals } from '../../domain/session-report';
 import { CallLegEngine, PAGE_PRIORITY, type EngineCarry } from '../call-legs/call-leg-engine';
 import { ivrBlocks } from '../call-legs/hoiio-activities';
 import type {
@@ -724,10 +725,6 @@ export class EscalationRun {
       rate: formatMoney(leg.end?.rate ?? 0),
       debit: formatMoney(leg.end?.debit ?? 0),
     }));
-    const totals = new Map<string, number>();
-    for (const leg of this.legs.all()) {
-      if (leg.end) totals.set(leg.end.currency, sumMoney([totals.get(leg.end.currency) ?? 0, leg.end.debit]));
-    }
     const ack = this.record.acknowledged;
     const outcome = this.resolved ? 'resolved' : ack ? 'acknowledged' : 'unacknowledged';
     return {
@@ -739,7 +736,7 @@ export class EscalationRun {
       endedAt: Date.now(),
       ...this.record.timelineView(),
       legs,
-      cost: Object.fromEntries([...totals].map(([currency, total]) => [currency, formatMoney(total)])),
+      cost: Object.fromEntries(currencyTotals(this.legs.all()).map((total) => [total.currency, total.debit])),
     };
   }
 }
