@@ -265,7 +265,8 @@ describe('escalation (stub Hoiio)', () => {
 
   it('refuses an acknowledge once paging has stopped, and a responder already in the step', async () => {
     const account = uniqueId('esc-j');
-    scripted(account, { [A]: { outcome: 'answered', keyMs: 60_000 } });
+    // The let-go call's end comes 5 s after its hangup, so the workflow is still open for the late acknowledge.
+    scripted(account, { [A]: { outcome: 'answered', keyMs: 60_000, hangupEndMs: 5_000 } });
     const handle = await start(input(account, { steps: [{ notify: [A], waitSeconds: 300 }] }));
     const duplicate = await handle
       .executeUpdate(addRespondersUpdate, { args: [{ responders: [A] }] })

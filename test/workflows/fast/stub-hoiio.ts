@@ -47,6 +47,8 @@ export interface IvrScript {
   keyMs?: number;
   /** Ms a call moved into a room stays there; default 300. */
   roomMs?: number;
+  /** Ms from a hangup block to the call's end notification; default 0 (notified before the block's reply). */
+  hangupEndMs?: number;
 }
 
 /** How a leg ends: its status, billed minutes and per-minute rate. */
@@ -221,7 +223,9 @@ export class StubHoiio {
       ivrHangup: async ({ account, session, msg }) => {
         const leg = this.ivrLeg(session);
         leg.blocks!.push(`hangup:${msg ?? ''}`);
-        await this.ivrEnd(leg, account, 'answered', 1);
+        const endMs = script(account, leg.number).hangupEndMs ?? 0;
+        if (endMs === 0) return this.ivrEnd(leg, account, 'answered', 1);
+        setTimeout(() => void this.ivrEnd(leg, account, 'answered', 1).catch(() => undefined), endMs).unref();
       },
     };
   }
