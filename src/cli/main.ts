@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { Command, CommanderError, Option } from 'commander';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { DEFAULT_ACCOUNT, formatProblems, validateParticipants } from '../domain/session-input';
-import { hoiioConfigFromEnv, selectHoiioAccount } from '../hoiio/config';
+import { checkAccountConfigured, hoiioConfigFromEnv, selectHoiioAccount } from '../hoiio/config';
 import { HoiioConfigError } from '../hoiio/errors';
 import type { SessionSummary } from '../domain/session-types';
 import type { conferenceSession } from '../workflows/conference-session';
@@ -108,6 +108,7 @@ export function buildProgram(): Command {
       // Validate before connecting: a bad input is refused with no server at all (exit 2, nothing sent).
       const built = buildSessionInput(numbers, options);
       if (!built.ok) throw usageProblems('session input', built.problems);
+      checkAccount(built.input.account ?? DEFAULT_ACCOUNT);
       const workflowId = options.id ?? defaultWorkflowId(new Date(), randomBytes(3).toString('hex'));
       currentWorkflowId = workflowId;
       await withTemporal(async (temporal) => {
@@ -272,6 +273,22 @@ export function buildProgram(): Command {
   });
 
   return program;
+}
+
+/**
+ * A session naming an account the worker does not know fails at once; refuse it before anything starts. The names
+ * come from the same HOIIO_ACCOUNTS the worker reads (none of its tokens are needed here).
+ */
+function checkAccount(account: string): void {
+  try {
+    checkAccountConfigured(account);
+  } catch (error) {
+    if (!(error instanceof HoiioConfigError)) throw error;
+    throw usageProblems(
+      'session input',
+      error.issues.map((issue) => `${issue.path}: ${issue.message}`),
+    );
+  }
 }
 
 /** The account's Hoiio application id, from the same environment the worker reads (HOIIO_APP_ID, HOIIO_ACCOUNTS). */

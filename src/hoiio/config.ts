@@ -124,8 +124,61 @@ export function hoiioConfigFromEnv(env: NodeJS.ProcessEnv = process.env): HoiioC
 export function selectHoiioAccount(config: HoiioConfig, name: string = DEFAULT_ACCOUNT): HoiioAccountConfig {
   const account = Object.hasOwn(config.accounts, name) ? config.accounts[name] : undefined;
   if (account) return account;
-  const known = Object.keys(config.accounts).sort().join(', ');
-  throw new HoiioConfigError([{ path: `account ${JSON.stringify(name)}`, message: `unknown; configured: ${known}` }]);
+  throw unknownAccount(name, Object.keys(config.accounts));
+}
+
+/**
+ * The account names the environment configures (`default` and HOIIO_ACCOUNTS's), read without any token: what a
+ * process that holds no token (the CLI) checks a name against, the same way the worker's `selectHoiioAccount` does.
+ * Throws `HoiioConfigError` if `name` is not among them, or HOIIO_ACCOUNTS cannot be read.
+ */
+export function checkAccountConfigured(name: string, env: NodeJS.ProcessEnv = process.env): void {
+  const issues: HoiioInputIssue[] = [];
+  const json = env.HOIIO_ACCOUNTS;
+  // Empty means unset, as for every HOIIO_* variable (see pick).
+  const named = json === undefined || json === '' ? [] : namedAccounts(json, issues).map(([known]) => known);
+  if (issues.length > 0) throw new HoiioConfigError(issues);
+  if (name !== DEFAULT_ACCOUNT && !named.includes(name)) throw unknownAccount(name, [DEFAULT_ACCOUNT, ...named]);
+}
+
+function unknownAccount(name: string, known: string[]): HoiioConfigError {
+  const configured = [...known].sort().join(', ');
+  return new HoiioConfigError([
+    { path: `account ${JSON.stringify(name)}`, message: `unknown; configured: ${configured}` },
+  ]);
+}
+
+/** HOIIO_ACCOUNTS's entries whose names follow the rules; every problem goes to `issues`. Reads no token. */
+function namedAccounts(json: string, issues: HoiioInputIssue[]): [string, z.infer<typeof accountEntry>][] {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch {
+    issues.push({
+      path: 'HOIIO_ACCOUNTS',
+      message: 'must be a JSON object of { "<name>": { appId, accessTokenEnv } }',
+    });
+    return [];
+  }
+  const parsed = accountsJson.safeParse(raw);
+  if (!parsed.success) {
+    issues.push(...issuesOf(parsed.error.issues, 'HOIIO_ACCOUNTS'));
+    return [];
+  }
+  return Object.entries(parsed.data).filter(([name]) => {
+    if (name === DEFAULT_ACCOUNT) {
+      issues.push({ path: `HOIIO_ACCOUNTS.${name}`, message: 'is reserved for the HOIIO_APP_ID account' });
+      return false;
+    }
+    if (!ACCOUNT_NAME.test(name)) {
+      issues.push({
+        path: `HOIIO_ACCOUNTS.${name}`,
+        message: 'account names are lowercase [a-z][a-z0-9_-]*, at most 64 characters',
+      });
+      return false;
+    }
+    return true;
+  });
 }
 
 function readNamedAccounts(
@@ -136,33 +189,7 @@ function readNamedAccounts(
   into: Record<string, HoiioAccountConfig>,
   issues: HoiioInputIssue[],
 ): void {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(json);
-  } catch {
-    issues.push({
-      path: 'HOIIO_ACCOUNTS',
-      message: 'must be a JSON object of { "<name>": { appId, accessTokenEnv } }',
-    });
-    return;
-  }
-  const parsed = accountsJson.safeParse(raw);
-  if (!parsed.success) {
-    issues.push(...issuesOf(parsed.error.issues, 'HOIIO_ACCOUNTS'));
-    return;
-  }
-  for (const [name, entry] of Object.entries(parsed.data)) {
-    if (name === DEFAULT_ACCOUNT) {
-      issues.push({ path: `HOIIO_ACCOUNTS.${name}`, message: 'is reserved for the HOIIO_APP_ID account' });
-      continue;
-    }
-    if (!ACCOUNT_NAME.test(name)) {
-      issues.push({
-        path: `HOIIO_ACCOUNTS.${name}`,
-        message: 'account names are lowercase [a-z][a-z0-9_-]*, at most 64 characters',
-      });
-      continue;
-    }
+  for (const [name, entry] of namedAccounts(json, issues)) {
     const token = nonEmpty(env[entry.accessTokenEnv]);
     if (token === undefined) {
       issues.push({

@@ -18,6 +18,7 @@ export {
   type HoiioTransportReason,
 } from './errors';
 export {
+  checkAccountConfigured,
   hoiioConfigFromEnv,
   selectHoiioAccount,
   DEFAULT_ACCOUNT,

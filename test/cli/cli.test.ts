@@ -290,7 +290,12 @@ describe('bridgekeeper CLI against a real Temporal dev server (no worker)', () =
 
   it('call --id --json prints the id, run id and task queue as JSON', async () => {
     const workflowId = uniqueId('cli-json');
-    const run = await runCli(['call', '+6591234567', '--id', workflowId, '--account', 'acme', '--json'], cliEnv);
+    // The CLI knows the accounts by the worker's HOIIO_ACCOUNTS; it needs none of their tokens.
+    const accounts = { HOIIO_ACCOUNTS: JSON.stringify({ acme: { appId: 'app-acme', accessTokenEnv: 'ACME_TOKEN' } }) };
+    const run = await runCli(['call', '+6591234567', '--id', workflowId, '--account', 'acme', '--json'], {
+      ...cliEnv,
+      ...accounts,
+    });
     expect(run.code).toBe(0);
     const printed = JSON.parse(run.stdout) as { workflowId: string; runId: string; taskQueue: string };
     expect(printed).toMatchObject({ workflowId, taskQueue });
@@ -314,6 +319,29 @@ describe('bridgekeeper CLI against a real Temporal dev server (no worker)', () =
     expect(run.stderr).toContain('+65abc');
     expect(run.stderr).toContain('must be E.164');
     expect(run.stderr).not.toMatch(/\n\s+at /);
+    await expect(env!.client.workflow.getHandle(workflowId).describe()).rejects.toThrow(/not found/i);
+  });
+
+  it('call with an account the environment does not configure exits 2 naming it and the configured ones, and starts nothing', async () => {
+    const workflowId = uniqueId('cli-account');
+    const accounts = {
+      HOIIO_ACCOUNTS: JSON.stringify({ sales: { appId: 'app-sales', accessTokenEnv: 'SALES_TOKEN' } }),
+    };
+    const run = await runCli(['call', '+6591234567', '--account', 'nosuch', '--id', workflowId], {
+      ...cliEnv,
+      ...accounts,
+    });
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe(
+      'bridgekeeper: invalid session input:\n  account "nosuch": unknown; configured: default, sales\n',
+    );
+    await expect(env!.client.workflow.getHandle(workflowId).describe()).rejects.toThrow(/not found/i);
+
+    // With no HOIIO_ACCOUNTS, as under `npm start`, only the default account is configured.
+    const bare = await runCli(['call', '+6591234567', '--account', 'nosuch', '--id', workflowId], cliEnv);
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toContain('account "nosuch": unknown; configured: default\n');
     await expect(env!.client.workflow.getHandle(workflowId).describe()).rejects.toThrow(/not found/i);
   });
 

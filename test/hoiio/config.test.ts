@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { HoiioConfigError, hoiioConfigFromEnv, selectHoiioAccount } from '../../src/hoiio';
+import { checkAccountConfigured, HoiioConfigError, hoiioConfigFromEnv, selectHoiioAccount } from '../../src/hoiio';
 
 function configError(env: NodeJS.ProcessEnv): HoiioConfigError {
   try {
@@ -98,5 +98,24 @@ describe('hoiioConfigFromEnv', () => {
     expect(missing.issues).toEqual([
       { path: 'S_TOKEN', message: expect.stringContaining('Hoiio account "s"') as string },
     ]);
+  });
+});
+
+describe('checkAccountConfigured', () => {
+  const accounts = { HOIIO_ACCOUNTS: '{"sales":{"appId":"a","accessTokenEnv":"SALES_TOKEN"}}' };
+
+  it('knows the accounts by HOIIO_ACCOUNTS alone, without their tokens', () => {
+    expect(() => checkAccountConfigured('default', {})).not.toThrow();
+    expect(() => checkAccountConfigured('sales', accounts)).not.toThrow();
+    expect(() => checkAccountConfigured('nosuch', accounts)).toThrow(
+      'account "nosuch": unknown; configured: default, sales',
+    );
+    expect(() => checkAccountConfigured('sales', {})).toThrow('account "sales": unknown; configured: default');
+  });
+
+  it('names what is wrong with HOIIO_ACCOUNTS rather than guess', () => {
+    expect(() => checkAccountConfigured('default', { HOIIO_ACCOUNTS: '{not json' })).toThrow(
+      'HOIIO_ACCOUNTS: must be a JSON object',
+    );
   });
 });
