@@ -19,6 +19,7 @@ import type { BudgetState } from '../workflows/messages';
 const STATUS_ORDER: ParticipantStatus[] = [
   'queued',
   'redial-wait',
+  'dialing',
   'in-call',
   'answered',
   'unanswered',

@@ -103,12 +103,15 @@ function participantSummary(record: SessionRecord, p: ParticipantRecord): Partic
 }
 
 function participantView(record: SessionRecord, p: ParticipantRecord): ParticipantView {
-  const ended = legsOf(record, p).flatMap((leg) => (leg.end ? [leg.end] : []));
+  const legs = legsOf(record, p);
+  const ended = legs.flatMap((leg) => (leg.end ? [leg.end] : []));
   const currency = ended.at(-1)?.currency;
+  // The plan says in-call from the dial's start; until the dial has placed a leg, the participant is only dialed.
+  const dialing = p.status === 'in-call' && ended.length === legs.length;
   return {
     number: p.number,
     ...(p.name ? { name: p.name } : {}),
-    status: p.status,
+    status: dialing ? 'dialing' : p.status,
     attempts: p.attempts,
     txnRefs: [...p.txnRefs],
     ...(p.reason ? { reason: p.reason } : {}),

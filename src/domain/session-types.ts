@@ -16,7 +16,9 @@ export type ParticipantStatus =
   | 'queued'
   /** Waiting out a redial delay. */
   | 'redial-wait'
-  /** A leg is being placed or is ringing/talking. */
+  /** A dial request is on its way (or being retried): no leg yet. Shown by `status`; never in a summary. */
+  | 'dialing'
+  /** A leg is ringing or talking. */
   | 'in-call'
   | FinalCallStatus
   /** Never reached: the session ended first. */
@@ -56,7 +58,7 @@ export interface SessionStatus {
 export interface ParticipantSummary {
   number: string;
   name?: string;
-  status: Exclude<ParticipantStatus, 'queued' | 'redial-wait' | 'in-call'>;
+  status: Exclude<ParticipantStatus, 'queued' | 'redial-wait' | 'dialing' | 'in-call'>;
   reason?: string;
   attempts: number;
   txnRefs: string[];

@@ -70,6 +70,21 @@ describe('SessionState', () => {
     expect(summary.legs.duplicateNotifications).toBe(1);
   });
 
+  it('shows a participant as dialing until its dial has placed a leg, a redial too', () => {
+    const state = newState({ busy: { attempts: 1, delaySeconds: 30 } });
+    const [number] = numbers(1);
+    state.add([number!]);
+    const statusOf = () => state.status('running').participants[0]!.status;
+    state.beginDial([number!]);
+    expect(statusOf()).toBe('dialing');
+    expect(state.status('running').counts).toEqual({ dialing: 1 });
+    state.legs.legPlaced(number!, 'T1', undefined, 10);
+    expect(statusOf()).toBe('in-call');
+    state.legs.recordEnd(end('T1', 'busy'), 'notification', 20);
+    state.beginDial([number!]);
+    expect(statusOf()).toBe('dialing');
+  });
+
   it('redials per the rule, after the delay, and stops when attempts run out', () => {
     const state = newState({ busy: { attempts: 1, delaySeconds: 30 } });
     const [number] = numbers(1);

@@ -346,7 +346,7 @@ describe('conferenceSession', () => {
       scripts: Object.fromEntries(participants.map((number) => [number, LONG_CALL])),
     });
     const handle = await startSession({ participants });
-    await waitForStatus(handle, (status) => status.counts['in-call'] === 2);
+    await waitForStatus(handle, (status) => status.counts.dialing === 2);
     await handle.cancel();
     await expect(handle.result()).rejects.toThrow();
 

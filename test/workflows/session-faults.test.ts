@@ -162,7 +162,7 @@ describe('a session under faults', () => {
     // The kicked legs' permits go back while the dial of the next four still waits out its backoff.
     const budget = await waitForBudget((state) => state.held.length === 4);
     expect(budget.held).toHaveLength(4);
-    expect(await handle.query(statusQuery)).toMatchObject({ counts: { 'in-call': 4 } });
+    expect(await handle.query(statusQuery)).toMatchObject({ counts: { dialing: 4 } });
 
     await setDialFault(null);
     await waitForStatus(handle, (status) => status.activeLegs === 4, 90_000);
@@ -171,6 +171,50 @@ describe('a session under faults', () => {
     const { calls } = await ledger();
     expectSummaryMatchesLedger(summary, calls);
     expect([...legsPerNumber(calls).values()].every((count) => count === 1)).toBe(true);
+  });
+
+  it('end finishes a session whose dial keeps failing, which shows its participants dialing, not in a call', async () => {
+    const participants = numbers(2, 87_000_000);
+    // Hoiio is down: every dial is answered 503 before any work, and retried with backoff for about half an hour.
+    await setDialFault({ http5xxRate: 1 });
+    const handle = await startSession({ participants });
+    await waitForRequests('conference/call', 2);
+    const status = await handle.query(statusQuery).catch(async (error: unknown) => {
+      await handle.terminate(); // a session left dialing would skew the next test's request counts
+      throw error;
+    });
+    await handle.executeUpdate(endUpdate, { args: [{ reason: 'hoiio down' }] });
+    const summary = await handle.result();
+    expect(status.counts).toEqual({ dialing: 2 });
+    expect(status.activeLegs).toBe(0);
+    const { calls } = await ledger();
+
+    expect(calls).toEqual([]);
+    expect(summary.endedBy).toBe('end-request');
+    expect(summary.participants.map((p) => [p.status, p.reason, p.attempts])).toEqual([
+      ['cancelled', 'ended: hoiio down', 0],
+      ['cancelled', 'ended: hoiio down', 0],
+    ]);
+  });
+
+  it('end cancels a dial whose reply is late, then finds its legs by tag and hangs them up, dialing none twice', async () => {
+    const participants = numbers(2, 87_100_000);
+    await stack.simPost('/_sim/config', longCalls(participants));
+    // Hoiio places the calls at once but holds its reply for 20 s: the end lands while the dial's outcome is unknown.
+    await setDialFault({ slowRate: 1, slowMs: 20_000 });
+    const handle = await startSession({ participants });
+    await waitForRequests('conference/call', 1);
+    await handle.executeUpdate(endUpdate, { args: [{ reason: 'changed plans' }] });
+    const summary = await handle.result();
+    const { calls, stats } = await ledger();
+
+    expect(stats.requests['conference/call']).toBe(1);
+    expect(calls.map((c) => c.state)).toEqual(['ended', 'ended']);
+    expectSummaryMatchesLedger(summary, calls);
+    expect(summary.endedBy).toBe('end-request');
+    // The end cancelled the dial rather than wait out its reply.
+    const { events } = await handle.fetchHistory();
+    expect(events?.filter((event) => event.activityTaskCancelRequestedEventAttributes)).toHaveLength(1);
   });
 
   it('drops and counts a malformed callEnded signal instead of wedging the session', async () => {

@@ -11,7 +11,7 @@
  * listener; a dial's reply comes back as a {@link DialOutcome} for the caller to act on. The access token never
  * passes here: activities hold it (invariant 5).
  */
-import { isCancellation, log } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, log, patched } from '@temporalio/workflow';
 import type { StatusScope } from '../../hoiio/statuses';
 import type { IvrDialOptions, PlaceCallRequest, PlaceCallResult, PlacedLeg } from '../../activities/place-call';
 import { callEndedSchema, describeCallEndedIssues } from '../../domain/call-ended';
@@ -88,6 +88,9 @@ export class CallLegEngine {
   private budgetKey: string | undefined;
   /** The dial in flight, so that a cancellation can look up and hang up what it placed. */
   private dialInFlight: PlaceCallRequest | undefined;
+  /** The scope of the dial in flight's activity, so that {@link CallLegEngine.stopDial} can cancel it alone. */
+  private dialScope: CancellationScope | undefined;
+  private dialStopped = false;
   private background: { stop(): Promise<void> }[] = [];
 
   constructor(private readonly options: CallLegEngineOptions) {}
@@ -147,8 +150,21 @@ export class CallLegEngine {
       if (!isCancellation(error)) this.dialInFlight = undefined;
       throw error;
     } finally {
+      this.dialStopped = false;
       this.connected().dialDone(permits);
     }
+  }
+
+  /**
+   * Stops the dial in flight, if any (its caller no longer wants legs: an end). Its activity is cancelled, even in the
+   * midst of retries, and what it placed is looked up by tag as for any dial whose outcome is unknown; `dial` then
+   * returns as usual, with the legs found adopted (and hung up, since they are no longer wanted).
+   */
+  stopDial(): void {
+    // Histories from before this ran the dial to its end: they replay without the cancel.
+    if (!this.dialScope || this.dialStopped || !patched('end-stops-dial')) return;
+    this.dialStopped = true;
+    this.dialScope.cancel();
   }
 
   /** A `callEnded` notification, parsed here since anyone can signal: one that does not parse is only counted. */
@@ -234,16 +250,26 @@ export class CallLegEngine {
   private async dialAndAdopt(request: PlaceCallRequest, permits: string[]): Promise<DialOutcome> {
     let result: PlaceCallResult;
     try {
-      result = await (request.ivr ? placement.placeIvrCall(request) : placement.placeConferenceCall(request));
+      this.dialScope = new CancellationScope();
+      try {
+        result = await this.dialScope.run(() =>
+          request.ivr ? placement.placeIvrCall(request) : placement.placeConferenceCall(request),
+        );
+      } finally {
+        this.dialScope = undefined;
+      }
     } catch (error) {
-      if (isCancellation(error)) throw error;
-      const failure = classifyDialFailure(error);
-      if (failure.kind === 'refused') return failure;
-      if (failure.kind === 'not-sent') return { kind: 'refused', scope: 'not-sent', type: failure.type };
+      // Stopped by stopDial: an attempt cut off mid-request may have dialed, like one whose retries ran out.
+      const stopped = this.dialStopped;
+      if (isCancellation(error) && !stopped) throw error;
+      const failure = isCancellation(error) ? undefined : classifyDialFailure(error);
+      if (failure?.kind === 'refused') return failure;
+      if (failure?.kind === 'not-sent') return { kind: 'refused', scope: 'not-sent', type: failure.type };
       // Retries ran out, or the last attempt died mid-request: the request may have been placed. Look before
-      // deciding, and never dial these numbers again unseen.
-      log.error('Dialing gave up; reconciling by tag', { tag: request.tag, type: failure.type });
-      const found = await this.reconcileOrGiveUp(request);
+      // deciding, and never dial these numbers again unseen. A stopped dial looks for a few minutes at most, so that
+      // an end finishes the session even with Hoiio down.
+      log.error('Dialing gave up; reconciling by tag', { tag: request.tag, type: failure?.type ?? 'stopped' });
+      const found = await this.reconcileOrGiveUp(request, stopped ? lastLook : reconciliation);
       this.options.counters.historyLookedUp();
       await this.adopt(found?.legs ?? [], permits);
       if (!found) return { kind: 'done', placed: [], notPlaced: [], unknown: [...request.numbers] };
@@ -257,9 +283,10 @@ export class CallLegEngine {
   /** A reconcile Hoiio refuses for good (say, a revoked token) leaves the whole batch's outcome unknown. */
   private async reconcileOrGiveUp(
     request: PlaceCallRequest,
+    lookup: typeof reconciliation,
   ): Promise<{ legs: PlacedLeg[]; notPlaced: string[] } | undefined> {
     try {
-      return await reconciliation.reconcileBatch(request);
+      return await lookup.reconcileBatch(request);
     } catch (error) {
       if (isCancellation(error)) throw error;
       log.error('Reconciling gave up; the batch is not dialed again', { tag: request.tag, error: String(error) });

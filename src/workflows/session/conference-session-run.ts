@@ -172,6 +172,8 @@ export class ConferenceSessionRun {
   private async endSession(by: EndedBy, reason: string): Promise<{ hungUp: number; cancelled: number }> {
     if (this.phase !== 'running') return { hungUp: 0, cancelled: 0 };
     this.enter('ending', { by, reason });
+    // A dial retrying (Hoiio down, a long rate limit) would hold the session for its half hour of retries.
+    this.engine.stopDial();
     const cancelled = this.state.abandonWaiting('cancelled', reason);
     const hungUp = await this.engine.hangUpAll();
     return { hungUp, cancelled };
