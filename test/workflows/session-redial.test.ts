@@ -28,7 +28,24 @@ afterAll(async () => {
 
 beforeEach(() => resetSimulator(stack));
 
-const { startSession, ledger, waitForStatus } = sessionKit(() => stack);
+/** Sessions a failed test left running would hold permits the next test needs: cancelled, they give them back. */
+const sessions: string[] = [];
+afterEach(async () => {
+  for (const id of sessions.splice(0)) {
+    const handle = stack.env.client.workflow.getHandle(id);
+    if ((await handle.describe()).status.name !== 'RUNNING') continue;
+    await handle.cancel();
+    await handle.result().catch(() => undefined);
+  }
+});
+
+const kit = sessionKit(() => stack);
+const { ledger, waitForStatus } = kit;
+const startSession: typeof kit.startSession = async (input) => {
+  const handle = await kit.startSession(input);
+  sessions.push(handle.workflowId);
+  return handle;
+};
 
 /** The participant's legs in the simulator's ledger, and what they cost there, summed exactly. */
 async function billedLegs(number: string) {
@@ -138,8 +155,9 @@ describe('redial', () => {
     // A refused update leaves no trace in history, and nothing more was dialed.
     const history = await handle.fetchHistory();
     const updates = (history.events ?? []).filter((event) => event.workflowExecutionUpdateAcceptedEventAttributes);
-    expect(updates.map((event) => event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name))
-      .toEqual(['end']);
+    expect(
+      updates.map((event) => event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name),
+    ).toEqual(['end']);
     expect((await ledger()).calls).toHaveLength(9);
     await handle.cancel();
     await expect(handle.result()).rejects.toThrow();
@@ -156,12 +174,16 @@ describe('bridgekeeper CLI on the real stack', () => {
     const [host, dropped] = numbers(2, 83_000_000);
     await stack.simPost('/_sim/config', { scripts: { [host!]: LONG_CALL, [dropped!]: [SHORT_CALL, LONG_CALL] } });
     const id = uniqueId('cli-redial');
+    sessions.push(id);
     const started = await runCli(['call', host!, dropped!, '--id', id], cliEnv);
     expect(started.stderr).toBe('');
     expect(started.code).toBe(0);
     const handle = stack.env.client.workflow.getHandle(id);
     const firstRunId = (await handle.describe()).runId;
-    await waitForStatus(handle, (status) => status.participants.find((p) => p.number === dropped)?.status === 'answered');
+    await waitForStatus(
+      handle,
+      (status) => status.participants.find((p) => p.number === dropped)?.status === 'answered',
+    );
 
     // A running id stays refused, --force or not.
     const running = await runCli(['call', host!, '--id', id, '--force'], cliEnv);
