@@ -5,7 +5,8 @@
  */
 import { E164_RULE } from '../../src/domain/hoiio-rules';
 import { formatMoney, parseMoney, sumMoney } from '../../src/domain/money';
-import type { SessionSummary } from '../../src/domain/session-types';
+import type { SessionStatus, SessionSummary } from '../../src/domain/session-types';
+import type { conferenceSession } from '../../src/workflows';
 import { endUpdate, kickUpdate, redialUpdate } from '../../src/workflows/messages';
 import { runCli } from '../cli/run-cli';
 import { startSessionStack, type SessionStack } from '../support/session-stack';
@@ -103,6 +104,30 @@ describe('redial', () => {
     expect(summary.endReason).toBe('wrap-up');
   });
 
+  it('respects the automatic redial cap: a manual redial counts as an attempt and is not redialed automatically', async () => {
+    const [host, busy] = numbers(2, 81_500_000);
+    await stack.simPost('/_sim/config', { scripts: { [host!]: LONG_CALL, [busy!]: { outcome: 'busy' } } });
+    const handle = await startSession({
+      participants: [host!, busy!],
+      redial: { busy: { attempts: 1, delaySeconds: 0 } },
+    });
+    const busyAfter = (attempts: number) => (status: SessionStatus) =>
+      status.participants.some((p) => p.number === busy && p.status === 'busy' && p.attempts === attempts);
+    // The first try and its one automatic redial: the cap is used up.
+    await waitForStatus(handle, busyAfter(2));
+
+    await handle.executeUpdate(redialUpdate, { args: [{ number: busy! }] });
+    // Busy again, and final: not `redial-wait`, so no automatic redial follows the manual one.
+    await waitForStatus(handle, busyAfter(3));
+    await handle.executeUpdate(endUpdate, { args: [{}] });
+    const summary = await handle.result();
+    const { legs, debit } = await billedLegs(busy!);
+
+    expect(legs.map((leg) => leg.call_status_dest)).toEqual(['busy', 'busy', 'busy']);
+    expect(participant(summary, busy!)).toMatchObject({ status: 'busy', attempts: 3, debit });
+    expectSummaryMatchesLedger(summary, (await ledger()).calls);
+  });
+
   it('refuses, naming the number and the rule: not in the session, live, queued, waiting to redial, session ending', async () => {
     // Nine long calls: the room holds 8, so the ninth waits in the queue.
     const inRoom = numbers(8, 82_000_000);
@@ -178,7 +203,7 @@ describe('bridgekeeper CLI on the real stack', () => {
     const started = await runCli(['call', host!, dropped!, '--id', id], cliEnv);
     expect(started.stderr).toBe('');
     expect(started.code).toBe(0);
-    const handle = stack.env.client.workflow.getHandle(id);
+    const handle = stack.env.client.workflow.getHandle<typeof conferenceSession>(id);
     const firstRunId = (await handle.describe()).runId;
     await waitForStatus(
       handle,
