@@ -3,6 +3,7 @@
  * know what went wrong and what to check, not a stack trace; stack traces stay for bugs (set BRIDGEKEEPER_DEBUG=1).
  */
 import {
+  type WorkflowHandle,
   QueryNotRegisteredError,
   QueryRejectedError,
   ServiceError,
@@ -109,6 +110,23 @@ export function describeError(error: unknown, workflowId?: string): { message: s
     message: `unexpected error: ${error instanceof Error ? error.message : String(error)}`,
     exitCode: EXIT_FAILURE,
   };
+}
+
+/**
+ * A start refused because the id is taken: by a running workflow, as before (describeError says so), or by one that
+ * has finished, which the CLI refuses to reuse without `--force` (exit 2: nothing was started). Other errors pass
+ * through unchanged.
+ */
+export async function previousRunError(error: unknown, handle: WorkflowHandle): Promise<unknown> {
+  if (!(error instanceof WorkflowExecutionAlreadyStartedError)) return error;
+  const previous = await handle.describe().catch(() => undefined);
+  if (!previous || previous.status.name === 'RUNNING') return error;
+  const when = previous.closeTime ? ` at ${previous.closeTime.toISOString()}` : '';
+  return new CliError(
+    `workflow ${handle.workflowId} has run already and finished (${previous.status.name.toLowerCase()})${when}: ` +
+      'add --force to start a new run with this id, or pick another --id',
+    EXIT_USAGE,
+  );
 }
 
 /**

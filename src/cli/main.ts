@@ -22,10 +22,11 @@ import {
   endUpdate,
   kickUpdate,
   muteUpdate,
+  redialUpdate,
   statusQuery,
   unmuteUpdate,
 } from '../workflows/messages';
-import { CliError, describeError, EXIT_OK, EXIT_USAGE } from './cli-errors';
+import { CliError, describeError, EXIT_OK, EXIT_USAGE, previousRunError } from './cli-errors';
 import { registerEscalationCommands } from './escalation-commands';
 import { waitWithProgress } from './progress';
 import { buildParticipants, buildSessionInput, checkNumber, defaultWorkflowId, type CallOptions } from './session-args';
@@ -59,6 +60,13 @@ async function withTemporal<T>(fn: (temporal: CliTemporal) => Promise<T>): Promi
 
 /** Tracks which workflow a command is about, so error lines can name it. */
 let currentWorkflowId: string | undefined;
+
+interface CallCommandOptions {
+  id?: string;
+  force?: boolean;
+  wait?: boolean;
+  json?: boolean;
+}
 
 interface GlobalOptions {
   timeout?: string;
@@ -102,9 +110,10 @@ export function buildProgram(): Command {
     .option('--redial-busy <attempts:delaySeconds>', 'redial busy numbers, e.g. 2:30')
     .option('--redial-unanswered <attempts:delaySeconds>', 'redial unanswered numbers')
     .option('--redial-failed <attempts:delaySeconds>', 'redial failed calls')
+    .option('--force', 'start a new run even if a session with this --id has run and finished')
     .option('--wait', 'show live progress, then the cost summary')
     .option('--json', 'print JSON for machines')
-    .action(async (numbers: string[], options: CallOptions & { id?: string; wait?: boolean; json?: boolean }) => {
+    .action(async (numbers: string[], options: CallOptions & CallCommandOptions) => {
       // Validate before connecting: a bad input is refused with no server at all (exit 2, nothing sent).
       const built = buildSessionInput(numbers, options);
       if (!built.ok) throw usageProblems('session input', built.problems);
@@ -112,11 +121,17 @@ export function buildProgram(): Command {
       const workflowId = options.id ?? defaultWorkflowId(new Date(), randomBytes(3).toString('hex'));
       currentWorkflowId = workflowId;
       await withTemporal(async (temporal) => {
-        const handle = await temporal.client.workflow.start<typeof conferenceSession>('conferenceSession', {
-          taskQueue: temporal.config.taskQueue,
-          workflowId,
-          args: [built.input],
-        });
+        const handle = await temporal.client.workflow
+          .start<typeof conferenceSession>('conferenceSession', {
+            taskQueue: temporal.config.taskQueue,
+            workflowId,
+            args: [built.input],
+            // A finished session's id is not silently reused: its summary is someone's record of that call.
+            workflowIdReusePolicy: options.force ? 'ALLOW_DUPLICATE' : 'REJECT_DUPLICATE',
+          })
+          .catch(async (error: unknown) => {
+            throw await previousRunError(error, temporal.client.workflow.getHandle(workflowId));
+          });
         const started = { workflowId, runId: handle.firstExecutionRunId, taskQueue: temporal.config.taskQueue };
         if (!options.wait) {
           if (options.json) printJson(started);
@@ -170,11 +185,31 @@ export function buildProgram(): Command {
         const result = await temporal.withTimeout(timeoutMs(program, DEFAULT_UPDATE_TIMEOUT_S), () =>
           handle.executeUpdate(addParticipantsUpdate, { args: [{ participants }] }),
         );
-        print(
-          result.added.length === 0
-            ? 'added nothing: every number is already in the session'
-            : `added ${result.added.join(' ')}`,
+        // A number whose call has ended is not dialed again by `add`: say which command does.
+        const hints = (result.redialable ?? []).map(
+          (number) =>
+            `${number} is already in the session and its call has ended: \`bridgekeeper redial ${id} ${number}\` dials it again`,
         );
+        if (result.added.length > 0) print([`added ${result.added.join(' ')}`, ...hints].join('\n'));
+        else print(`added nothing: ${hints.length > 0 ? hints.join('\n') : 'every number is already in the session'}`);
+      });
+    });
+
+  program
+    .command('redial')
+    .description('dial a participant whose call has ended (hung up, kicked, unanswered, busy, failed) once more')
+    .argument('<id>', 'workflow id')
+    .argument('<number>', "the participant's E.164 number")
+    .action(async (id: string, number: string) => {
+      const problem = checkNumber(number);
+      if (problem) throw new CliError(`invalid number ${problem}`, EXIT_USAGE);
+      currentWorkflowId = id;
+      await withTemporal(async (temporal) => {
+        const handle = temporal.client.workflow.getHandle(id);
+        const result = await temporal.withTimeout(timeoutMs(program, DEFAULT_UPDATE_TIMEOUT_S), () =>
+          handle.executeUpdate(redialUpdate, { args: [{ number }] }),
+        );
+        print(`queued ${result.queued} to be dialed again`);
       });
     });
 

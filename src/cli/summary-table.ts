@@ -154,7 +154,7 @@ export function formatSummary(summary: SessionSummary): string {
   const duration = formatDuration(summary.startedAt, summary.endedAt);
   const { requests, retries, legs } = summary;
   return [
-    `room ${summary.room} | ${summary.endedBy} | ${summary.startedAt} -> ${summary.endedAt}${duration ? ` (${duration})` : ''}`,
+    `room ${summary.room} | ${summary.endedBy}${summary.endReason ? `: ${summary.endReason}` : ''} | ${summary.startedAt} -> ${summary.endedAt}${duration ? ` (${duration})` : ''}`,
     rows.toString(),
     `totals: ${summary.totals.length === 0 ? 'nothing billed' : summary.totals.map((t) => `${t.currency} ${t.debit} for ${t.minutes} min`).join(', ')}`,
     `outcomes: ${formatCounts(summary.outcomes)}`,

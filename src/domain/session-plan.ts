@@ -86,6 +86,22 @@ export class SessionPlan implements LegListener {
     return added;
   }
 
+  /**
+   * A manual redial of a participant whose call has ended: it waits again at the back of the queue, and comes back
+   * under the session's redial rules (a kick no longer holds). The cap of those rules counts every attempt, manual
+   * ones too, so a redial by hand never resets it: a participant that used up its automatic redials is not redialed
+   * automatically after a manual one either. Returns false, changing nothing, unless the participant's call has ended.
+   */
+  dialAgain(number: string): boolean {
+    const participant = this.participants.get(number);
+    if (!participant || !FINISHED.has(participant.status)) return false;
+    participant.status = 'queued';
+    delete participant.noRedial;
+    delete participant.reason;
+    this.queue.push(number);
+    return true;
+  }
+
   /** Participants whose turn has come, in queue order. */
   ready(now: number): ParticipantRecord[] {
     return this.queue

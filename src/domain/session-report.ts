@@ -44,7 +44,7 @@ export function sessionStatus(record: SessionRecord, phase: SessionPhase): Sessi
 
 export function sessionSummary(
   record: SessionRecord,
-  options: { endedAt: number; endedBy: SessionSummary['endedBy'] },
+  options: { endedAt: number; endedBy: SessionSummary['endedBy']; endReason?: string },
 ): SessionSummary {
   const participants = record.participants.map((p) => participantSummary(record, p));
   const outcomes: SessionSummary['outcomes'] = {};
@@ -56,6 +56,7 @@ export function sessionSummary(
     startedAt: new Date(record.startedAt).toISOString(),
     endedAt: new Date(options.endedAt).toISOString(),
     endedBy: options.endedBy,
+    ...(options.endReason ? { endReason: options.endReason } : {}),
     participants,
     totals: currencyTotals(record.legs),
     outcomes,

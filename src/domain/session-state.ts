@@ -10,7 +10,14 @@ import { MAX_ROOM_PARTICIPANTS } from './hoiio-rules';
 import { LegBook, type LegRecord } from './leg-book';
 import { SessionPlan, type ParticipantRecord, type SessionPlanSnapshot } from './session-plan';
 import { sessionStatus, sessionSummary, type SessionRecord } from './session-report';
-import type { ParticipantInput, RedialRules, SessionPhase, SessionStatus, SessionSummary } from './session-types';
+import type {
+  ParticipantInput,
+  ParticipantStatus,
+  RedialRules,
+  SessionPhase,
+  SessionStatus,
+  SessionSummary,
+} from './session-types';
 
 export type { SessionCounters } from './call-counters';
 export type { CompactEndedLeg, EndOutcome, EndReport, LegEnd, LegRecord } from './leg-book';
@@ -85,6 +92,15 @@ export class SessionState {
     return this.plan.get(number) !== undefined;
   }
 
+  statusOf(number: string): ParticipantStatus | undefined {
+    return this.plan.get(number)?.status;
+  }
+
+  /** Queues a participant whose call has ended to be dialed again (see {@link SessionPlan.dialAgain}). */
+  redial(number: string): boolean {
+    return this.plan.dialAgain(number);
+  }
+
   /** How many participants the session has ever had. */
   get size(): number {
     return this.plan.list().length;
@@ -142,7 +158,7 @@ export class SessionState {
     return sessionStatus(this.record(), phase);
   }
 
-  summary(options: { endedAt: number; endedBy: SessionSummary['endedBy'] }): SessionSummary {
+  summary(options: { endedAt: number; endedBy: SessionSummary['endedBy']; endReason?: string }): SessionSummary {
     return sessionSummary(this.record(), options);
   }
 

@@ -75,6 +75,8 @@ export interface SessionSummary {
   endedAt: string;
   /** Why the session finished. */
   endedBy: 'completed' | 'end-request' | 'deadline';
+  /** The reason given to `end`, when one was (absent from results of older releases). */
+  endReason?: string;
   participants: ParticipantSummary[];
   totals: CurrencyTotal[];
   outcomes: Partial<Record<ParticipantSummary['status'], number>>;

@@ -23,11 +23,13 @@ import {
   endUpdate,
   kickUpdate,
   muteUpdate,
+  redialUpdate,
   statusQuery,
   unmuteUpdate,
   type AddParticipantsRequest,
   type EndRequest,
   type ModerateRequest,
+  type RedialRequest,
 } from './messages';
 
 export { DEFAULT_GRACE_SECONDS, type SessionResume } from './session/conference-session-run';
@@ -49,6 +51,9 @@ export async function conferenceSession(input: SessionInput, resume?: SessionRes
       validator: (request: ModerateRequest) => session.validateModeration(action, request),
     });
   }
+  setHandler(redialUpdate, (request) => session.redial(request), {
+    validator: (request: RedialRequest) => session.validateRedial(request),
+  });
   setHandler(endUpdate, (request) => session.end(request), {
     validator: (request: EndRequest) => session.validateEnd(request),
   });

@@ -208,11 +208,21 @@ export interface AddParticipantsRequest {
 export interface AddParticipantsResult {
   /** Numbers queued for dialing, in order. */
   added: string[];
+  /** Numbers already in the session whose call has ended: `redial` dials them again, `addParticipants` does not. */
+  redialable?: string[];
 }
 
 export interface ModerateRequest {
   /** The participant's E.164 number. */
   number: string;
+}
+
+/** A participant whose call has ended (kicked, hung up, unanswered, busy, failed), to be dialed again. */
+export type RedialRequest = ModerateRequest;
+
+export interface RedialResult {
+  /** The number, queued for dialing behind whoever already waits. */
+  queued: string;
 }
 
 export interface EndRequest {
@@ -232,6 +242,8 @@ export const addParticipantsUpdate = defineUpdate<AddParticipantsResult, [AddPar
 export const kickUpdate = defineUpdate<void, [ModerateRequest]>('kick');
 export const muteUpdate = defineUpdate<void, [ModerateRequest]>('mute');
 export const unmuteUpdate = defineUpdate<void, [ModerateRequest]>('unmute');
+/** Dials a participant whose call has ended once more, under the same permits, batches and room limit as any dial. */
+export const redialUpdate = defineUpdate<RedialResult, [RedialRequest]>('redial');
 /** Hangs up every active leg, dials no more, and lets the session finish with its summary. */
 export const endUpdate = defineUpdate<EndResult, [EndRequest]>('end');
 export const statusQuery = defineQuery<SessionStatus>('status');

@@ -162,6 +162,37 @@ describe('SessionState', () => {
     expect(state.settled()).toBe(true);
   });
 
+  it('redials by hand only a participant whose call has ended; the kick held for its leg only, the cap for all', () => {
+    const state = newState({ unanswered: { attempts: 2, delaySeconds: 0 } });
+    const [number] = numbers(1);
+    const dial = (txnRef: string, now: number) => {
+      expect(state.nextBatch(now, 8).map((p) => p.number)).toEqual([number]);
+      state.beginDial([number!]);
+      state.legs.legPlaced(number!, txnRef, undefined, now);
+    };
+    const participant = () => state.status('running').participants[0]!;
+    state.add([number!]);
+    expect(state.redial(number!)).toBe(false); // queued already
+    dial('T1', 0);
+    expect(state.redial(number!)).toBe(false); // in a call
+    state.endedByUs(number!, 'kicked');
+    state.legs.recordEnd(end('T1', 'answered', 1), 'notification', 1);
+
+    expect(state.redial(number!)).toBe(true);
+    expect(participant()).toMatchObject({ status: 'queued', attempts: 1 });
+    expect(participant().reason).toBeUndefined();
+    // The new leg is under the rules again (the kick held for T1 only): unanswered is redialed automatically...
+    dial('T2', 2);
+    state.legs.recordEnd(end('T2', 'unanswered'), 'notification', 3);
+    expect(participant()).toMatchObject({ status: 'redial-wait', attempts: 2 });
+    // ...until the cap, which counts every attempt, the manual one and the first, kicked call included.
+    dial('T3', 4);
+    state.legs.recordEnd(end('T3', 'unanswered'), 'notification', 5);
+    expect(participant()).toMatchObject({ status: 'unanswered', attempts: 3, txnRefs: ['T1', 'T2', 'T3'] });
+    expect(state.settled()).toBe(true);
+    expect(state.redial(number!)).toBe(true); // and by hand again
+  });
+
   it('fails whoever waits when the account cannot dial, keeping the outcome of legs already made', () => {
     const state = newState({ busy: { attempts: 1, delaySeconds: 60 } });
     state.add(numbers(2));

@@ -13,7 +13,7 @@ import { ivrEventSchema } from '../../src/domain/ivr-event';
 import { sessionInputSchema, validateSessionInput } from '../../src/domain/session-input';
 import * as workflows from '../../src/workflows';
 import * as messages from '../../src/workflows/messages';
-import type { AddParticipantsRequest, EndRequest, ModerateRequest } from '../../src/workflows/messages';
+import type { AddParticipantsRequest, EndRequest, ModerateRequest, RedialRequest } from '../../src/workflows/messages';
 
 const README = path.resolve(__dirname, '../../README.md');
 
@@ -55,6 +55,7 @@ describe('wire contract', () => {
       kickUpdate: 'update kick',
       muteUpdate: 'update mute',
       unmuteUpdate: 'update unmute',
+      redialUpdate: 'update redial',
       endUpdate: 'update end',
       statusQuery: 'query status',
       // callBudget and its holders
@@ -204,11 +205,13 @@ describe('wire contract', () => {
     const add: Required<AddParticipantsRequest> = { participants: ['+6591230001'] };
     const moderate: Required<ModerateRequest> = { number: '+6591230001' };
     const end: Required<EndRequest> = { reason: 'done' };
+    const redial: Required<RedialRequest> = { number: '+6591230001' };
     // Excess property checks make a renamed field a compile error above; the keys confirm it at run time too.
-    expect([add, moderate, end].map((request) => Object.keys(request))).toEqual([
+    expect([add, moderate, end, redial].map((request) => Object.keys(request))).toEqual([
       ['participants'],
       ['number'],
       ['reason'],
+      ['number'],
     ]);
   });
 });

@@ -17,13 +17,33 @@ import {
 } from '@temporalio/workflow';
 import { batchTag } from '../../domain/call-leg-rules';
 import { earliest } from '../../domain/earliest';
-import { DEFAULT_ACCOUNT, formatProblems, validateSessionInput, type SessionInput } from '../../domain/session-input';
+import {
+  DEFAULT_ACCOUNT,
+  formatProblems,
+  participantNumber,
+  validateSessionInput,
+  type SessionInput,
+} from '../../domain/session-input';
 import { SessionState, type SessionSnapshot } from '../../domain/session-state';
 import type { SessionPhase, SessionStatus, SessionSummary } from '../../domain/session-types';
 import { CallLegEngine, type DialOutcome } from '../call-legs/call-leg-engine';
-import type { AddParticipantsRequest, EndRequest, ModerateRequest } from '../messages';
+import type {
+  AddParticipantsRequest,
+  AddParticipantsResult,
+  EndRequest,
+  ModerateRequest,
+  RedialRequest,
+  RedialResult,
+} from '../messages';
 import type { PermitPoolState } from '../permits/permit-pool';
-import { checkAddParticipants, checkEnd, checkModeration, type ModerationAction } from './session-requests';
+import {
+  checkAddParticipants,
+  checkEnd,
+  checkModeration,
+  checkRedial,
+  redialRefusal,
+  type ModerationAction,
+} from './session-requests';
 
 export const DEFAULT_GRACE_SECONDS = 120;
 const MAX_POLL_INTERVAL_MS = 10 * 60_000;
@@ -39,9 +59,17 @@ export interface SessionResume {
   phase: SessionPhase;
   endedBy?: SessionSummary['endedBy'];
   endReason?: string;
+  /** The reason given to `end`, for the summary; absent in resumes of older runs. */
+  endRequestReason?: string;
 }
 
 type EndedBy = NonNullable<SessionResume['endedBy']>;
+/** Why the session ends: `reason` is what participants still waiting are marked with, `requested` the text of `end`. */
+interface Ending {
+  by: EndedBy;
+  reason: string;
+  requested?: string;
+}
 
 export class ConferenceSessionRun {
   private readonly input: SessionInput;
@@ -51,6 +79,7 @@ export class ConferenceSessionRun {
   private phase: SessionPhase;
   private endedBy: EndedBy | undefined;
   private endReason: string;
+  private endRequestReason: string | undefined;
   private messagesThisRun = 0;
   /** Set by every message, so the main loop re-plans at once. */
   private changed = false;
@@ -81,6 +110,7 @@ export class ConferenceSessionRun {
     this.phase = resume?.phase ?? 'running';
     this.endedBy = resume?.endedBy;
     this.endReason = resume?.endReason ?? 'session ended';
+    this.endRequestReason = resume?.endRequestReason;
     const { deadlineSeconds } = this.input;
     this.deadlineAt = deadlineSeconds ? this.state.startedAt + deadlineSeconds * 1000 : undefined;
     this.engine = new CallLegEngine({
@@ -106,9 +136,14 @@ export class ConferenceSessionRun {
     this.engine.notified(payload);
   }
 
-  addParticipants(request: AddParticipantsRequest): { added: string[] } {
+  addParticipants(request: AddParticipantsRequest): AddParticipantsResult {
     this.onMessage();
-    return { added: this.state.add(request.participants) };
+    const added = this.state.add(request.participants);
+    // Numbers already in the session are skipped; those whose call has ended are named, so the caller can redial.
+    const redialable = request.participants
+      .map(participantNumber)
+      .filter((number) => redialRefusal(number, this.phase, this.state) === undefined);
+    return redialable.length > 0 ? { added, redialable } : { added };
   }
 
   validateAddParticipants(request: AddParticipantsRequest): void {
@@ -128,9 +163,23 @@ export class ConferenceSessionRun {
     checkModeration(action, request, this.state);
   }
 
+  redial({ number }: RedialRequest): RedialResult {
+    this.onMessage();
+    // The validator ran in this activation, so this holds; checked again rather than trusted.
+    const refusal = redialRefusal(number, this.phase, this.state);
+    if (refusal) throw ApplicationFailure.nonRetryable(refusal, 'RedialRefused');
+    this.state.redial(number);
+    return { queued: number };
+  }
+
+  validateRedial(request: RedialRequest): void {
+    checkRedial(request, this.phase, this.state);
+  }
+
   async end(request: EndRequest): Promise<{ hungUp: number; cancelled: number }> {
     this.onMessage();
-    return await this.endSession('end-request', request?.reason ? `ended: ${request.reason}` : 'ended before dialing');
+    const reason = request?.reason;
+    return await this.endSession('end-request', reason ? `ended: ${reason}` : 'ended before dialing', reason);
   }
 
   validateEnd(request: EndRequest): void {
@@ -157,21 +206,26 @@ export class ConferenceSessionRun {
   }
 
   /** The only place the phase changes, and with it why the session ended. */
-  private enter(phase: 'ending', ending: { by: EndedBy; reason: string }): void;
+  private enter(phase: 'ending', ending: Ending): void;
   private enter(phase: 'finished'): void;
-  private enter(phase: SessionPhase, ending?: { by: EndedBy; reason: string }): void {
+  private enter(phase: SessionPhase, ending?: Ending): void {
     this.phase = phase;
     if (ending) {
       this.endedBy = ending.by;
       this.endReason = ending.reason;
+      this.endRequestReason = ending.requested;
     }
     this.changed = true;
   }
 
   /** Dials no more, hangs up every active leg, and lets the legs' ends finish the session. */
-  private async endSession(by: EndedBy, reason: string): Promise<{ hungUp: number; cancelled: number }> {
+  private async endSession(
+    by: EndedBy,
+    reason: string,
+    requested?: string,
+  ): Promise<{ hungUp: number; cancelled: number }> {
     if (this.phase !== 'running') return { hungUp: 0, cancelled: 0 };
-    this.enter('ending', { by, reason });
+    this.enter('ending', { by, reason, requested });
     // A dial retrying (Hoiio down, a long rate limit) would hold the session for its half hour of retries.
     this.engine.stopDial();
     const cancelled = this.state.abandonWaiting('cancelled', reason);
@@ -221,7 +275,11 @@ export class ConferenceSessionRun {
     this.enter('finished');
     await engine.close();
     await condition(allHandlersFinished);
-    return state.summary({ endedAt: Date.now(), endedBy: this.endedBy ?? 'completed' });
+    return state.summary({
+      endedAt: Date.now(),
+      endedBy: this.endedBy ?? 'completed',
+      endReason: this.endRequestReason,
+    });
   }
 
   private async dial(numbers: string[]): Promise<void> {
@@ -276,6 +334,7 @@ export class ConferenceSessionRun {
       phase: this.phase,
       endedBy: this.endedBy,
       endReason: this.endReason,
+      endRequestReason: this.endRequestReason,
     });
   }
 
