@@ -27,6 +27,7 @@ import {
 } from '../workflows/messages';
 import { CliError, describeError, EXIT_OK, EXIT_USAGE } from './cli-errors';
 import { registerEscalationCommands } from './escalation-commands';
+import { lineWaitOf } from './line-wait';
 import { waitWithProgress } from './progress';
 import { buildParticipants, buildSessionInput, checkNumber, defaultWorkflowId, type CallOptions } from './session-args';
 import { formatBudget, formatStatus, formatSummary } from './summary-table';
@@ -123,11 +124,14 @@ export function buildProgram(): Command {
           return;
         }
         if (!options.json) print(workflowId);
+        const queryWithTimeout = <T>(fn: () => Promise<T>) =>
+          temporal.withTimeout(timeoutMs(program, DEFAULT_QUERY_TIMEOUT_S), fn);
         const summary = await waitWithProgress(handle, {
           // With --json, stdout carries exactly one JSON document; progress goes to stderr.
           out: options.json ? process.stderr : process.stdout,
           intervalMs: PROGRESS_INTERVAL_MS,
-          queryWithTimeout: (fn) => temporal.withTimeout(timeoutMs(program, DEFAULT_QUERY_TIMEOUT_S), fn),
+          queryWithTimeout,
+          lineWait: (status) => lineWaitOf(temporal.client, workflowId, status, queryWithTimeout),
         });
         if (options.json) printJson({ ...started, summary });
         else print(formatSummary(summary));
@@ -143,11 +147,11 @@ export function buildProgram(): Command {
       currentWorkflowId = id;
       await withTemporal(async (temporal) => {
         const handle = temporal.client.workflow.getHandle(id);
-        const status = await temporal.withTimeout(timeoutMs(program, DEFAULT_QUERY_TIMEOUT_S), () =>
-          handle.query(statusQuery),
-        );
+        const withTimeout = <T>(fn: () => Promise<T>) =>
+          temporal.withTimeout(timeoutMs(program, DEFAULT_QUERY_TIMEOUT_S), fn);
+        const status = await withTimeout(() => handle.query(statusQuery));
         if (options.json) printJson(status);
-        else print(formatStatus(status));
+        else print(formatStatus(status, await lineWaitOf(temporal.client, id, status, withTimeout)));
       });
     });
 
