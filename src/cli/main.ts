@@ -10,7 +10,13 @@
 import { randomBytes } from 'node:crypto';
 import { Command, CommanderError, Option } from 'commander';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { DEFAULT_ACCOUNT, formatProblems, validateParticipants } from '../domain/session-input';
+import {
+  ACCOUNT_NAME_PATTERN,
+  ACCOUNT_NAME_RULE,
+  DEFAULT_ACCOUNT,
+  formatProblems,
+  validateParticipants,
+} from '../domain/session-input';
 import { hoiioConfigFromEnv, selectHoiioAccount } from '../hoiio/config';
 import { HoiioConfigError } from '../hoiio/errors';
 import type { SessionSummary } from '../domain/session-types';
@@ -280,6 +286,9 @@ export function buildProgram(): Command {
 
 /** The account's Hoiio application id, from the same environment the worker reads (HOIIO_APP_ID, HOIIO_ACCOUNTS). */
 function budgetKeyOf(account: string): string {
+  if (!ACCOUNT_NAME_PATTERN.test(account)) {
+    throw new CliError(`invalid --account ${JSON.stringify(account)}: ${ACCOUNT_NAME_RULE}`, EXIT_USAGE);
+  }
   try {
     return selectHoiioAccount(hoiioConfigFromEnv(), account).appId;
   } catch (error) {
