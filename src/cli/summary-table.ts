@@ -82,8 +82,8 @@ export function formatStatusLine(status: SessionStatus, lines?: LineWait): strin
 }
 
 /** The counts, with `in-call` split by what each call is known to do (status of older workers: as they are). */
-function liveCounts(status: SessionStatus): Record<string, number> {
-  const counts: Record<string, number> = { ...status.counts } as Record<string, number>;
+function liveCounts(status: SessionStatus): Partial<Record<string, number>> {
+  const counts: Partial<Record<string, number>> = { ...status.counts };
   for (const { call } of status.participants) {
     if (!call) continue;
     counts['in-call'] = (counts['in-call'] ?? 0) - 1;
@@ -141,7 +141,9 @@ function isoSeconds(iso: string): string {
 }
 
 function statusText(participant: Pick<ParticipantView, 'status' | 'reason' | 'waiting' | 'call'>): string {
-  if (participant.call) return `${participant.call.state}, ${participant.call.muted ? 'muted' : 'unmuted'}`;
+  const { call } = participant;
+  // Only a placed leg can be muted: a dial being sent has none yet.
+  if (call) return call.state === 'dialing' ? call.state : `${call.state}, ${call.muted ? 'muted' : 'unmuted'}`;
   if (participant.waiting) return `${participant.status}: ${waitText(participant.waiting)}`;
   return participant.reason && participant.reason !== participant.status
     ? `${participant.status} (${participant.reason})`

@@ -7,7 +7,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { SimCall } from '../../dev/simulator';
 import type { SessionStatus } from '../../src/domain/session-types';
 import type { conferenceSession } from '../../src/workflows';
-import { callBudgetWorkflowId, endUpdate } from '../../src/workflows/messages';
+import { addParticipantsUpdate, callBudgetWorkflowId, endUpdate } from '../../src/workflows/messages';
 import { startSessionStack, type SessionStack } from '../support/session-stack';
 import { uniqueId } from '../support/temporal-test-env';
 import { DEMO_APP_ID, LONG_CALL, numbers, resetSimulator, sessionKit } from '../workflows/support/session-kit';
@@ -133,6 +133,23 @@ describe('why a participant waits, and what a live leg is doing', () => {
     const done = await behind.done;
     expect(done.code).toBe(0);
     expect(done.stdout).toContain('completed');
+  });
+
+  it('shows a dial being sent as dialing, and who waits behind it, while Hoiio refuses it with a rate limit', async () => {
+    const [first, later] = numbers(2, 84_000_000);
+    await stack.simPost('/_sim/config', {
+      scripts: { [first!]: LONG_CALL, [later!]: LONG_CALL },
+      faults: { api: { 'conference/call': { rateLimitRate: 1 } } },
+    });
+    const handle = await startSession({ participants: [first!] });
+    await kit.waitForRequests('conference/call', 1);
+    await handle.executeUpdate(addParticipantsUpdate, { args: [{ participants: [later!] }] });
+
+    const status = await waitForStatus(handle, (s) => participant(s, later!).waiting?.kind === 'dial-in-progress');
+    expect(participant(status, first!)).toMatchObject({ status: 'in-call', txnRefs: [], call: { state: 'dialing' } });
+    expect((await ledger()).calls).toEqual([]);
+    expect(await statusRow(handle.workflowId, first!)).toMatch(/│ dialing\s+│/);
+    expect(await statusRow(handle.workflowId, later!)).toContain('queued: behind the dial being sent');
   });
 
   it('says when a redial is due and which attempt it will be', async () => {
