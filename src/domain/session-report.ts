@@ -10,8 +10,8 @@ import type { LiveViews } from './wait-reasons';
 import type {
   CurrencyTotal,
   ParticipantSummary,
-  SessionPermits,
   ParticipantView,
+  SessionPermits,
   SessionPhase,
   SessionStatus,
   SessionSummary,
