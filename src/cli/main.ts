@@ -10,7 +10,13 @@
 import { randomBytes } from 'node:crypto';
 import { Command, CommanderError, Option } from 'commander';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { DEFAULT_ACCOUNT, formatProblems, validateParticipants } from '../domain/session-input';
+import {
+  ACCOUNT_NAME_PATTERN,
+  ACCOUNT_NAME_RULE,
+  DEFAULT_ACCOUNT,
+  formatProblems,
+  validateParticipants,
+} from '../domain/session-input';
 import { checkAccountConfigured, hoiioConfigFromEnv, selectHoiioAccount } from '../hoiio/config';
 import { HoiioConfigError } from '../hoiio/errors';
 import type { SessionSummary } from '../domain/session-types';
@@ -28,6 +34,7 @@ import {
 } from '../workflows/messages';
 import { CliError, describeError, EXIT_OK, EXIT_USAGE, previousRunError } from './cli-errors';
 import { registerEscalationCommands } from './escalation-commands';
+import { lineWaitOf } from './line-wait';
 import { waitWithProgress } from './progress';
 import { buildParticipants, buildSessionInput, checkNumber, defaultWorkflowId, type CallOptions } from './session-args';
 import { formatBudget, formatStatus, formatSummary } from './summary-table';
@@ -139,11 +146,14 @@ export function buildProgram(): Command {
           return;
         }
         if (!options.json) print(workflowId);
+        const queryWithTimeout = <T>(fn: () => Promise<T>) =>
+          temporal.withTimeout(timeoutMs(program, DEFAULT_QUERY_TIMEOUT_S), fn);
         const summary = await waitWithProgress(handle, {
           // With --json, stdout carries exactly one JSON document; progress goes to stderr.
           out: options.json ? process.stderr : process.stdout,
           intervalMs: PROGRESS_INTERVAL_MS,
-          queryWithTimeout: (fn) => temporal.withTimeout(timeoutMs(program, DEFAULT_QUERY_TIMEOUT_S), fn),
+          queryWithTimeout,
+          lineWait: (status) => lineWaitOf(temporal.client, workflowId, status, queryWithTimeout),
         });
         if (options.json) printJson({ ...started, summary });
         else print(formatSummary(summary));
@@ -159,11 +169,11 @@ export function buildProgram(): Command {
       currentWorkflowId = id;
       await withTemporal(async (temporal) => {
         const handle = temporal.client.workflow.getHandle(id);
-        const status = await temporal.withTimeout(timeoutMs(program, DEFAULT_QUERY_TIMEOUT_S), () =>
-          handle.query(statusQuery),
-        );
+        const withTimeout = <T>(fn: () => Promise<T>) =>
+          temporal.withTimeout(timeoutMs(program, DEFAULT_QUERY_TIMEOUT_S), fn);
+        const status = await withTimeout(() => handle.query(statusQuery));
         if (options.json) printJson(status);
-        else print(formatStatus(status));
+        else print(formatStatus(status, await lineWaitOf(temporal.client, id, status, withTimeout)));
       });
     });
 
@@ -328,6 +338,9 @@ function checkAccount(account: string): void {
 
 /** The account's Hoiio application id, from the same environment the worker reads (HOIIO_APP_ID, HOIIO_ACCOUNTS). */
 function budgetKeyOf(account: string): string {
+  if (!ACCOUNT_NAME_PATTERN.test(account)) {
+    throw new CliError(`invalid --account ${JSON.stringify(account)}: ${ACCOUNT_NAME_RULE}`, EXIT_USAGE);
+  }
   try {
     return selectHoiioAccount(hoiioConfigFromEnv(), account).appId;
   } catch (error) {

@@ -7,11 +7,11 @@
  */
 import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import type { EscalationResult, TimelineEntry } from '../domain/escalation-types';
-import type { SessionSummary } from '../domain/session-types';
+import type { SessionStatus, SessionSummary } from '../domain/session-types';
 import type { conferenceSession } from '../workflows/conference-session';
 import { escalationStatusQuery, statusQuery } from '../workflows/messages';
 import { formatTimelineEntry } from './escalation-report';
-import { formatStatusLine } from './summary-table';
+import { formatStatusLine, type LineWait } from './summary-table';
 
 export interface ProgressOptions {
   /** Where the line goes: stdout normally, stderr when stdout carries JSON. */
@@ -19,6 +19,8 @@ export interface ProgressOptions {
   intervalMs: number;
   /** Bounds each status query: without a worker a query would otherwise wait for one. */
   queryWithTimeout<T>(fn: () => Promise<T>): Promise<T>;
+  /** Who holds the account's lines, asked when someone waits for one (see `line-wait.ts`). */
+  lineWait?(status: SessionStatus): Promise<LineWait | undefined>;
 }
 
 /** Clear the line and write over it; a line wider than the terminal would wrap and could not be rewritten. */
@@ -39,7 +41,8 @@ export async function waitWithProgress(
   const summary = await pollUntilResult(handle.result(), options.intervalMs, async (finished) => {
     let line: string;
     try {
-      line = formatStatusLine(await options.queryWithTimeout(() => handle.query(statusQuery)));
+      const status = await options.queryWithTimeout(() => handle.query(statusQuery));
+      line = formatStatusLine(status, await options.lineWait?.(status));
     } catch (error) {
       // The result promise reports a missing workflow better; anything else is a passing state worth showing.
       if (error instanceof WorkflowNotFoundError) return 'stop';

@@ -7,19 +7,25 @@
 import Table from 'cli-table3';
 import type {
   CurrencyTotal,
+  LiveCall,
   ParticipantStatus,
   ParticipantSummary,
   ParticipantView,
   SessionStatus,
   SessionSummary,
+  WaitReason,
 } from '../domain/session-types';
 import type { BudgetState } from '../workflows/messages';
 
-/** A stable order for counts, from waiting through talking to how it ended, so successive lines line up. */
-const STATUS_ORDER: ParticipantStatus[] = [
+/**
+ * A stable order for counts, from waiting through talking to how it ended, so successive lines line up. A live call
+ * is counted by what it is known to do (`dialing`, `ringing`) where the status says; `in-call` otherwise.
+ */
+const STATUS_ORDER: (ParticipantStatus | LiveCall['state'])[] = [
   'queued',
   'redial-wait',
   'dialing',
+  'ringing',
   'in-call',
   'answered',
   'unanswered',
@@ -53,23 +59,103 @@ export function formatCounts(counts: Partial<Record<string, number>>): string {
   return parts.length === 0 ? 'no participants' : parts.join(', ');
 }
 
-/** One line for a live progress display: phase, counts per status, active legs, cost so far. */
-export function formatStatusLine(status: SessionStatus): string {
-  const legs = `${status.activeLegs} active leg${status.activeLegs === 1 ? '' : 's'}`;
-  return `${status.phase} | ${formatCounts(status.counts)} | ${legs} | cost ${formatCost(status.costSoFar)}`;
+/**
+ * What the account's call budget says, for a session waiting for a line: `budget` from its `budgetState` query, and
+ * `holder`, the session's workflow id (how its requests are named in the budget's queue).
+ */
+export interface LineWait {
+  budget: BudgetState;
+  holder: string;
 }
 
-function statusText(participant: Pick<ParticipantView, 'status' | 'reason'>): string {
+/**
+ * One line for a live progress display: phase, counts per status, active legs, cost so far, and why anyone waits
+ * (with the holders of the account's lines when `lines` is given).
+ */
+export function formatStatusLine(status: SessionStatus, lines?: LineWait): string {
+  const legs = `${status.activeLegs} active leg${status.activeLegs === 1 ? '' : 's'}`;
+  const waits = formatWaits(status.participants, lines);
+  return (
+    `${status.phase} | ${formatCounts(liveCounts(status))} | ${legs} | cost ${formatCost(status.costSoFar)}` +
+    (waits ? ` | waiting: ${waits}` : '')
+  );
+}
+
+/** The counts, with `in-call` split by what each call is known to do (status of older workers: as they are). */
+function liveCounts(status: SessionStatus): Partial<Record<string, number>> {
+  const counts: Partial<Record<string, number>> = { ...status.counts };
+  for (const { call } of status.participants) {
+    if (!call) continue;
+    counts['in-call'] = (counts['in-call'] ?? 0) - 1;
+    counts[call.state] = (counts[call.state] ?? 0) + 1;
+  }
+  return counts;
+}
+
+/** `2 for a free line (8/8 lines held: s-1 x8; 1 request ahead); 1 for a place in the room (8 in the room)`. */
+export function formatWaits(participants: readonly ParticipantView[], lines?: LineWait): string {
+  const byKind = new Map<WaitReason['kind'], WaitReason[]>();
+  for (const { waiting } of participants) {
+    if (waiting) byKind.set(waiting.kind, [...(byKind.get(waiting.kind) ?? []), waiting]);
+  }
+  const parts: string[] = [];
+  const noLine = byKind.get('no-line')?.length;
+  if (noLine) parts.push(`${noLine} for a free line${lines ? ` (${formatLineHolders(lines)})` : ''}`);
+  const roomFull = byKind.get('room-full') as Extract<WaitReason, { kind: 'room-full' }>[] | undefined;
+  if (roomFull) parts.push(`${roomFull.length} for a place in the room (${roomFull[0]!.inRoom} in the room)`);
+  const dialing = byKind.get('dial-in-progress')?.length;
+  if (dialing) parts.push(`${dialing} behind the dial being sent`);
+  const redials = (byKind.get('redial-delay') ?? []) as Extract<WaitReason, { kind: 'redial-delay' }>[];
+  if (redials.length > 0) {
+    const next = redials.reduce((soonest, wait) => (wait.until < soonest.until ? wait : soonest));
+    parts.push(`${redials.length} for a redial (next: ${waitText(next)})`);
+  }
+  return parts.join('; ');
+}
+
+/** `8/8 lines held: session-a x5, session-b x3; 1 request ahead` (the requests served before this session's). */
+export function formatLineHolders({ budget, holder }: LineWait): string {
+  const holders = [...holdersOf(budget)].map(([id, row]) => `${id} x${row.count}`).join(', ');
+  const mine = budget.waiting.findIndex((request) => request.holder === holder);
+  const ahead = mine < 0 ? '' : `; ${mine} request${mine === 1 ? '' : 's'} ahead`;
+  return `${budget.held.length}/${budget.capacity} lines held${holders ? `: ${holders}` : ''}${ahead}`;
+}
+
+/** Why one participant waits, in a few words. */
+function waitText(wait: WaitReason): string {
+  switch (wait.kind) {
+    case 'no-line':
+      return 'no free line';
+    case 'room-full':
+      return `room full (${wait.inRoom} in the room)`;
+    case 'dial-in-progress':
+      return 'behind the dial being sent';
+    case 'redial-delay':
+      return `attempt ${wait.attempt} at ${isoSeconds(wait.until)}`;
+  }
+}
+
+/** An ISO time to the second: `2026-01-01T10:00:05Z`. */
+function isoSeconds(iso: string): string {
+  return iso.replace(/\.\d{3}Z$/, 'Z');
+}
+
+function statusText(participant: Pick<ParticipantView, 'status' | 'reason' | 'waiting' | 'call'>): string {
+  const { call } = participant;
+  // Only a placed leg can be muted: a dial being sent has none yet.
+  if (call) return call.state === 'dialing' ? call.state : `${call.state}, ${call.muted ? 'muted' : 'unmuted'}`;
+  if (participant.waiting) return `${participant.status}: ${waitText(participant.waiting)}`;
   return participant.reason && participant.reason !== participant.status
     ? `${participant.status} (${participant.reason})`
     : participant.status;
 }
 
 /** The `status` command: a heading line, then one row per participant. */
-export function formatStatus(status: SessionStatus): string {
-  return [`room ${status.room} | ${formatStatusLine(status)}`, participantTable(status.participants).toString()].join(
-    '\n',
-  );
+export function formatStatus(status: SessionStatus, lines?: LineWait): string {
+  return [
+    `room ${status.room} | ${formatStatusLine(status, lines)}`,
+    participantTable(status.participants).toString(),
+  ].join('\n');
 }
 
 /** One row per participant, for `status` (live views) and the summary alike; only the summary has a rate column. */
@@ -171,6 +257,22 @@ function when(ms: number): string {
   return Number.isFinite(ms) ? new Date(ms).toISOString() : '-';
 }
 
+/**
+ * Who holds the budget's permits, in the order first seen: how many each, its oldest grant and next lease expiry. One
+ * entry per holder: a session holding 5 permits reads better as one line than as five.
+ */
+export function holdersOf(state: BudgetState): Map<string, { count: number; oldest: number; expires: number }> {
+  const byHolder = new Map<string, { count: number; oldest: number; expires: number }>();
+  for (const permit of state.held) {
+    const row = byHolder.get(permit.holder) ?? { count: 0, oldest: Infinity, expires: Infinity };
+    row.count += 1;
+    row.oldest = Math.min(row.oldest, permit.grantedAt);
+    row.expires = Math.min(row.expires, permit.leaseExpiresAt);
+    byHolder.set(permit.holder, row);
+  }
+  return byHolder;
+}
+
 /** The `budget` command: permits held out of capacity, who holds them, and who waits. */
 export function formatBudget(state: BudgetState): string {
   const lines = [
@@ -179,17 +281,8 @@ export function formatBudget(state: BudgetState): string {
       `undelivered ${state.undelivered}`,
   ];
   if (state.held.length > 0) {
-    // One row per holder: a session holding 5 permits reads better as one line than as five.
-    const byHolder = new Map<string, { count: number; oldest: number; expires: number }>();
-    for (const permit of state.held) {
-      const row = byHolder.get(permit.holder) ?? { count: 0, oldest: Infinity, expires: Infinity };
-      row.count += 1;
-      row.oldest = Math.min(row.oldest, permit.grantedAt);
-      row.expires = Math.min(row.expires, permit.leaseExpiresAt);
-      byHolder.set(permit.holder, row);
-    }
     const held = table(['holder', 'permits', 'oldest grant', 'next lease expiry'], ['left', 'right', 'left', 'left']);
-    for (const [holder, row] of byHolder) held.push([holder, row.count, when(row.oldest), when(row.expires)]);
+    for (const [holder, row] of holdersOf(state)) held.push([holder, row.count, when(row.oldest), when(row.expires)]);
     lines.push(held.toString());
   }
   if (state.waiting.length > 0) {

@@ -10,6 +10,8 @@ import { z } from 'zod';
 import { E164_PATTERN, E164_RULE, MAX_ROOM_PARTICIPANTS, ROOM_PATTERN, ROOM_RULE } from './hoiio-rules';
 import { NON_NEGATIVE_MONEY_RULE, NON_NEGATIVE_MONEY_TEXT } from './money';
 import {
+  ACCOUNT_NAME_PATTERN,
+  ACCOUNT_NAME_RULE,
   DEFAULT_ACCOUNT,
   describeInputIssue,
   formatProblems,
@@ -89,9 +91,7 @@ const callerId = z
     (value) => value === 'private' || E164_PATTERN.test(value),
     `must be "private" or ${E164_RULE.replace('must be ', '')}`,
   );
-const account = z
-  .string()
-  .regex(/^[a-z][a-z0-9_-]{0,63}$/, 'must name a configured Hoiio account (lowercase letters, digits, _ and -)');
+const account = z.string().regex(ACCOUNT_NAME_PATTERN, ACCOUNT_NAME_RULE);
 
 export const incidentSchema = z.strictObject({
   id: z.string().regex(INCIDENT_ID_PATTERN, INCIDENT_ID_RULE),

@@ -44,6 +44,8 @@ export interface LegRecord {
   polls: number;
   /** Polls in a row that Hoiio answered with "no such transaction". */
   unknownPolls?: number;
+  /** Muted by us (conference/moderate), and not unmuted since. */
+  muted?: boolean;
   end?: LegEnd;
 }
 
@@ -191,6 +193,14 @@ export class LegBook {
     leg.polls += 1;
     const interval = Math.min(this.timing.graceMs * 2 ** leg.polls, this.timing.maxPollIntervalMs);
     leg.pollAt = now + interval;
+  }
+
+  /** Hoiio accepted a mute or an unmute of a live leg. */
+  setMuted(txnRef: string, muted: boolean): void {
+    const leg = this.active.get(txnRef);
+    if (!leg) return;
+    if (muted) leg.muted = true;
+    else delete leg.muted;
   }
 
   get(txnRef: string): LegRecord | undefined {

@@ -12,6 +12,9 @@ export const MAX_USER_TAG_LENGTH = 200;
 export const MAX_PARTICIPANTS = 1_000;
 /** The Hoiio account a session uses when its input names none: the one HOIIO_APP_ID / HOIIO_ACCESS_TOKEN describe. */
 export const DEFAULT_ACCOUNT = 'default';
+/** How every input, the CLI and HOIIO_ACCOUNTS name a Hoiio account. */
+export const ACCOUNT_NAME_PATTERN = /^[a-z][a-z0-9_-]{0,63}$/;
+export const ACCOUNT_NAME_RULE = 'must name a configured Hoiio account (lowercase letters, digits, _ and -)';
 
 const number = z.string().regex(E164_PATTERN, E164_RULE);
 const participant = z.union([number, z.strictObject({ number, name: z.string().trim().min(1).max(100).optional() })]);
@@ -39,10 +42,7 @@ export const sessionInputSchema = z.strictObject({
     .refine((value) => value === 'private' || E164_PATTERN.test(value), 'must be E.164 or "private"')
     .optional(),
   tag: z.string().min(1).max(MAX_USER_TAG_LENGTH).optional(),
-  account: z
-    .string()
-    .regex(/^[a-z][a-z0-9_-]{0,63}$/, 'must name a configured Hoiio account (lowercase letters, digits, _ and -)')
-    .optional(),
+  account: z.string().regex(ACCOUNT_NAME_PATTERN, ACCOUNT_NAME_RULE).optional(),
   redial: z.strictObject({ busy: redialRule, unanswered: redialRule, failed: redialRule }).partial().optional(),
   /** A leg with no notification this long after it was dialed is looked up with voice/query_status. */
   notificationGraceSeconds: z.number().int().min(1).max(86_400).optional(),

@@ -6,10 +6,12 @@ import type { SessionCounters } from './call-counters';
 import type { LegRecord } from './leg-book';
 import { formatMoney, sumMoney, type Thousandths } from './money';
 import { FINISHED, type ParticipantRecord } from './session-plan';
+import type { LiveViews } from './wait-reasons';
 import type {
   CurrencyTotal,
   ParticipantSummary,
   ParticipantView,
+  SessionPermits,
   SessionPhase,
   SessionStatus,
   SessionSummary,
@@ -28,8 +30,18 @@ export interface SessionRecord {
   counters: SessionCounters;
 }
 
-export function sessionStatus(record: SessionRecord, phase: SessionPhase): SessionStatus {
-  const participants = record.participants.map((p) => participantView(record, p));
+/** What only a live status shows: why each waiting participant waits, each live call, the session's permits. */
+export interface LiveRecord extends LiveViews {
+  permits?: SessionPermits;
+}
+
+export function sessionStatus(record: SessionRecord, phase: SessionPhase, live?: LiveRecord): SessionStatus {
+  const participants = record.participants.map((p) => {
+    const view = participantView(record, p);
+    const waiting = live?.waiting.get(p.number);
+    const call = live?.calls.get(p.number);
+    return { ...view, ...(waiting ? { waiting } : {}), ...(call ? { call } : {}) };
+  });
   const counts: SessionStatus['counts'] = {};
   for (const p of participants) counts[p.status] = (counts[p.status] ?? 0) + 1;
   return {
@@ -39,6 +51,7 @@ export function sessionStatus(record: SessionRecord, phase: SessionPhase): Sessi
     counts,
     activeLegs: record.activeLegs,
     costSoFar: currencyTotals(record.legs),
+    ...(live?.permits ? { permits: live.permits } : {}),
   };
 }
 

@@ -14,10 +14,12 @@ import type {
   ParticipantInput,
   ParticipantStatus,
   RedialRules,
+  SessionPermits,
   SessionPhase,
   SessionStatus,
   SessionSummary,
 } from './session-types';
+import { liveViews } from './wait-reasons';
 
 export type { SessionCounters } from './call-counters';
 export type { CompactEndedLeg, EndOutcome, EndReport, LegEnd, LegRecord } from './leg-book';
@@ -154,8 +156,27 @@ export class SessionState {
     return this.plan.waiting === 0 && this.legs.activeLegs().length === 0;
   }
 
-  status(phase: SessionPhase): SessionStatus {
-    return sessionStatus(this.record(), phase);
+  /**
+   * The live status. Given `live` (the clock and the session's permits), it also says why each waiting participant
+   * waits and what each live call is doing.
+   */
+  status(phase: SessionPhase, live?: { now: number; permits?: SessionPermits }): SessionStatus {
+    if (!live) return sessionStatus(this.record(), phase);
+    const views = liveViews({
+      now: live.now,
+      ready: phase === 'running' ? this.ready(live.now) : [],
+      participants: this.plan.list(),
+      activeLegOf: (number) => this.legs.activeLegOf(number),
+      activeLegs: this.legs.activeLegs().length,
+      vacancies: this.vacancies(),
+      permitsAvailable: live.permits?.available ?? 0,
+    });
+    return sessionStatus(this.record(), phase, { ...views, ...(live.permits ? { permits: live.permits } : {}) });
+  }
+
+  /** Hoiio accepted a mute or an unmute of this leg. */
+  setMuted(txnRef: string, muted: boolean): void {
+    this.legs.setMuted(txnRef, muted);
   }
 
   summary(options: { endedAt: number; endedBy: SessionSummary['endedBy']; endReason?: string }): SessionSummary {

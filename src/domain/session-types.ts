@@ -24,6 +24,31 @@ export type ParticipantStatus =
   /** Never reached: the session ended first. */
   | 'cancelled';
 
+/**
+ * Why a waiting participant (`queued`, or `redial-wait`) is not dialed yet, read from the session's own state:
+ * - `redial-delay`: waiting out a redial delay; attempt `attempt` is due at `until` (ISO time).
+ * - `room-full`: the room has no place; `inRoom` of the session's legs are in it (8 at most).
+ * - `no-line`: no permit for this participant: every line the session may use is taken. Who holds the account's
+ *   lines, and who waits ahead, the account's budget knows (`SessionStatus.permits.budget`).
+ * - `dial-in-progress`: behind the dial request being sent (it may be retrying a rate limit or a server error).
+ */
+export type WaitReason =
+  | { kind: 'redial-delay'; until: string; attempt: number }
+  | { kind: 'room-full'; inRoom: number }
+  | { kind: 'no-line' }
+  | { kind: 'dial-in-progress' };
+
+/**
+ * A live call of an `in-call` participant. `dialing`: the request is being sent, no leg is known yet. `ringing`: the
+ * leg is placed and not known to be answered; Hoiio's conference API says only `ongoing` until the leg ends, so a
+ * conference leg stays `ringing` here until its end is known.
+ */
+export interface LiveCall {
+  state: 'dialing' | 'ringing';
+  /** Muted by a `mute` update (and not unmuted since); a leg starts unmuted. */
+  muted: boolean;
+}
+
 export interface ParticipantView {
   number: string;
   name?: string;
@@ -35,6 +60,10 @@ export interface ParticipantView {
   minutes: number;
   debit?: string;
   currency?: string;
+  /** Why a waiting participant waits (absent from the status of older workers). */
+  waiting?: WaitReason;
+  /** What an `in-call` participant's call is doing (absent from the status of older workers). */
+  call?: LiveCall;
 }
 
 export interface CurrencyTotal {
@@ -46,6 +75,18 @@ export interface CurrencyTotal {
 
 export type SessionPhase = 'running' | 'ending' | 'finished';
 
+/** The session's permits from the account's call budget: one per leg, held until the leg has ended. */
+export interface SessionPermits {
+  /** The workflow id of the account's `callBudget`: its `budgetState` query names every holder and who waits. */
+  budget: string;
+  /** Granted and not yet given back (covering live legs, or on hand). */
+  held: number;
+  /** Granted and not yet used for a dial. */
+  available: number;
+  /** Asked for and not yet granted. */
+  owed: number;
+}
+
 export interface SessionStatus {
   room: string;
   phase: SessionPhase;
@@ -53,6 +94,8 @@ export interface SessionStatus {
   counts: Partial<Record<ParticipantStatus, number>>;
   activeLegs: number;
   costSoFar: CurrencyTotal[];
+  /** Absent until the session has found its account's budget (and from the status of older workers). */
+  permits?: SessionPermits;
 }
 
 export interface ParticipantSummary {

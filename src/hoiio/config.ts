@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_ACCOUNT } from '../domain/session-input';
+import { ACCOUNT_NAME_PATTERN, DEFAULT_ACCOUNT } from '../domain/session-input';
 import { SIMULATOR_BASE_URL } from './client';
 import { HoiioConfigError, type HoiioInputIssue } from './errors';
 import { HoiioSecret } from './secret';
@@ -51,7 +51,6 @@ export interface HoiioConfig {
   accounts: Readonly<Record<string, HoiioAccountConfig>>;
 }
 
-const ACCOUNT_NAME = /^[a-z][a-z0-9_-]{0,63}$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 const millis = z
@@ -170,7 +169,7 @@ function namedAccounts(json: string, issues: HoiioInputIssue[]): [string, z.infe
       issues.push({ path: `HOIIO_ACCOUNTS.${name}`, message: 'is reserved for the HOIIO_APP_ID account' });
       return false;
     }
-    if (!ACCOUNT_NAME.test(name)) {
+    if (!ACCOUNT_NAME_PATTERN.test(name)) {
       issues.push({
         path: `HOIIO_ACCOUNTS.${name}`,
         message: 'account names are lowercase [a-z][a-z0-9_-]*, at most 64 characters',

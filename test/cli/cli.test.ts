@@ -360,6 +360,16 @@ describe('bridgekeeper CLI against a real Temporal dev server (no worker)', () =
     expect(run.stdout).toBe(`no calls placed yet for account ${account}\n`);
   });
 
+  it('budget with a malformed account name exits 2 naming the value and the rule, and queries nothing', async () => {
+    const run = await runCli(['budget', '--account', 'bad account!'], cliEnv);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe(
+      'bridgekeeper: invalid --account "bad account!": must name a configured Hoiio account ' +
+        '(lowercase letters, digits, _ and -)\n',
+    );
+  });
+
   it('status of an unknown workflow exits 1 with one clear line', async () => {
     const workflowId = uniqueId('cli-missing');
     const run = await runCli(['status', workflowId], cliEnv);

@@ -47,6 +47,31 @@ describe('SessionState', () => {
     expect(state.nextBatch(1_000, 8).map((p) => p.number)).toEqual([numbers(10)[8]]);
   });
 
+  it('says why each waiting participant waits: places in the room first, then permits, in queue order', () => {
+    const state = newState();
+    const all = numbers(10);
+    state.add(all);
+    state.beginDial(all.slice(0, 6));
+    all.slice(0, 5).forEach((number, i) => state.legs.legPlaced(number, `T${i + 1}`, undefined, 0));
+    const permits = { budget: 'call-budget:app', held: 6, available: 1, owed: 1 };
+    // The 6th is still being dialed: nobody else is dialed until that request is done.
+    const dialing = state.status('running', { now: 0, permits });
+    expect(dialing.participants[4]!.call).toEqual({ state: 'ringing', muted: false });
+    expect(dialing.participants[5]!.call).toEqual({ state: 'dialing', muted: false });
+    expect(dialing.participants.slice(6).map((p) => p.waiting)).toEqual(Array(4).fill({ kind: 'dial-in-progress' }));
+
+    state.legs.legPlaced(all[5]!, 'T6', undefined, 0);
+    state.setMuted('T6', true);
+    const waits = state.status('running', { now: 0, permits }).participants.map((p) => p.waiting?.kind);
+    // 2 places left: one has a permit on hand (about to be dialed), one waits for a line, the rest for the room.
+    expect(waits.slice(6)).toEqual([undefined, 'no-line', 'room-full', 'room-full']);
+    expect(state.status('running', { now: 0, permits }).participants[5]!.call).toEqual({
+      state: 'ringing',
+      muted: true,
+    });
+    expect(state.status('running').participants[5]).not.toHaveProperty('call');
+  });
+
   it('counts places taken by dials in flight', () => {
     const state = newState();
     state.add(numbers(3));

@@ -22,6 +22,7 @@ import { inBackground, waitFor } from './background';
 import { classifyDialFailure } from './dial-failure';
 import { DialPermits } from './dial-permits';
 import { accounts, lastLook, legControl, placement, reconciliation } from './hoiio-activities';
+import { callBudgetWorkflowId } from '../messages';
 import type { PermitPoolState } from '../permits/permit-pool';
 
 /** The priorities a caller gives its permit requests (see {@link CallLegEngineOptions.priority}). */
@@ -121,6 +122,12 @@ export class CallLegEngine {
   /** Permits granted and not yet used for a dial. */
   get permitsAvailable(): number {
     return this.connected().available;
+  }
+
+  /** This caller's permits at the account's budget, for a status; undefined until {@link connect} has found it. */
+  permitCounts(): { budget: string; held: number; available: number; owed: number } | undefined {
+    if (!this.permits || this.budgetKey === undefined) return undefined;
+    return { budget: callBudgetWorkflowId(this.budgetKey), ...this.permits.counts() };
   }
 
   /** See {@link DialPermits.keepFor}. */

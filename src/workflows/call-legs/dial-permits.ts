@@ -38,6 +38,11 @@ export class DialPermits {
     return this.pool.available;
   }
 
+  /** Held (granted, not given back), on hand for a dial, and asked for but not yet granted. */
+  counts(): { held: number; available: number; owed: number } {
+    return { held: this.pool.held.length, available: this.pool.available, owed: this.pool.pending };
+  }
+
   /**
    * Asks for, withdraws or gives back permits so that `wanted` are on hand; `undefined` leaves them as they are. What
    * goes to the budget goes out together, in one workflow task.

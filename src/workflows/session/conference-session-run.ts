@@ -128,7 +128,7 @@ export class ConferenceSessionRun {
   // ---- messages ----------------------------------------------------------------------------------------------
 
   status(): SessionStatus {
-    return this.state.status(this.phase);
+    return this.state.status(this.phase, { now: Date.now(), permits: this.engine.permitCounts() });
   }
 
   callEnded(payload: unknown): void {
@@ -157,6 +157,7 @@ export class ConferenceSessionRun {
     // Before the request: the leg may end (and be reported) before the activity returns.
     if (action === 'kick') this.state.endedByUs(number, 'kicked');
     await this.engine.moderate(leg.txnRef, action);
+    if (action !== 'kick') this.state.setMuted(leg.txnRef, action === 'mute');
   }
 
   validateModeration(action: ModerationAction, request: ModerateRequest): void {
