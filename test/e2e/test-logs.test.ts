@@ -3,7 +3,8 @@ import path from 'node:path';
 
 /**
  * Worker logs in `npm test` are held and printed only for a test that fails, or all of them with
- * BRIDGEKEEPER_TEST_LOGS=1 (docs/development.md). A jest of its own runs test/support/fixtures/worker-logs.fixture.ts.
+ * BRIDGEKEEPER_TEST_LOGS=1 (docs/development.md). A jest of its own runs
+ * test/support/fixtures/worker-logs.fixture.ts.
  */
 const ROOT = path.resolve(__dirname, '..', '..');
 
