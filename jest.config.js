@@ -1,6 +1,7 @@
 /** @type {import('jest').Config} */
 module.exports = {
-  testEnvironment: 'node',
+  // Node's, holding worker logs back unless a test fails (BRIDGEKEEPER_TEST_LOGS=1 shows them all).
+  testEnvironment: '<rootDir>/test/support/quiet-logs-environment.js',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   // swc strips types without a type check: `npm run typecheck` is the type gate, tests stay fast.

@@ -5,7 +5,8 @@
  * runs a long-lived server of its own (`embedded-stack.ts`); both wire the rest with `wireStack`.
  */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { inspect } from 'node:util';
+import { DefaultLogger, type LogEntry, type LogLevel, Runtime } from '@temporalio/worker';
 import { simGet, simPost } from '../simulator/inspection-client';
 import type { HoiioConfig } from '../../src/hoiio/config';
 import type { ReceiverLogEvent } from '../../src/notifications/notification-log';
@@ -54,16 +55,37 @@ export interface LocalStack {
 
 let runtimeInstalled = false;
 
-/** Worker logs at warnings and errors only (TEMPORAL_TEST_LOG=INFO for more), unless a Runtime exists already. */
+/**
+ * Worker logs at warnings and errors only (TEMPORAL_TEST_LOG=INFO for more), unless a Runtime exists already. Under
+ * the test suite's environment (test/support/quiet-logs-environment.js) they are held, and printed if a test fails.
+ */
 export function installQuietRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   try {
-    const level = (process.env.TEMPORAL_TEST_LOG ?? 'WARN') as 'WARN';
-    Runtime.install({ logger: new DefaultLogger(level) });
+    const level = (process.env.TEMPORAL_TEST_LOG || 'WARN') as LogLevel;
+    Runtime.install({ logger: new DefaultLogger(level, heldLogFunction()) });
   } catch {
     // A Runtime already exists in this process (another helper made it): keep it.
   }
+}
+
+/** Where the test environment holds log lines, when it does. */
+interface HeldLogs {
+  push(line: string): void;
+}
+
+function heldLogs(): HeldLogs | undefined {
+  return (globalThis as { __bridgekeeperTestLogs?: HeldLogs }).__bridgekeeperTestLogs;
+}
+
+function heldLogFunction(): ((entry: LogEntry) => void) | undefined {
+  const held = heldLogs();
+  if (held === undefined) return undefined;
+  return ({ level, timestampNanos, message, meta }) => {
+    const time = new Date(Number(timestampNanos / 1_000_000n)).toISOString();
+    held.push(`${time} [${level}] ${message}${meta === undefined ? '' : ` ${inspect(meta)}`}`);
+  };
 }
 
 /** A Temporal dev server from the project's CLI, in memory, on 127.0.0.1 and a free port, with a client on it. */
@@ -75,7 +97,11 @@ export async function startLocalTemporal(): Promise<TestWorkflowEnvironment> {
       executable: { type: 'existing-path', path },
       ip: '127.0.0.1',
       ui: false,
-      log: { format: 'pretty', level: 'error' },
+      // The server writes straight to our stdout, where nothing can hold it back: while tests hold logs, it is
+      // silent (no banner, no startup errors such as "Frontend is not healthy yet").
+      ...(heldLogs() === undefined
+        ? { log: { format: 'pretty', level: 'error' } }
+        : { log: { format: 'pretty', level: 'never' }, extraArgs: ['--output', 'none'] }),
     },
   });
 }

@@ -7,6 +7,7 @@
 import type { Command } from 'commander';
 import { escalationWorkflowId, INCIDENT_ID_PATTERN, INCIDENT_ID_RULE } from '../domain/escalation-input';
 import type { EscalationResult } from '../domain/escalation-types';
+import { showValue } from '../domain/input-text';
 import { acknowledgeUpdate, escalateUpdate, escalationStatusQuery, resolveUpdate } from '../workflows/messages';
 import { CliError, EXIT_USAGE, incidentError } from './cli-errors';
 import { buildPageInput, checkPolicyFiles, defaultAcknowledger, type PageOptions } from './escalation-args';
@@ -39,7 +40,7 @@ export interface CommandKit {
 async function forIncident<T>(kit: CommandKit, incident: string, fn: (workflowId: string) => Promise<T>): Promise<T> {
   // An id no escalation can have is a typo, worth exit 2 and the rule rather than a round trip and "not found".
   if (!INCIDENT_ID_PATTERN.test(incident)) {
-    throw new CliError(`invalid incident ${JSON.stringify(incident)}: ${INCIDENT_ID_RULE}`, EXIT_USAGE);
+    throw new CliError(`invalid incident ${showValue(incident)}: ${INCIDENT_ID_RULE}`, EXIT_USAGE);
   }
   const workflowId = escalationWorkflowId(incident);
   kit.about(workflowId);

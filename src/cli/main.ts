@@ -10,6 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { Command, CommanderError, Option } from 'commander';
 import { WorkflowNotFoundError } from '@temporalio/client';
+import { showValue } from '../domain/input-text';
 import {
   ACCOUNT_NAME_PATTERN,
   ACCOUNT_NAME_RULE,
@@ -83,7 +84,7 @@ function timeoutMs(program: Command, fallbackSeconds: number): number {
   const { timeout } = program.opts<GlobalOptions>();
   if (timeout === undefined) return fallbackSeconds * 1000;
   if (!/^\d+$/.test(timeout) || Number(timeout) < 1) {
-    throw new CliError(`--timeout ${JSON.stringify(timeout)}: must be a whole number of seconds >= 1`, EXIT_USAGE);
+    throw new CliError(`--timeout ${showValue(timeout)}: must be a whole number of seconds >= 1`, EXIT_USAGE);
   }
   return Number(timeout) * 1000;
 }

@@ -4,6 +4,7 @@
  * invariant 7), so the CLI can refuse a bad input before anything is started.
  */
 import { E164_PATTERN, E164_RULE } from '../domain/hoiio-rules';
+import { showValue } from '../domain/input-text';
 import { formatProblems, validateSessionInput, type SessionInput } from '../domain/session-input';
 import type { ParticipantInput, RedialRule, RedialRules } from '../domain/session-types';
 
@@ -68,14 +69,14 @@ export function buildParticipants(numbers: string[], names: string[], problems: 
   for (const entry of names) {
     const at = entry.indexOf('=');
     if (at <= 0) {
-      problems.push(`--name ${JSON.stringify(entry)}: must be <number>=<name>, e.g. +6591234567=Alice`);
+      problems.push(`--name ${showValue(entry)}: must be <number>=<name>, e.g. +6591234567=Alice`);
       continue;
     }
     const number = entry.slice(0, at).trim();
     const name = entry.slice(at + 1).trim();
-    if (!numbers.includes(number))
-      problems.push(`--name ${JSON.stringify(entry)}: ${number} is not one of the numbers to call`);
-    else if (nameOf.has(number)) problems.push(`--name ${JSON.stringify(entry)}: ${number} already has a name`);
+    // The entry already shows the number: a second copy would only double a long one.
+    if (!numbers.includes(number)) problems.push(`--name ${showValue(entry)}: must name one of the numbers to call`);
+    else if (nameOf.has(number)) problems.push(`--name ${showValue(entry)}: must name a number not named already`);
     else nameOf.set(number, name);
   }
   return numbers.map((number) => {
@@ -89,7 +90,7 @@ export function parseRedialRule(flag: string, text: string | undefined, problems
   if (text === undefined) return undefined;
   const match = /^(\d+):(\d+)$/.exec(text.trim());
   if (!match) {
-    problems.push(`${flag} ${JSON.stringify(text)}: must be <attempts>:<delaySeconds>, e.g. 2:30`);
+    problems.push(`${flag} ${showValue(text)}: must be <attempts>:<delaySeconds>, e.g. 2:30`);
     return undefined;
   }
   return { attempts: Number(match[1]), delaySeconds: Number(match[2]) };
@@ -99,7 +100,7 @@ export function parseRedialRule(flag: string, text: string | undefined, problems
 export function parseSeconds(flag: string, text: string | undefined, problems: string[]): number | undefined {
   if (text === undefined) return undefined;
   if (!/^\d+$/.test(text.trim())) {
-    problems.push(`${flag} ${JSON.stringify(text)}: must be a whole number of seconds`);
+    problems.push(`${flag} ${showValue(text)}: must be a whole number of seconds`);
     return undefined;
   }
   return Number(text.trim());
@@ -107,7 +108,7 @@ export function parseSeconds(flag: string, text: string | undefined, problems: s
 
 /** For kick/mute/unmute: the same rule as the workflow's, checked before a round trip to the server. */
 export function checkNumber(number: string): string | undefined {
-  return E164_PATTERN.test(number) ? undefined : `${JSON.stringify(number)}: ${E164_RULE}`;
+  return E164_PATTERN.test(number) ? undefined : `${showValue(number)}: ${E164_RULE}`;
 }
 
 /** `session-20250101T120000Z-1a2b3c`: sortable by start time, and unique without coordination. */

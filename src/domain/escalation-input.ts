@@ -18,6 +18,7 @@ import {
   type InputProblem,
   participantsSchema,
 } from './session-input';
+import { inputRule } from './input-text';
 
 export { DEFAULT_ACCOUNT, formatProblems, type InputProblem };
 
@@ -123,7 +124,7 @@ export type PolicyFile = z.output<typeof policyFileSchema>;
 export function validateEscalationInput(
   input: unknown,
 ): { ok: true; value: EscalationPlan } | { ok: false; problems: InputProblem[] } {
-  const parsed = escalationInputSchema.safeParse(input);
+  const parsed = escalationInputSchema.safeParse(input, { error: inputRule });
   if (parsed.success) return { ok: true, value: parsed.data };
   return { ok: false, problems: parsed.error.issues.map((issue) => describeIssue(issue, input)) };
 }
@@ -131,7 +132,7 @@ export function validateEscalationInput(
 export function validatePolicyFile(
   input: unknown,
 ): { ok: true; value: PolicyFile } | { ok: false; problems: InputProblem[] } {
-  const parsed = policyFileSchema.safeParse(input);
+  const parsed = policyFileSchema.safeParse(input, { error: inputRule });
   if (parsed.success) return { ok: true, value: parsed.data };
   return { ok: false, problems: parsed.error.issues.map((issue) => describeIssue(issue, input)) };
 }

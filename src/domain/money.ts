@@ -2,6 +2,8 @@
  * Money as integer thousandths of a currency unit. Hoiio quotes rates and debits with exactly three decimals
  * ("0.020"), so thousandths are exact; floats are not, and a summary must add up to the cent.
  */
+import { showValue } from './input-text';
+
 export type Thousandths = number;
 
 const MONEY_TEXT = /^(-?)(\d{1,15})(?:\.(\d{1,3}))?$/;
@@ -20,14 +22,14 @@ export const NON_NEGATIVE_MONEY_RULE =
 export function parseMoney(text: string): Thousandths {
   const match = MONEY_TEXT.exec(text.trim());
   if (!match) {
-    throw new RangeError(`Invalid money amount ${JSON.stringify(text)}: expected a decimal with at most 3 decimals`);
+    throw new RangeError(`Invalid money amount ${showValue(text)}: expected a decimal with at most 3 decimals`);
   }
   const [, sign, whole = '', fraction = ''] = match;
   // BigInt first: the float product of 15 digits and 1000 may already be rounded, so checking it would be too late.
   const exact = BigInt(whole) * 1000n + BigInt(fraction.padEnd(3, '0'));
   if (exact > BigInt(Number.MAX_SAFE_INTEGER)) {
     throw new RangeError(
-      `Invalid money amount ${JSON.stringify(text)}: its thousandths must be a safe integer ` +
+      `Invalid money amount ${showValue(text)}: its thousandths must be a safe integer ` +
         `(at most ${formatMoney(Number.MAX_SAFE_INTEGER)} in magnitude)`,
     );
   }

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { E164_PATTERN, E164_RULE, ROOM_PATTERN, ROOM_RULE } from './hoiio-rules';
+import { formatPath, formatProblem, inputRule } from './input-text';
 import type { ParticipantInput } from './session-types';
 
 /** Room for our own suffix (`:bk-<session>-<batch>`) within Hoiio's 256-character tag. */
@@ -30,7 +31,11 @@ export const participantsSchema = z.array(participant).superRefine((list, ctx) =
     const value = typeof entry === 'string' ? entry : entry.number;
     const first = seen.get(value);
     if (first === undefined) seen.set(value, index);
-    else ctx.addIssue({ code: 'custom', path: [index], message: `${value} is listed twice (first at [${first}])` });
+    // The number is shown as the bad value, from `[i].number` for an entry with a name.
+    else {
+      const path = typeof entry === 'string' ? [index] : [index, 'number'];
+      ctx.addIssue({ code: 'custom', path, message: `is listed twice (first at [${first}])` });
+    }
   });
 });
 
@@ -69,7 +74,7 @@ export interface InputProblem {
 export function validateSessionInput(
   input: unknown,
 ): { ok: true; value: SessionInput } | { ok: false; problems: InputProblem[] } {
-  const parsed = sessionInputSchema.safeParse(input);
+  const parsed = sessionInputSchema.safeParse(input, { error: inputRule });
   if (parsed.success) return { ok: true, value: parsed.data };
   return { ok: false, problems: parsed.error.issues.map((issue) => describe(issue, input)) };
 }
@@ -77,7 +82,7 @@ export function validateSessionInput(
 export function validateParticipants(
   list: unknown,
 ): { ok: true; value: ParticipantInput[] } | { ok: false; problems: InputProblem[] } {
-  const parsed = participantsSchema.min(1, 'needs at least one participant').safeParse(list);
+  const parsed = participantsSchema.min(1, 'needs at least one participant').safeParse(list, { error: inputRule });
   if (parsed.success) return { ok: true, value: parsed.data };
   return {
     ok: false,
@@ -86,9 +91,7 @@ export function validateParticipants(
 }
 
 export function formatProblems(problems: InputProblem[]): string {
-  return problems
-    .map((p) => `${p.path || '(input)'}${p.value === undefined ? '' : ` = ${JSON.stringify(p.value)}`}: ${p.message}`)
-    .join('; ');
+  return problems.map((p) => formatProblem(p.path || '(input)', p.value, p.message)).join('; ');
 }
 
 /**
@@ -106,11 +109,7 @@ export function describeInputIssue(
     value = value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined;
   }
   const message = (issue.code === 'invalid_union' ? options.unionRule?.(path) : undefined) ?? issue.message;
-  const text = path
-    .map((key) => (typeof key === 'number' ? `[${key}]` : `.${String(key)}`))
-    .join('')
-    .replace(/^\./, '');
-  return { path: text, value: typeof value === 'object' ? undefined : value, message };
+  return { path: formatPath(path), value: typeof value === 'object' ? undefined : value, message };
 }
 
 const PARTICIPANT_RULE = `must be an E.164 number or { number, name }: ${E164_RULE}`;

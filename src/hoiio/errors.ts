@@ -1,3 +1,4 @@
+import { formatProblem } from '../domain/input-text';
 import { classifyStatus, type HoiioErrorCategory, type StatusScope } from './statuses';
 
 /**
@@ -23,8 +24,14 @@ export abstract class HoiioError extends Error {
 export interface HoiioInputIssue {
   /** Where the bad value is, e.g. `dest[2]`, `room`, `HOIIO_ACCESS_TOKEN`. */
   path: string;
+  /** The bad value, when it is a plain one worth showing (never for a secret). */
+  value?: unknown;
   /** The rule it breaks, in words. */
   message: string;
+}
+
+function describeInputIssues(issues: readonly HoiioInputIssue[]): string {
+  return issues.map((issue) => formatProblem(issue.path, issue.value, issue.message)).join('; ');
 }
 
 /** A parameter broke a documented rule; nothing was sent. The message names every bad value and its rule. */
@@ -35,7 +42,7 @@ export class HoiioInputError extends HoiioError {
 
   constructor(endpoint: string | undefined, issues: readonly HoiioInputIssue[]) {
     const where = endpoint ? ` for ${endpoint}` : '';
-    super(`Invalid Hoiio parameters${where}: ${issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ')}`);
+    super(`Invalid Hoiio parameters${where}: ${describeInputIssues(issues)}`);
     this.endpoint = endpoint;
     this.issues = issues;
   }
@@ -113,7 +120,7 @@ export class HoiioConfigError extends HoiioError {
   readonly issues: readonly HoiioInputIssue[];
 
   constructor(issues: readonly HoiioInputIssue[]) {
-    super(`Invalid Hoiio configuration: ${issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ')}`);
+    super(`Invalid Hoiio configuration: ${describeInputIssues(issues)}`);
     this.issues = issues;
   }
 }

@@ -9,6 +9,7 @@ import {
   ROOM_RULE,
 } from '../domain/hoiio-rules';
 import { parseHoiioDate } from '../domain/hoiio-time';
+import { formatPath, inputRule } from '../domain/input-text';
 import { HoiioInputError, type HoiioInputIssue } from './errors';
 
 /**
@@ -31,7 +32,7 @@ const destinations = z
       const first = seen.get(number);
       // The same number twice would dial the same person twice into one room.
       if (first !== undefined) {
-        ctx.addIssue({ code: 'custom', path: [index], message: `duplicate of dest[${first}]` });
+        ctx.addIssue({ code: 'custom', path: [index], message: `is listed twice (first at dest[${first}])` });
       } else {
         seen.set(number, index);
       }
@@ -190,26 +191,21 @@ export function validateParams<Schema extends z.ZodType>(
   schema: Schema,
   input: unknown,
 ): z.output<Schema> {
-  const result = schema.safeParse(input);
+  const result = schema.safeParse(input, { error: inputRule });
   if (result.success) return result.data;
   throw new HoiioInputError(endpoint, describeIssues(result.error.issues, input));
 }
 
-/** Turns zod issues into `path ("value"): rule` entries, quoting the offending value so the caller can find it. */
+/** Turns zod issues into `path = value: rule` entries, showing the offending value so the caller can find it. */
 export function describeIssues(issues: readonly z.core.$ZodIssue[], input: unknown): HoiioInputIssue[] {
   return issues.map((issue) => {
-    const path = formatPath(issue.path);
     const value = valueAt(input, issue.path);
-    const message = value === undefined ? issue.message : `${quote(value)} ${issue.message}`;
-    return { path: path || '(parameters)', message };
+    return {
+      path: formatPath(issue.path) || '(parameters)',
+      ...(value === undefined || typeof value === 'object' ? {} : { value }),
+      message: issue.message,
+    };
   });
-}
-
-function formatPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((text, key) => {
-    if (typeof key === 'number') return `${text}[${key}]`;
-    return text ? `${text}.${String(key)}` : String(key);
-  }, '');
 }
 
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
@@ -219,18 +215,6 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
     current = (current as Record<PropertyKey, unknown>)[key];
   }
   return path.length === 0 ? undefined : current;
-}
-
-const MAX_QUOTED = 80;
-
-function quote(value: unknown): string {
-  let text: string;
-  try {
-    text = JSON.stringify(value) ?? String(value);
-  } catch {
-    text = String(value);
-  }
-  return text.length > MAX_QUOTED ? `${text.slice(0, MAX_QUOTED)}…(${text.length} chars)` : text;
 }
 
 function isQualifiedHttpUrl(text: string): boolean {

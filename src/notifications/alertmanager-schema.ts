@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { formatPath, inputRule } from '../domain/input-text';
 
 /**
  * Prometheus Alertmanager's webhook payload, version "4" (https://prometheus.io/docs/alerting/latest/configuration/,
@@ -61,25 +62,13 @@ export interface PayloadIssue {
 export function parseAlertmanagerPayload(
   body: unknown,
 ): { ok: true; payload: AlertmanagerPayload } | { ok: false; issues: PayloadIssue[] } {
-  const parsed = alertmanagerPayloadSchema.safeParse(body);
+  const parsed = alertmanagerPayloadSchema.safeParse(body, { error: inputRule });
   if (parsed.success) return { ok: true, payload: parsed.data };
   return {
     ok: false,
     issues: parsed.error.issues.map((issue) => ({
-      field:
-        issue.path
-          .map((key) => (typeof key === 'number' ? `[${key}]` : `.${String(key)}`))
-          .join('')
-          .replace(/^\./, '') || '(payload)',
-      message: issue.code === 'invalid_type' && valueAt(body, issue.path) === undefined ? 'is required' : issue.message,
+      field: formatPath(issue.path) || '(payload)',
+      message: issue.message,
     })),
   };
-}
-
-function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
-  let value = root;
-  for (const key of path) {
-    value = value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined;
-  }
-  return value;
 }

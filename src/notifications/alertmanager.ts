@@ -14,6 +14,7 @@ import {
   validateEscalationInput,
 } from '../domain/escalation-input';
 import { resolveUpdate } from '../workflows/messages';
+import { showValue } from '../domain/input-text';
 import { readPolicyDirectory } from '../policies/policy-files';
 import { type AlertmanagerPayload, parseAlertmanagerPayload } from './alertmanager-schema';
 import { type AlertmanagerConfig, DEFAULT_POLICY_LABEL } from './config';
@@ -274,7 +275,7 @@ export function choosePolicy(
   if (policy === undefined) {
     return {
       ok: false,
-      reason: `unknown policy "${loggable(named)}" (label "${label}"); known policies: ${known.join(', ')}`,
+      reason: `unknown policy ${showValue(named)} (label "${label}"); known policies: ${known.join(', ')}`,
     };
   }
   return { ok: true, name: named, policy };

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { inputRule } from '../domain/input-text';
 
 /**
  * Reading a Hoiio notification's form body into a schema's payload, shared by the conference (`notification-schema.ts`)
@@ -47,7 +48,7 @@ export function parseForm<Payload>(
   }
   const txnRef = fields.txn_ref !== undefined && TXN_REF.test(fields.txn_ref) ? fields.txn_ref : undefined;
 
-  const parsed = schema.safeParse(fields);
+  const parsed = schema.safeParse(fields, { error: inputRule });
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const field = issue.path.map(String).join('.') || '(form)';

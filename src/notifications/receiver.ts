@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { parseHoiioDate } from '../domain/hoiio-time';
@@ -94,6 +94,11 @@ export function createReceiver(options: ReceiverOptions): Receiver {
   const app = Fastify({
     logger: false,
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    // Fastify's reply to a malformed URL echoes it; a caller gets a short plain message. (A request that is not HTTP
+    // at all gets Node's plain 400, 408 or 431 from Fastify's client error handler, which names no internals.)
+    frameworkErrors: (error, _request, reply) => {
+      void (reply as FastifyReply).code(400).send({ error: plainError(error, 400, 0) });
+    },
     return503OnClosing: true,
     requestTimeout: limits.requestTimeoutMs,
     connectionTimeout: limits.connectionTimeoutMs,
@@ -144,13 +149,39 @@ export function createReceiver(options: ReceiverOptions): Receiver {
     // Body too large, a broken stream and the like: nothing was signalled. Log the path, never the query.
     const status =
       error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
-    const reason = error.code ?? (status === 500 ? 'internal error' : 'bad request');
+    const reason = plainError(error, status, request.routeOptions.bodyLimit);
     const source = SOURCE_OF_PATH[request.routeOptions.url ?? ''];
     if (source !== undefined) log({ source, outcome: 'rejected', status, reason });
     return reply.code(status).send({ error: reason });
   });
 
   return { app, counters: () => ({ ...counters }) };
+}
+
+/**
+ * Fastify's errors that a caller can cause, in words: its codes (FST_ERR_CTP_BODY_TOO_LARGE) mean nothing to the
+ * caller, and its own messages may echo the URL, whose query holds the session token.
+ */
+function plainError(error: { code?: string }, status: number, bodyLimit: number): string {
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return `body too large: the limit is ${formatBytes(bodyLimit)}`;
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return 'unsupported Content-Type: the header is empty or malformed';
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return 'the body is not as long as its Content-Length says';
+    case 'FST_ERR_BAD_URL':
+    case 'FST_ERR_ASYNC_CONSTRAINT':
+      return 'malformed URL';
+    default:
+      return status === 500 ? 'internal error' : 'bad request';
+  }
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)} MiB`;
+  if (bytes % 1024 === 0) return `${bytes / 1024} KiB`;
+  return `${bytes} bytes`;
 }
 
 const SOURCE_OF_PATH: Record<string, ReceiverLogEvent['source']> = {

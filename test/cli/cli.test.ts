@@ -60,8 +60,8 @@ describe('buildSessionInput', () => {
     expect(built.ok).toBe(false);
     const text = built.ok ? '' : built.problems.join('\n');
     expect(text).toContain('participants[1] = "+65abc": must be E.164');
-    expect(text).toContain('+6591234567 is listed twice');
-    expect(text).toContain('--name "+6500000000=Nobody": +6500000000 is not one of the numbers to call');
+    expect(text).toContain('participants[2] = "+6591234567": is listed twice (first at [0])');
+    expect(text).toContain('--name "+6500000000=Nobody": must name one of the numbers to call');
     expect(text).toContain('--name "no-equals-sign": must be <number>=<name>');
     expect(text).toContain('callerId = "12345": must be E.164 or "private"');
     expect(text).toContain('--grace "soon": must be a whole number of seconds');

@@ -250,7 +250,7 @@ describe('bridgekeeper policy check', () => {
     expect(out).toContain(`bad ${relativeFixture('bad-oncall.json')}:\n`);
     expect(out).toContain('  policy.steps: needs at least one step');
     expect(out).toContain('  policy.repeat = -1: ');
-    expect(out).toContain('Unrecognized key: "pager"');
+    expect(out).toContain('  (input): must not have the field "pager"');
     expect(out).toMatch(new RegExp(`bad ${unparsable.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\n  not valid JSON: `));
     expect(run.stderr).toBe('bridgekeeper: 3 of 4 policy file(s) invalid\n');
   });

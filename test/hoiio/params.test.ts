@@ -45,7 +45,9 @@ describe('conferenceCall parameters', () => {
     const error = await inputError(client.conferenceCall({ dest: ['+6511111111', bad] }));
     expect(error.endpoint).toBe('conference/call');
     expect(error.retryable).toBe(false);
-    expect(error.issues).toEqual([{ path: 'dest[1]', message: expect.stringContaining('E.164') as string }]);
+    expect(error.issues).toEqual([
+      { path: 'dest[1]', value: bad, message: expect.stringContaining('E.164') as string },
+    ]);
     expect(error.message).toContain(JSON.stringify(bad));
   });
 
@@ -68,7 +70,7 @@ describe('conferenceCall parameters', () => {
 
   it('rejects a duplicate destination, naming both positions', async () => {
     const error = await inputError(client.conferenceCall({ dest: ['+6511111111', '+6522222222', '+6511111111'] }));
-    expect(error.issues).toEqual([{ path: 'dest[2]', message: '"+6511111111" duplicate of dest[0]' }]);
+    expect(error.message).toContain('dest[2] = "+6511111111": is listed twice (first at dest[0])');
   });
 
   it.each(['MY-ROOM', 'a'.repeat(33), '', 'room one', 'r/1'])('rejects room %j', async (room) => {
@@ -79,8 +81,7 @@ describe('conferenceCall parameters', () => {
 
   it('rejects a tag over 256 characters and an empty tag', async () => {
     const long = await inputError(client.conferenceCall({ dest: ['+6511111111'], tag: 'x'.repeat(257) }));
-    expect(long.message).toContain('tag: "xxxx');
-    expect(long.message).toContain('(259 chars)');
+    expect(long.message).toContain(`tag = "${'x'.repeat(40)}… (257 characters): `);
     expect(long.message).toContain('at most 256 characters');
     const empty = await inputError(client.conferenceCall({ dest: ['+6511111111'], tag: '' }));
     expect(empty.message).toContain('must not be empty');
@@ -99,7 +100,7 @@ describe('conferenceCall parameters', () => {
 
   it('rejects a callerId that is neither E.164 nor "private"', async () => {
     const error = await inputError(client.conferenceCall({ dest: ['+6511111111'], callerId: 'hidden' }));
-    expect(error.message).toContain('callerId: "hidden" must be E.164');
+    expect(error.message).toContain('callerId = "hidden": must be E.164');
   });
 
   it('rejects a misspelt option instead of dropping it', async () => {
@@ -119,7 +120,7 @@ describe('other endpoints', () => {
     const error = await inputError(client.moderate({ txnRef: ' ', action: 'deafen' as unknown as 'kick' }));
     expect(error.endpoint).toBe('conference/moderate');
     expect(error.issues.map((issue) => issue.path)).toEqual(['txnRef', 'action']);
-    expect(error.message).toContain('"deafen" must be one of kick, mute, unmute');
+    expect(error.message).toContain('action = "deafen": must be one of kick, mute, unmute');
   });
 
   it('queryStatus and hangup need a non-empty txn_ref', async () => {
@@ -141,7 +142,7 @@ describe('other endpoints', () => {
   it('getRate needs two E.164 numbers', async () => {
     const error = await inputError(client.getRate({ dest1: '+6511111111', dest2: '12345' }));
     expect(error.issues).toEqual([
-      { path: 'dest2', message: expect.stringContaining('"12345" must be E.164') as string },
+      { path: 'dest2', value: '12345', message: expect.stringContaining('must be E.164') as string },
     ]);
   });
 });

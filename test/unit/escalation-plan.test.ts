@@ -90,7 +90,7 @@ describe('escalation plan', () => {
       'policy.repeat = "forever": must be a whole number from 0 to 100 or "until-acknowledged"',
       'policy.maxCost = "1.0001"',
       'bridge.room = "inc 42"',
-      'bridge.alsoDial[3] = "+6591110001": +6591110001 is listed twice',
+      'bridge.alsoDial[3] = "+6591110001": is listed twice (first at [0])',
     ]) {
       expect(text).toContain(expected);
     }

@@ -24,6 +24,10 @@ describe('money in thousandths', () => {
     },
   );
 
+  it('cuts a long bad amount in its message', () => {
+    expect(() => parseMoney('1.'.repeat(150))).toThrow(`Invalid money amount "${'1.'.repeat(20)}… (300 characters): `);
+  });
+
   it('accepts the largest amount whose thousandths are a safe integer', () => {
     expect(parseMoney('9007199254740.991')).toBe(Number.MAX_SAFE_INTEGER);
     expect(parseMoney('-9007199254740.991')).toBe(-Number.MAX_SAFE_INTEGER);

@@ -42,6 +42,7 @@ import type {
   ResponderTry,
   TryState,
 } from '../../domain/escalation-types';
+import { formatProblem } from '../../domain/input-text';
 import { ivrEventAsCallEnded, ivrEventSchema, type IvrEvent } from '../../domain/ivr-event';
 import { LegBook, type LegBookSnapshot, type LegRecord } from '../../domain/leg-book';
 import { formatMoney, parseMoney, sumMoney } from '../../domain/money';
@@ -205,7 +206,7 @@ export class EscalationRun {
   validateAcknowledge(request: AcknowledgeRequest): void {
     const by = request?.by;
     if (typeof by !== 'string' || by.trim() === '' || by.length > 100) {
-      throw new Error(`acknowledge: "by" = ${JSON.stringify(by)}: must say who, in 1 to 100 characters`);
+      throw new Error(`acknowledge: ${formatProblem('by', by, 'must say who, in 1 to 100 characters')}`);
     }
     if (this.phase === 'ended' || this.resolved) throw new Error('acknowledge: the escalation has already ended');
     if (this.gaveUp) throw new Error(`acknowledge: paging has stopped (${this.gaveUp})`);
