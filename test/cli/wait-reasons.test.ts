@@ -146,7 +146,7 @@ describe('why a participant waits, and what a live leg is doing', () => {
     await handle.executeUpdate(addParticipantsUpdate, { args: [{ participants: [later!] }] });
 
     const status = await waitForStatus(handle, (s) => participant(s, later!).waiting?.kind === 'dial-in-progress');
-    expect(participant(status, first!)).toMatchObject({ status: 'in-call', txnRefs: [], call: { state: 'dialing' } });
+    expect(participant(status, first!)).toMatchObject({ status: 'dialing', txnRefs: [], call: { state: 'dialing' } });
     expect((await ledger()).calls).toEqual([]);
     expect(await statusRow(handle.workflowId, first!)).toMatch(/│ dialing\s+│/);
     expect(await statusRow(handle.workflowId, later!)).toContain('queued: behind the dial being sent');
