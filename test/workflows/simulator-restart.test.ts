@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startSimulator, type RunningSimulator } from '../../dev/simulator';
+import { startSimulator, type RunningSimulator, type SimCall } from '../../dev/simulator';
 import { freePort } from '../support/processes';
 import { startSessionStack, type SessionStack } from '../support/session-stack';
 import { LONG_CALL, numbers, sessionKit } from './support/session-kit';
@@ -39,6 +39,11 @@ it('a session mid-call across a simulator restart finishes in seconds, its lines
   // Polls come only after an hour without news: whatever ends these legs promptly is their notification.
   const handle = await startSession({ participants, notificationGraceSeconds: 3_600 });
   await waitForStatus(handle, (status) => status.counts['in-call'] === 3);
+  // Answered, not ringing: a call ringing at the stop would end failed (docs/simulator.md, "State file").
+  await waitUntil(async () => {
+    const { calls } = await stack.simGet<{ calls: SimCall[] }>('/_sim/calls');
+    return calls.filter((call) => call.state === 'answered').length === 3;
+  });
 
   await stack.simulator.close();
   restarted = await startSimulator(simulatorOptions);
@@ -46,8 +51,18 @@ it('a session mid-call across a simulator restart finishes in seconds, its lines
   const stoppedAt = Date.now();
   const summary = await handle.result();
   expect(Date.now() - stoppedAt).toBeLessThan(20_000);
-  expect(summary.participants.map((p) => p.status)).toEqual(['answered', 'answered', 'answered']);
+  expect({ statuses: summary.participants.map((p) => p.status), summary }).toMatchObject({
+    statuses: ['answered', 'answered', 'answered'],
+  });
   expect(summary.participants.every((p) => p.minutes >= 1)).toBe(true);
   const budget = await waitForBudget((state) => state.held.every((p) => p.holder !== handle.workflowId));
   expect(budget.held.filter((p) => p.holder === handle.workflowId)).toEqual([]);
 }, 90_000);
+
+async function waitUntil(predicate: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
