@@ -15,15 +15,7 @@ export type LegState = 'ringing' | 'answered' | 'ended';
  * restart: the call was up when the simulator stopped, and was ended as it started again (docs/simulator.md).
  */
 export type EndReason =
-  | 'completed'
-  | 'kick'
-  | 'hangup'
-  | 'callee'
-  | 'idle'
-  | 'max_duration'
-  | 'ivr_hangup'
-  | 'transfer_failed'
-  | 'restart';
+  'completed' | 'kick' | 'hangup' | 'callee' | 'idle' | 'max_duration' | 'ivr_hangup' | 'transfer_failed' | 'restart';
 export type LegKind = 'conference' | 'ivr';
 
 /**
@@ -491,7 +483,8 @@ export class CallEngine {
       if (leg.room !== '') this.knownRooms.add(roomKey(leg.appId, leg.room));
       if (leg.state !== 'ended') {
         this.activeByApp.set(leg.appId, this.activeCalls(leg.appId) + 1);
-        if (leg.room !== '') this.activeByRoom.set(roomKey(leg.appId, leg.room), this.roomParticipants(leg.appId, leg.room) + 1);
+        if (leg.room !== '')
+          this.activeByRoom.set(roomKey(leg.appId, leg.room), this.roomParticipants(leg.appId, leg.room) + 1);
       }
     }
   }

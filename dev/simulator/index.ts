@@ -65,7 +65,10 @@ export async function startSimulator(options: Partial<SimulatorOptions> = {}): P
   const app = Fastify({ logger: false, forceCloseConnections: true });
   if (writer) {
     // A call changes on a request (dial, hangup, a block, /_sim/reset) or on one of its timers.
-    app.addHook('onResponse', async () => writer.touch());
+    app.addHook('onResponse', (_request, _reply, done) => {
+      writer.touch();
+      done();
+    });
     state.timers.afterFire = () => writer.touch();
   }
   await registerApiRoutes(app, state);

@@ -79,17 +79,7 @@ const storedLeg = z.object({
   minutes: count.optional(),
   debit: money.optional(),
   endedBy: z
-    .enum([
-      'completed',
-      'kick',
-      'hangup',
-      'callee',
-      'idle',
-      'max_duration',
-      'ivr_hangup',
-      'transfer_failed',
-      'restart',
-    ])
+    .enum(['completed', 'kick', 'hangup', 'callee', 'idle', 'max_duration', 'ivr_hangup', 'transfer_failed', 'restart'])
     .optional(),
   ivr: storedIvr.optional(),
 });

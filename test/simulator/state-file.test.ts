@@ -73,7 +73,12 @@ describe('the simulator with a state file', () => {
     expect(after).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ url: '/hoiio/notify', txn_ref: upRef, call_status_dest: 'answered' }),
-        expect.objectContaining({ url: '/hoiio/notify', txn_ref: ringingRef, call_status_dest: 'failed', debit: '0.000' }),
+        expect.objectContaining({
+          url: '/hoiio/notify',
+          txn_ref: ringingRef,
+          call_status_dest: 'failed',
+          debit: '0.000',
+        }),
         expect.objectContaining({ url: '/hoiio/ivr', txn_ref: ivrRef, call_state: 'ended', dial_status: 'answered' }),
       ]),
     );
