@@ -57,8 +57,10 @@ export async function startSimulator(options: Partial<SimulatorOptions> = {}): P
   const settings = defaultSettings();
   const state = createState(settings, [...configs.values()], log);
   applyConfigPatch(state, { ...knobs, seed: knobs.seed ?? settings.seed });
-  // Read before listening: a bad file fails the start, naming the file, instead of silently forgetting the ledger.
+  // Loaded before listening: a bad file fails the start, naming the file, instead of silently forgetting the ledger,
+  // and no request can see the counters before they are restored (a txn_ref would repeat).
   const ledger = stateFile === undefined ? undefined : readStateFile(stateFile);
+  const endDropped = ledger && restoreLedger(state, ledger);
   const writer = stateFile === undefined ? undefined : new StateFileWriter(stateFile, state);
 
   // No Fastify logger: it would print request URLs, and a GET request carries the access token in its query.
@@ -74,8 +76,8 @@ export async function startSimulator(options: Partial<SimulatorOptions> = {}): P
   await registerApiRoutes(app, state);
   registerInspectionRoutes(app, state);
   await app.listen({ host, port });
-  if (ledger) {
-    restoreLedger(state, ledger);
+  if (endDropped) {
+    endDropped();
     writer?.touch();
   }
 
@@ -94,8 +96,11 @@ export async function startSimulator(options: Partial<SimulatorOptions> = {}): P
         state.timers.close();
         state.timers.wakeSleepers();
         await app.close();
-        writer?.close();
-        await state.notifier.close();
+        try {
+          writer?.close();
+        } finally {
+          await state.notifier.close();
+        }
       })();
       return closing;
     },

@@ -14,7 +14,6 @@ import { type SimulatorState } from './state';
 const VERSION = 1;
 
 const money = z.string().regex(/^-?\d{1,15}(\.\d{1,3})?$/, 'expected a decimal with at most 3 decimals');
-const signedMoney = money;
 const count = z.number().int().nonnegative();
 const simSeconds = z.number().finite();
 const epochMs = z.number().int().nonnegative();
@@ -93,7 +92,7 @@ const ledgerSchema = z.object({
   txnSeq: count,
   roomSeq: count,
   sessionSeq: count,
-  balances: z.record(z.string(), z.object({ points: signedMoney, bonus: signedMoney })),
+  balances: z.record(z.string(), z.object({ points: money, bonus: money })),
   legs: z.array(storedLeg),
 });
 type StoredLedger = z.infer<typeof ledgerSchema>;
@@ -135,10 +134,11 @@ export function readStateFile(file: string): StoredLedger | undefined {
 }
 
 /**
- * Loads an earlier run's ledger into a fresh state: its legs, counters and balances. Calls that were still up are
- * then ended as dropped at the time of the stop, which sends their end notifications (docs/simulator.md).
+ * Loads an earlier run's ledger into a fresh state: its legs, counters and balances. Returns what ends the calls
+ * that were still up, as dropped at the time of the stop, sending their end notifications (docs/simulator.md): the
+ * caller runs it once the simulator listens, so a start that fails on its port notifies no one.
  */
-export function restoreLedger(state: SimulatorState, ledger: StoredLedger): void {
+export function restoreLedger(state: SimulatorState, ledger: StoredLedger): () => void {
   const legs = ledger.legs.map(legFromStore);
   state.engine.restore({ txnSeq: ledger.txnSeq, roomSeq: ledger.roomSeq, sessionSeq: ledger.sessionSeq, legs });
   for (const [appId, balance] of Object.entries(ledger.balances)) {
@@ -147,7 +147,9 @@ export function restoreLedger(state: SimulatorState, ledger: StoredLedger): void
     account.points = parseMoney(balance.points);
     account.bonus = parseMoney(balance.bonus);
   }
-  for (const leg of legs) state.engine.endDropped(leg, ledger.simSeconds, ledger.savedAt);
+  return () => {
+    for (const leg of legs) state.engine.endDropped(leg, ledger.simSeconds, ledger.savedAt);
+  };
 }
 
 function captureLedger(state: SimulatorState): StoredLedger {
