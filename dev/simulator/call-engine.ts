@@ -11,10 +11,11 @@ import { type TimerHandle, type TimerSet } from './timers';
 export type LegState = 'ringing' | 'answered' | 'ended';
 /**
  * completed: the call ran its course; kick, hangup: conference/moderate, voice/hangup; the rest end IVR calls only:
- * the callee hung up, no block came in time, max_duration passed, an ivr/end/hangup block, a failed transfer.
+ * the callee hung up, no block came in time, max_duration passed, an ivr/end/hangup block, a failed transfer;
+ * restart: the call was up when the simulator stopped, and was ended as it started again (docs/simulator.md).
  */
 export type EndReason =
-  'completed' | 'kick' | 'hangup' | 'callee' | 'idle' | 'max_duration' | 'ivr_hangup' | 'transfer_failed';
+  'completed' | 'kick' | 'hangup' | 'callee' | 'idle' | 'max_duration' | 'ivr_hangup' | 'transfer_failed' | 'restart';
 export type LegKind = 'conference' | 'ivr';
 
 /**
@@ -169,6 +170,14 @@ export interface CallEngineDeps {
   onEnded: (leg: Leg) => void;
   /** An IVR call's notification (a block finished, or the call ended). */
   onIvrNotice: (leg: Leg, notice: IvrNotice) => void;
+}
+
+/** What a restart carries over of the engine: every leg, and the counters that keep ids from repeating. */
+export interface EngineSnapshot {
+  txnSeq: number;
+  roomSeq: number;
+  sessionSeq: number;
+  legs: Leg[];
 }
 
 /** Whole-minute blocks from answer; a leg that was answered at all pays for its first block. */
@@ -455,6 +464,51 @@ export class CallEngine {
     }
   }
 
+  snapshot(): EngineSnapshot {
+    return { txnSeq: this.txnSeq, roomSeq: this.roomSeq, sessionSeq: this.sessionSeq, legs: this.legs };
+  }
+
+  /**
+   * Takes over the legs of a simulator that stopped (its state file). Legs that were still up count as active until
+   * `endDropped` ends them; they get no timers, since their plans belonged to the stopped process.
+   */
+  restore(snapshot: EngineSnapshot): void {
+    this.txnSeq = Math.max(this.txnSeq, snapshot.txnSeq);
+    this.roomSeq = Math.max(this.roomSeq, snapshot.roomSeq);
+    this.sessionSeq = Math.max(this.sessionSeq, snapshot.sessionSeq);
+    for (const leg of snapshot.legs) {
+      this.legs.push(leg);
+      this.byRef.set(leg.txnRef, leg);
+      if (leg.ivr) this.bySession.set(leg.ivr.session, leg);
+      if (leg.room !== '') this.knownRooms.add(roomKey(leg.appId, leg.room));
+      if (leg.state !== 'ended') {
+        this.activeByApp.set(leg.appId, this.activeCalls(leg.appId) + 1);
+        if (leg.room !== '')
+          this.activeByRoom.set(roomKey(leg.appId, leg.room), this.roomParticipants(leg.appId, leg.room) + 1);
+      }
+    }
+  }
+
+  /**
+   * A leg that was up when the simulator stopped ends now, as a carrier reports a call its switch dropped: answered
+   * legs are billed up to the stop (`stoppedSim`, simulated seconds of the stopped process's clock), ringing ones
+   * end failed and unbilled. Its end notification goes out as for any other end.
+   */
+  endDropped(leg: Leg, stoppedSim: number, stoppedAt: number): void {
+    if (leg.state === 'ended') return;
+    if (leg.state === 'ringing') {
+      this.finish(leg, 'failed', 0, 'restart', stoppedAt);
+      return;
+    }
+    if (leg.ivr) {
+      leg.ivr.cursor = Math.max(leg.ivr.cursor, stoppedSim);
+      this.finish(leg, 'answered', Math.max(0, leg.ivr.cursor - (leg.answeredSim ?? 0)), 'restart', stoppedAt);
+      return;
+    }
+    const talked = Math.min(leg.plan.talkSeconds, Math.max(0, stoppedSim - (leg.answeredSim ?? 0)));
+    this.finish(leg, 'answered', talked, 'restart', stoppedAt);
+  }
+
   /** Forgets every leg without ending it (no bills, no notifications): for /_sim/reset. */
   reset(): void {
     for (const handle of this.legTimers.values()) this.deps.timers.clear(handle);
@@ -487,7 +541,7 @@ export class CallEngine {
     );
   }
 
-  private finish(leg: Leg, status: Outcome, talkSeconds: number, reason: EndReason): void {
+  private finish(leg: Leg, status: Outcome, talkSeconds: number, reason: EndReason, at = Date.now()): void {
     if (leg.state === 'ended') return;
     this.deps.timers.clear(this.legTimers.get(leg.txnRef));
     this.legTimers.delete(leg.txnRef);
@@ -495,7 +549,7 @@ export class CallEngine {
     this.sideTimers.delete(leg.txnRef);
     leg.state = 'ended';
     leg.callStatus = status;
-    leg.endedAt = Date.now();
+    leg.endedAt = at;
     leg.endedBy = reason;
     leg.minutes = status === 'answered' ? billedMinutes(talkSeconds) : 0;
     leg.debit = debitFor(leg.rate, leg.minutes);

@@ -192,6 +192,8 @@ export const optionsFileSchema = configPatchSchema.omit({ replaceScripts: true }
   port: z.number().int().min(0).max(65_535).optional(),
   scripts: scriptsSchema.optional(),
   includeDemoAccount: z.boolean().optional(),
+  /** Keep the ledger in this JSON file across restarts (dev/simulator/state-file.ts); absent: in memory only. */
+  stateFile: z.string().min(1).optional(),
 });
 export type OptionsFile = z.infer<typeof optionsFileSchema>;
 

@@ -32,6 +32,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): OptionsFil
   if (env.SIMULATOR_PORT) merged.port = integer(env.SIMULATOR_PORT, 'SIMULATOR_PORT');
   if (env.SIMULATOR_SEED) merged.seed = integer(env.SIMULATOR_SEED, 'SIMULATOR_SEED');
   if (env.SIMULATOR_TIME_SCALE) merged.timeScale = number(env.SIMULATOR_TIME_SCALE, 'SIMULATOR_TIME_SCALE');
+  if (env.SIMULATOR_STATE_FILE) merged.stateFile = env.SIMULATOR_STATE_FILE;
   if (env.SIMULATOR_HISTORY_LAG_MS) {
     merged.historyLagMs = integer(env.SIMULATOR_HISTORY_LAG_MS, 'SIMULATOR_HISTORY_LAG_MS');
   }

@@ -14,6 +14,7 @@ import {
   type SimulatorOptions,
 } from './settings';
 import { createState, type SimulatorState } from './state';
+import { readStateFile, restoreLedger, StateFileWriter } from './state-file';
 
 export type { SimulatorOptions } from './settings';
 export type { SimCall, SimStats, SimNotificationCounts } from './inspection-types';
@@ -40,7 +41,14 @@ export async function startSimulator(options: Partial<SimulatorOptions> = {}): P
   const { log = () => undefined, ...json } = options;
   const parsed = optionsFileSchema.safeParse(json);
   if (!parsed.success) throw new SettingsError(describeIssues(parsed.error));
-  const { host = DEFAULT_HOST, port = DEFAULT_PORT, includeDemoAccount = true, accounts = [], ...knobs } = parsed.data;
+  const {
+    host = DEFAULT_HOST,
+    port = DEFAULT_PORT,
+    includeDemoAccount = true,
+    accounts = [],
+    stateFile,
+    ...knobs
+  } = parsed.data;
 
   const configs = new Map<string, AccountConfig>();
   if (includeDemoAccount) configs.set(DEMO_ACCOUNT.appId, DEMO_ACCOUNT);
@@ -49,12 +57,29 @@ export async function startSimulator(options: Partial<SimulatorOptions> = {}): P
   const settings = defaultSettings();
   const state = createState(settings, [...configs.values()], log);
   applyConfigPatch(state, { ...knobs, seed: knobs.seed ?? settings.seed });
+  // Loaded before listening: a bad file fails the start, naming the file, instead of silently forgetting the ledger,
+  // and no request can see the counters before they are restored (a txn_ref would repeat).
+  const ledger = stateFile === undefined ? undefined : readStateFile(stateFile);
+  const endDropped = ledger && restoreLedger(state, ledger);
+  const writer = stateFile === undefined ? undefined : new StateFileWriter(stateFile, state);
 
   // No Fastify logger: it would print request URLs, and a GET request carries the access token in its query.
   const app = Fastify({ logger: false, forceCloseConnections: true });
+  if (writer) {
+    // A call changes on a request (dial, hangup, a block, /_sim/reset) or on one of its timers.
+    app.addHook('onResponse', (_request, _reply, done) => {
+      writer.touch();
+      done();
+    });
+    state.timers.afterFire = () => writer.touch();
+  }
   await registerApiRoutes(app, state);
   registerInspectionRoutes(app, state);
   await app.listen({ host, port });
+  if (endDropped) {
+    endDropped();
+    writer?.touch();
+  }
 
   const address = app.server.address() as AddressInfo;
   const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -71,7 +96,11 @@ export async function startSimulator(options: Partial<SimulatorOptions> = {}): P
         state.timers.close();
         state.timers.wakeSleepers();
         await app.close();
-        await state.notifier.close();
+        try {
+          writer?.close();
+        } finally {
+          await state.notifier.close();
+        }
       })();
       return closing;
     },

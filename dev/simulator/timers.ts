@@ -13,6 +13,8 @@ export interface TimerHandle {
 export class TimerSet {
   private readonly pending = new Set<TimerHandle>();
   private closed = false;
+  /** Called after each timer's callback: every change a call goes through on its own is one (the state file's cue). */
+  afterFire: (() => void) | undefined;
 
   /** Runs `fn` after `ms`; returns undefined (and never runs it) once the set is closed. */
   set(fn: () => void, ms: number): TimerHandle | undefined {
@@ -27,6 +29,7 @@ export class TimerSet {
         }
         this.pending.delete(handle);
         fn();
+        this.afterFire?.();
       }, step);
     };
     wait(Math.max(0, ms));

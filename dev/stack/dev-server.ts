@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -64,6 +64,11 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const pid = child.pid;
   if (pid === undefined) throw new Error(`Could not start ${options.cliPath}: no process was created`);
   writePidFile({ serverPid: pid, ownerPid: process.pid });
+  // However we exit, a server that is down must not leave its pid file to the next start (one that is still up
+  // keeps it: the next start stops that orphan by it).
+  process.once('exit', () => {
+    if (exitCode !== undefined || !isAlive(pid)) removePidFile(pid);
+  });
 
   let exitCode: number | null | undefined;
   const exited = new Promise<void>((resolve) =>
@@ -130,12 +135,7 @@ async function waitUntilReady(address: string, namespace: string, timeoutMs: num
 async function reclaimOrphan(log: Log): Promise<void> {
   const recorded = readPidFile();
   if (!recorded) return;
-  if (recorded.ownerPid !== process.pid && isAlive(recorded.ownerPid) && isStack(recorded.ownerPid)) {
-    throw new Error(
-      `bridgekeeper's stack is already running (process ${recorded.ownerPid} owns the Temporal dev server ` +
-        `${recorded.serverPid}). Stop it with Ctrl-C in its terminal or \`kill ${recorded.ownerPid}\`.`,
-    );
-  }
+  assertNoRunningStack();
   if (isAlive(recorded.serverPid) && isTemporal(recorded.serverPid)) {
     log(`Stopping a Temporal dev server (pid ${recorded.serverPid}) left behind by an earlier run`);
     process.kill(recorded.serverPid, 'SIGTERM');
@@ -144,6 +144,22 @@ async function reclaimOrphan(log: Log): Promise<void> {
     if (isAlive(recorded.serverPid)) process.kill(recorded.serverPid, 'SIGKILL');
   }
   rmSync(PID_FILE, { force: true });
+}
+
+/**
+ * Fails, naming the owning process (pid and command), when another `npm start` on this data directory is running.
+ * Checked before any port: its ports are busy too, and the owner is what the user needs to find.
+ */
+export function assertNoRunningStack(): void {
+  const recorded = readPidFile();
+  if (!recorded || recorded.ownerPid === process.pid) return;
+  if (!isAlive(recorded.ownerPid) || !isStack(recorded.ownerPid)) return;
+  const command = commandLineOf(recorded.ownerPid);
+  throw new Error(
+    `bridgekeeper's stack is already running: process ${recorded.ownerPid}` +
+      `${command ? ` (${command})` : ''} owns the Temporal dev server ${recorded.serverPid} and ${DATA_DIR}. ` +
+      `Stop it with Ctrl-C in its terminal or \`kill ${recorded.ownerPid}\`.`,
+  );
 }
 
 function isAlive(pid: number): boolean {
@@ -165,11 +181,19 @@ function isTemporal(pid: number): boolean {
 }
 
 function commandLineIncludes(pid: number, text: string): boolean {
-  if (!existsSync('/proc')) return true; // no /proc (macOS): trust the pid file
+  const command = commandLineOf(pid);
+  // Without /proc and with no answer from ps, trust the pid file.
+  if (command === undefined) return !existsSync('/proc');
+  return command.includes(text);
+}
+
+/** The process's command line from /proc, else from `ps` (macOS); undefined if neither tells. */
+function commandLineOf(pid: number): string | undefined {
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(text);
+    if (existsSync('/proc')) return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
+    return execFileSync('ps', ['-o', 'command=', '-p', String(pid)], { encoding: 'utf8' }).trim() || undefined;
   } catch {
-    return false;
+    return undefined;
   }
 }
 

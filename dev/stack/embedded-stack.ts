@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { consoleReceiverLog } from '../../src/notifications/notification-log';
@@ -5,9 +6,10 @@ import { alertmanagerOptions } from '../../src/notifications/alertmanager';
 import { receiverConfigFromEnv } from '../../src/notifications/config';
 import { optionsFromEnv } from '../simulator/env-config';
 import { workerTuningFromEnv } from '../../src/config/worker';
-import { startDevServer } from './dev-server';
+import { assertNoRunningStack, startDevServer } from './dev-server';
 import type { StackBuilder } from './stack-builder';
 import { assertPortFree } from './ports';
+import { DATA_DIR } from './project-paths';
 import { resolveTemporalCli, type Log } from './temporal-cli';
 import { wireStack } from './wire-stack';
 
@@ -27,6 +29,9 @@ export interface EmbeddedStack {
   /** The simulator's origin (for /_sim/ inspection), when the stack runs one. */
   simulatorOrigin?: string;
 }
+
+/** The simulator's ledger, beside the dev server's database (docs/simulator.md, "State file"). */
+export const SIMULATOR_STATE_FILE = path.join(DATA_DIR, 'simulator-ledger.json');
 
 /** Simulated minutes pass this many times faster than real ones in the embedded stack, unless configured. */
 const DEMO_TIME_SCALE = 120;
@@ -50,6 +55,7 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions, builder:
   const simulatorPort = simulatorOptions?.port ?? 4010;
   const receiverConfig = receiverConfigFromEnv();
   const alertmanager = receiverConfig.alertmanager && alertmanagerOptions(receiverConfig.alertmanager, taskQueue);
+  assertNoRunningStack();
   const hint = 'Is another `npm start` (or simulator, or receiver) running? Stop it, or set the port variable.';
   if (useSimulator) await assertPortFree(simulatorPort, 'Hoiio simulator, SIMULATOR_PORT', hint);
   await assertPortFree(receiverConfig.port, 'notification receiver, RECEIVER_PORT', hint);
@@ -86,6 +92,8 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions, builder:
       ...simulatorOptions,
       port: simulatorPort,
       timeScale: simulatorOptions.timeScale ?? DEMO_TIME_SCALE,
+      // Sessions in the dev server's database outlive a restart; the calls they know of must too.
+      stateFile: simulatorOptions.stateFile ?? SIMULATOR_STATE_FILE,
     },
     hoiioEnv: process.env,
     receiver: {

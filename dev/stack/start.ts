@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { formatSummary } from '../../src/cli/summary-table';
 import { conferenceSession } from '../../src/workflows';
+import { simGet } from '../simulator/inspection-client';
+import type { SimCall } from '../simulator';
 import { startEmbeddedStack, type EmbeddedStack } from './embedded-stack';
+import { ledgerFigures } from './ledger-figures';
 import { StackBuilder } from './stack-builder';
 
 /**
@@ -19,12 +22,21 @@ async function shutdown(code: number): Promise<never> {
   process.exit(code);
 }
 
-let shuttingDown = false;
+/**
+ * Signals this close to the previous one are the same request: a Ctrl-C reaches every process of the terminal's
+ * group, and npm passes its copy on to us as well, so one key press arrives twice.
+ */
+const SAME_REQUEST_MS = 1_000;
+let lastSignalAt: number | undefined;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   // Kept installed: a second Ctrl-C while stopping must not kill us before the dev server is down.
   process.on(signal, () => {
-    if (shuttingDown) return log(`${signal} received again; still stopping, please wait`);
-    shuttingDown = true;
+    const previous = lastSignalAt;
+    lastSignalAt = Date.now();
+    if (previous !== undefined) {
+      if (lastSignalAt - previous >= SAME_REQUEST_MS) log(`${signal} received again; still stopping, please wait`);
+      return;
+    }
     log(`${signal} received, shutting down`);
     void shutdown(0);
   });
@@ -32,6 +44,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 
 /** Two sessions at once with 20 participants between them: more than the account's 8 lines, so they share. */
 async function runDemo(stack: EmbeddedStack): Promise<void> {
+  const startedAt = Date.now();
   const run = randomUUID().slice(0, 8);
   const sessions = [
     { id: `demo-${run}-standup`, room: `standup_${run}`, participants: demoNumbers(12, 81_000_000) },
@@ -54,7 +67,13 @@ async function runDemo(stack: EmbeddedStack): Promise<void> {
   for (const { id, summary } of results) {
     console.log(`\nCost summary of ${id}\n${formatSummary(summary)}`);
   }
-  if (stack.simulatorOrigin) log(`Every leg the simulator dialed: ${stack.simulatorOrigin}/_sim/calls`);
+  if (!stack.simulatorOrigin) return;
+  // The ledger keeps earlier runs (docs/simulator.md, "State file"): count what this run dialed.
+  const { calls } = await simGet<{ calls: SimCall[] }>(stack.simulatorOrigin, '/_sim/calls');
+  const ours = calls.filter((call) => call.dialed_at !== null && Date.parse(call.dialed_at) >= startedAt);
+  log(`The simulator's ledger for this run: ${ledgerFigures(ours)}`);
+  // With --once the stack stops next, and a link would be dead.
+  if (!once) log(`Every leg the simulator dialed: ${stack.simulatorOrigin}/_sim/calls`);
 }
 
 function demoNumbers(count: number, base: number): string[] {

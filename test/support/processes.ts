@@ -14,11 +14,18 @@ export interface RunningProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function startProcess(command: string, args: string[], env: NodeJS.ProcessEnv = {}): RunningProcess {
+/** `detached`: the process leads a process group of its own, as a terminal's job does (signal it with -pid). */
+export function startProcess(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  { detached = false }: { detached?: boolean } = {},
+): RunningProcess {
   const child = spawn(command, args, {
     cwd: PROJECT_ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached,
   });
   let output = '';
   const listeners = new Set<() => void>();
