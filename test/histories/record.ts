@@ -11,7 +11,14 @@ import { promisify } from 'node:util';
 import { startLocalStack } from '../../dev/stack/local-stack';
 import { resolveTemporalCli } from '../../dev/stack/temporal-cli';
 import { conferenceSession, escalation } from '../../src/workflows';
-import { callBudgetWorkflowId, endUpdate, statusQuery } from '../../src/workflows/messages';
+import {
+  callBudgetWorkflowId,
+  endUpdate,
+  kickUpdate,
+  muteUpdate,
+  redialUpdate,
+  statusQuery,
+} from '../../src/workflows/messages';
 import { version } from '../../package.json';
 
 const talk = (seconds: number) => ({ outcome: 'answered', ringSeconds: 1, talkSeconds: seconds });
@@ -78,11 +85,19 @@ async function main(): Promise<void> {
       await start('replay-end', { participants: numbers(3, 81_200_000) }),
     ];
     const ending = sessions[2]!;
-    for (;;) {
-      const status = await ending.query(statusQuery);
-      if (status.activeLegs === 3) break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    const activeLegs = async (count: number) => {
+      while ((await ending.query(statusQuery)).activeLegs !== count) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    };
+    // Kicked, redialed by hand, muted, then ended with a reason: the moderation updates in one history.
+    const [kicked, muted] = numbers(3, 81_200_000);
+    await activeLegs(3);
+    await ending.executeUpdate(kickUpdate, { args: [{ number: kicked! }] });
+    await activeLegs(2);
+    await ending.executeUpdate(redialUpdate, { args: [{ number: kicked! }] });
+    await activeLegs(3);
+    await ending.executeUpdate(muteUpdate, { args: [{ number: muted! }] });
     await ending.executeUpdate(endUpdate, { args: [{ reason: 'recorded' }] });
     await Promise.all([...sessions, ...escalations].map((handle) => handle.result()));
 
