@@ -9,7 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Command, CommanderError, Option } from 'commander';
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { showValue } from '../domain/input-text';
 import {
   ACCOUNT_NAME_PATTERN,
@@ -206,30 +206,12 @@ export function buildProgram(): Command {
       });
     });
 
-  program
-    .command('redial')
-    .description('dial a participant whose call has ended (hung up, kicked, unanswered, busy, failed) once more')
-    .argument('<id>', 'workflow id')
-    .argument('<number>', "the participant's E.164 number")
-    .action(async (id: string, number: string) => {
-      const problem = checkNumber(number);
-      if (problem) throw new CliError(`invalid number ${problem}`, EXIT_USAGE);
-      currentWorkflowId = id;
-      await withTemporal(async (temporal) => {
-        const handle = temporal.client.workflow.getHandle(id);
-        const result = await temporal.withTimeout(timeoutMs(program, DEFAULT_UPDATE_TIMEOUT_S), () =>
-          handle.executeUpdate(redialUpdate, { args: [{ number }] }),
-        );
-        print(`queued ${result.queued} to be dialed again`);
-      });
-    });
-
-  const moderation = [
-    ['kick', kickUpdate, 'hang up a participant'],
-    ['mute', muteUpdate, 'mute a participant'],
-    ['unmute', unmuteUpdate, 'unmute a participant'],
-  ] as const;
-  for (const [name, update, description] of moderation) {
+  /** A command on one participant of a session: checks the number, runs an update, prints what it answers. */
+  const participantCommand = (
+    name: string,
+    description: string,
+    run: (handle: WorkflowHandle, number: string) => Promise<string>,
+  ): void => {
     program
       .command(name)
       .description(description)
@@ -241,12 +223,29 @@ export function buildProgram(): Command {
         currentWorkflowId = id;
         await withTemporal(async (temporal) => {
           const handle = temporal.client.workflow.getHandle(id);
-          await temporal.withTimeout(timeoutMs(program, DEFAULT_UPDATE_TIMEOUT_S), () =>
-            handle.executeUpdate(update, { args: [{ number }] }),
-          );
-          print(`ok: ${name} ${number}`);
+          print(await temporal.withTimeout(timeoutMs(program, DEFAULT_UPDATE_TIMEOUT_S), () => run(handle, number)));
         });
       });
+  };
+
+  participantCommand(
+    'redial',
+    'dial a participant whose call has ended (hung up, kicked, unanswered, busy, failed) once more',
+    async (handle, number) => {
+      const result = await handle.executeUpdate(redialUpdate, { args: [{ number }] });
+      return `queued ${result.queued} to be dialed again`;
+    },
+  );
+  const moderation = [
+    ['kick', kickUpdate, 'hang up a participant'],
+    ['mute', muteUpdate, 'mute a participant'],
+    ['unmute', unmuteUpdate, 'unmute a participant'],
+  ] as const;
+  for (const [name, update, description] of moderation) {
+    participantCommand(name, description, async (handle, number) => {
+      await handle.executeUpdate(update, { args: [{ number }] });
+      return `ok: ${name} ${number}`;
+    });
   }
 
   program
