@@ -4,8 +4,11 @@
  * never a token: tokens live in the worker's configuration (docs/design.md, invariant 5).
  */
 import { z } from 'zod';
+import { currencySchema } from './call-ended';
 import { E164_PATTERN, E164_RULE, ROOM_PATTERN, ROOM_RULE } from './hoiio-rules';
 import { formatPath, formatProblem, inputRule } from './input-text';
+import { NON_NEGATIVE_MONEY_RULE, NON_NEGATIVE_MONEY_TEXT, parseMoney } from './money';
+import { MAX_EXPECTED_MINUTES } from './preflight';
 import type { ParticipantInput } from './session-types';
 
 /** Room for our own suffix (`:bk-<session>-<batch>`) within Hoiio's 256-character tag. */
@@ -24,6 +27,12 @@ const redialRule = z.strictObject({
   attempts: z.number().int().min(0).max(10),
   delaySeconds: z.number().int().min(0).max(86_400),
 });
+
+/** A cap in one currency: money as the project writes it everywhere, and more than 0 (a cap of 0 would dial nobody). */
+const capAmount = z
+  .string()
+  .regex(NON_NEGATIVE_MONEY_TEXT, NON_NEGATIVE_MONEY_RULE)
+  .refine((text) => !NON_NEGATIVE_MONEY_TEXT.test(text) || parseMoney(text) > 0, 'must be more than 0');
 
 export const participantsSchema = z.array(participant).superRefine((list, ctx) => {
   const seen = new Map<string, number>();
@@ -60,6 +69,15 @@ export const sessionInputSchema = z.strictObject({
     .optional(),
   /** Continue-as-new after this many messages in one run (default 2,000; the server caps signals per run at 10,000). */
   messagesPerRun: z.number().int().min(10).max(9_000).optional(),
+  /** Pre-flight: minutes each participant is expected to talk, for the cost forecast (default 30). */
+  expectedMinutes: z.number().int().min(1).max(MAX_EXPECTED_MINUTES).optional(),
+  /** Pre-flight: when the balance does not cover the forecast, fail (`refuse`, the default) or dial who it covers. */
+  onShortCredit: z.enum(['refuse', 'partial']).optional(),
+  /** End the session like `end` once its cost so far reaches this, per currency: `{ "SGD": "5.000" }`. */
+  maxCost: z
+    .record(currencySchema, capAmount)
+    .refine((caps) => Object.keys(caps).length > 0, 'must name at least one currency, e.g. { "SGD": "5.000" }')
+    .optional(),
 });
 
 export type SessionInput = z.infer<typeof sessionInputSchema>;
@@ -107,6 +125,10 @@ export function describeInputIssue(
   let value: unknown = root;
   for (const key of path) {
     value = value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined;
+  }
+  // A bad record key: the path names the key, and the key's own rule is the one to show, not the value under it.
+  if (issue.code === 'invalid_key') {
+    return { path: formatPath(path), message: issue.issues[0]?.message ?? issue.message };
   }
   const message = (issue.code === 'invalid_union' ? options.unionRule?.(path) : undefined) ?? issue.message;
   return { path: formatPath(path), value: typeof value === 'object' ? undefined : value, message };

@@ -75,6 +75,24 @@ export interface CurrencyTotal {
 
 export type SessionPhase = 'running' | 'ending' | 'finished';
 
+/** An amount of money in one currency, as a decimal string with three decimals ("0.700"). */
+export interface MoneyAmount {
+  currency: string;
+  amount: string;
+}
+
+/**
+ * What the pre-flight check found before the first dial (docs/sessions.md, "Pre-flight"): the forecast of the whole
+ * roster per currency (participants × per-minute rate × `expectedMinutes`) and the balance it was compared with.
+ */
+export interface PreflightFigures {
+  expectedMinutes: number;
+  balance: MoneyAmount;
+  forecast: MoneyAmount[];
+  /** A partial run (`onShortCredit: "partial"`): how many were dialed, how many not, and the forecast of those dialed. */
+  partial?: { dialed: number; notDialed: number; forecast: MoneyAmount[] };
+}
+
 /** The session's permits from the account's call budget: one per leg, held until the leg has ended. */
 export interface SessionPermits {
   /** The workflow id of the account's `callBudget`: its `budgetState` query names every holder and who waits. */
@@ -96,6 +114,8 @@ export interface SessionStatus {
   costSoFar: CurrencyTotal[];
   /** Absent until the session has found its account's budget (and from the status of older workers). */
   permits?: SessionPermits;
+  /** Absent until the pre-flight check is done, from sessions that ran none, and from older workers. */
+  preflight?: PreflightFigures;
 }
 
 export interface ParticipantSummary {
@@ -117,9 +137,14 @@ export interface SessionSummary {
   startedAt: string;
   endedAt: string;
   /** Why the session finished. */
-  endedBy: 'completed' | 'end-request' | 'deadline';
-  /** The reason given to `end`, when one was (absent from results of older releases). */
+  endedBy: 'completed' | 'end-request' | 'deadline' | 'max-cost';
+  /**
+   * The reason given to `end`, when one was, or which cap `max-cost` reached and what was spent (absent from results
+   * of older releases).
+   */
   endReason?: string;
+  /** The pre-flight check's figures (absent from sessions that ran none, and from results of older releases). */
+  preflight?: PreflightFigures;
   participants: ParticipantSummary[];
   totals: CurrencyTotal[];
   outcomes: Partial<Record<ParticipantSummary['status'], number>>;

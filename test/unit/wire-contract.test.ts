@@ -175,8 +175,11 @@ describe('wire contract', () => {
       'account',
       'callerId',
       'deadlineSeconds',
+      'expectedMinutes',
+      'maxCost',
       'messagesPerRun',
       'notificationGraceSeconds',
+      'onShortCredit',
       'participants',
       'redial',
       'room',
@@ -196,6 +199,9 @@ describe('wire contract', () => {
       notificationGraceSeconds: 120,
       deadlineSeconds: 3600,
       messagesPerRun: 2000,
+      expectedMinutes: 15,
+      onShortCredit: 'partial',
+      maxCost: { SGD: '5.000' },
     };
     expect(validateSessionInput(everyField)).toEqual({ ok: true, value: everyField });
     expect(validateSessionInput({ participants: ['+6591230001'], rooms: 'typo' })).toMatchObject({ ok: false });
