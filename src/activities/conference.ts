@@ -3,11 +3,13 @@ import { selectHoiioAccount, type HoiioConfig } from '../hoiio/config';
 import { createIvrActivities } from './ivr';
 import { createLegControlActivities } from './leg-control';
 import { createPlaceCallActivities } from './place-call';
+import { createPreflightActivities } from './preflight';
 
 export { ATTEMPT_DEADLINE_MS } from './attempt';
 export { DEFAULT_HISTORY_SETTLE_MS, MAX_HISTORY_SETTLE_MS } from './history-lookup';
 export type { PollResult, ResolvedAccount } from './leg-control';
 export type { PlaceCallRequest, PlaceCallResult, PlacedLeg, IvrDialOptions } from './place-call';
+export type { PreflightRequest } from './preflight';
 export type {
   GatherRequest,
   IvrActivities,
@@ -33,7 +35,7 @@ export interface ConferenceActivityDeps {
 
 /**
  * The side effects of sessions and escalations on the Hoiio API: conference and IVR dials, the IVR blocks, polls,
- * hang-ups and moderation. Each call is one activity so that Temporal's retry policy applies:
+ * hang-ups, moderation, and a session's pre-flight reads of rates and balance. Each call is one activity so that Temporal's retry policy applies:
  * limits and server faults are retried with backoff, everything else fails at once with Hoiio's status as the type.
  */
 export function createConferenceActivities(deps: ConferenceActivityDeps) {
@@ -42,6 +44,7 @@ export function createConferenceActivities(deps: ConferenceActivityDeps) {
     ...createLegControlActivities(deps.hoiio, clientFor),
     ...createPlaceCallActivities(deps, clientFor),
     ...createIvrActivities(deps, clientFor),
+    ...createPreflightActivities(clientFor),
   };
 }
 

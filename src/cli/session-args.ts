@@ -20,6 +20,10 @@ export interface CallOptions {
   redialBusy?: string;
   redialUnanswered?: string;
   redialFailed?: string;
+  expectedMinutes?: string;
+  allowPartial?: boolean;
+  /** `--max-cost SGD:5.000`, repeatable: one cap per currency. */
+  maxCost?: string[];
 }
 
 export type BuildResult = { ok: true; input: SessionInput } | { ok: false; problems: string[] };
@@ -53,6 +57,11 @@ export function buildSessionInput(numbers: string[], options: CallOptions): Buil
     if (rule) redial[outcome] = rule;
   }
   if (Object.keys(redial).length > 0) draft.redial = redial;
+  const expectedMinutes = parseWholeNumber('--expected-minutes', options.expectedMinutes, 'minutes', problems);
+  if (expectedMinutes !== undefined) draft.expectedMinutes = expectedMinutes;
+  if (options.allowPartial) draft.onShortCredit = 'partial';
+  const maxCost = parseMaxCost(options.maxCost ?? [], problems);
+  if (maxCost) draft.maxCost = maxCost;
 
   const checked = validateSessionInput(draft);
   if (!checked.ok) problems.push(...checked.problems.map((problem) => formatProblems([problem])));
@@ -98,12 +107,40 @@ export function parseRedialRule(flag: string, text: string | undefined, problems
 
 /** Whole seconds; zero and other out-of-range values pass through so the schema names its own limits. */
 export function parseSeconds(flag: string, text: string | undefined, problems: string[]): number | undefined {
+  return parseWholeNumber(flag, text, 'seconds', problems);
+}
+
+export function parseWholeNumber(
+  flag: string,
+  text: string | undefined,
+  unit: string,
+  problems: string[],
+): number | undefined {
   if (text === undefined) return undefined;
   if (!/^\d+$/.test(text.trim())) {
-    problems.push(`${flag} ${showValue(text)}: must be a whole number of seconds`);
+    problems.push(`${flag} ${showValue(text)}: must be a whole number of ${unit}`);
     return undefined;
   }
   return Number(text.trim());
+}
+
+/** `--max-cost SGD:5.000 --max-cost USD:3` → `{ SGD: "5.000", USD: "3" }`; the schema judges currency and amount. */
+export function parseMaxCost(entries: string[], problems: string[]): Record<string, string> | undefined {
+  const caps: Record<string, string> = {};
+  for (const entry of entries) {
+    const match = /^([^:]+):(.+)$/.exec(entry.trim());
+    if (!match) {
+      problems.push(`--max-cost ${showValue(entry)}: must be <currency>:<amount>, e.g. SGD:5.000`);
+      continue;
+    }
+    const [, currency = '', amount = ''] = match;
+    if (Object.hasOwn(caps, currency)) {
+      problems.push(`--max-cost ${showValue(entry)}: must name a currency not capped already`);
+      continue;
+    }
+    caps[currency] = amount;
+  }
+  return Object.keys(caps).length > 0 ? caps : undefined;
 }
 
 /** For kick/mute/unmute: the same rule as the workflow's, checked before a round trip to the server. */

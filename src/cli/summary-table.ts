@@ -5,12 +5,15 @@
  * invariant 4).
  */
 import Table from 'cli-table3';
+import { show } from '../domain/preflight';
 import type {
   CurrencyTotal,
   LiveCall,
+  MoneyAmount,
   ParticipantStatus,
   ParticipantSummary,
   ParticipantView,
+  PreflightFigures,
   SessionStatus,
   SessionSummary,
   WaitReason,
@@ -249,7 +252,19 @@ export function formatSummary(summary: SessionSummary): string {
     `retries: ${retries.total}${formatReasons(retries.reasons)}`,
     `legs: ${legs.total} (ended by notification ${legs.endedBy.notification}, by poll ${legs.endedBy.poll}; ` +
       `duplicate notifications ${legs.duplicateNotifications})`,
+    ...(summary.preflight ? [formatPreflight(summary.preflight)] : []),
   ].join('\n');
+}
+
+/** `pre-flight: forecast SGD 0.700 (10 min each), balance SGD 54.650`, and what a partial run left out. */
+export function formatPreflight(figures: PreflightFigures): string {
+  const money = (amounts: MoneyAmount[]) => amounts.map(show).join(' + ');
+  const { partial } = figures;
+  return (
+    `pre-flight: forecast ${money(figures.forecast)} (${figures.expectedMinutes} min each), ` +
+    `balance ${money([figures.balance])}` +
+    (partial ? `; partial run: ${partial.dialed} dialed (${money(partial.forecast)}), ${partial.notDialed} not` : '')
+  );
 }
 
 /** ISO time of an epoch-ms instant, or `-`; the budget workflow keeps workflow-clock milliseconds. */

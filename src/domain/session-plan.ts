@@ -151,11 +151,14 @@ export class SessionPlan implements LegListener {
     this.queue = [...numbers, ...this.queue.filter((number) => !numbers.includes(number))];
   }
 
-  /** These participants cannot be dialed at all (the reason is Hoiio's status). */
-  dialFailed(numbers: readonly string[], reason: string): void {
+  /**
+   * These participants cannot be dialed at all (the reason is Hoiio's status), or, `cancelled`, will not be (a partial
+   * run leaves them out).
+   */
+  dialFailed(numbers: readonly string[], reason: string, status: 'failed' | 'cancelled' = 'failed'): void {
     for (const number of numbers) {
       const participant = this.participants.get(number)!;
-      participant.status = 'failed';
+      participant.status = status;
       participant.reason = reason;
       delete participant.solo;
     }

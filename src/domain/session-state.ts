@@ -9,8 +9,9 @@ import { CallCounters, emptyCounters, type SessionCounters } from './call-counte
 import { MAX_ROOM_PARTICIPANTS } from './hoiio-rules';
 import { LegBook, type LegRecord } from './leg-book';
 import { SessionPlan, type ParticipantRecord, type SessionPlanSnapshot } from './session-plan';
-import { sessionStatus, sessionSummary, type SessionRecord } from './session-report';
+import { currencyTotals, sessionStatus, sessionSummary, type SessionRecord } from './session-report';
 import type {
+  CurrencyTotal,
   ParticipantInput,
   ParticipantStatus,
   RedialRules,
@@ -133,6 +134,16 @@ export class SessionState {
 
   dialFailed(numbers: readonly string[], reason: string): void {
     this.plan.dialFailed(numbers, reason);
+  }
+
+  /** Participants a partial run leaves out: never dialed, `cancelled` with the reason. */
+  notDialed(numbers: readonly string[], reason: string): void {
+    this.plan.dialFailed(numbers, reason, 'cancelled');
+  }
+
+  /** What the legs ended so far have cost, per currency: the exact sum of their debits. */
+  costSoFar(): CurrencyTotal[] {
+    return currencyTotals(this.legs.all());
   }
 
   endedByUs(number: string, reason?: string): void {

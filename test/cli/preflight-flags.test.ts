@@ -38,7 +38,7 @@ describe('call flags for pre-flight and maxCost', () => {
     expect(text).toContain('--max-cost "5.000": must be <currency>:<amount>, e.g. SGD:5.000');
     expect(text).toContain('--max-cost "USD:2": must name a currency not capped already');
     expect(text).toMatch(/maxCost\.SGD = "1\.5555": must be a non-negative decimal/);
-    expect(text).toMatch(/maxCost\.sgd = .*ISO 4217/);
+    expect(text).toContain('maxCost.sgd: must be an ISO 4217 currency code');
     expect(built.ok ? 0 : built.problems.length).toBe(5);
   });
 

@@ -61,3 +61,15 @@ export const ivrBlocks = proxyActivities<HoiioActivities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '20 seconds' },
   scheduleToCloseTimeout: '3 minutes',
 });
+
+/**
+ * A session's pre-flight reads (rates, balance): reads only, so retried freely; a rate limit waits a minute at most
+ * and the rates read so far are kept. If Hoiio cannot be read for half an hour, the session fails rather than dial
+ * unchecked.
+ */
+export const preflight = proxyActivities<HoiioActivities>({
+  startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+  scheduleToCloseTimeout: '30 minutes',
+});

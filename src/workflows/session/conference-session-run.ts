@@ -12,11 +12,19 @@ import {
   continueAsNew,
   isCancellation,
   log,
+  patched,
   uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
 import { batchTag } from '../../domain/call-leg-rules';
+import { maxCostReached } from '../../domain/cost-cap';
 import { earliest } from '../../domain/earliest';
+import {
+  decidePreflight,
+  DEFAULT_EXPECTED_MINUTES,
+  SHORT_CREDIT_REASON,
+  type PreflightReadings,
+} from '../../domain/preflight';
 import {
   DEFAULT_ACCOUNT,
   formatProblems,
@@ -25,8 +33,9 @@ import {
   type SessionInput,
 } from '../../domain/session-input';
 import { SessionState, type SessionSnapshot } from '../../domain/session-state';
-import type { SessionPhase, SessionStatus, SessionSummary } from '../../domain/session-types';
+import type { PreflightFigures, SessionPhase, SessionStatus, SessionSummary } from '../../domain/session-types';
 import { CallLegEngine, type DialOutcome } from '../call-legs/call-leg-engine';
+import { preflight } from '../call-legs/hoiio-activities';
 import type {
   AddParticipantsRequest,
   AddParticipantsResult,
@@ -61,6 +70,8 @@ export interface SessionResume {
   endReason?: string;
   /** The reason given to `end`, for the summary; absent in resumes of older runs. */
   endRequestReason?: string;
+  /** What the first run's pre-flight check found; absent when it ran none. */
+  preflight?: PreflightFigures;
 }
 
 type EndedBy = NonNullable<SessionResume['endedBy']>;
@@ -80,6 +91,7 @@ export class ConferenceSessionRun {
   private endedBy: EndedBy | undefined;
   private endReason: string;
   private endRequestReason: string | undefined;
+  private preflightFigures: PreflightFigures | undefined;
   private messagesThisRun = 0;
   /** Set by every message, so the main loop re-plans at once. */
   private changed = false;
@@ -111,6 +123,7 @@ export class ConferenceSessionRun {
     this.endedBy = resume?.endedBy;
     this.endReason = resume?.endReason ?? 'session ended';
     this.endRequestReason = resume?.endRequestReason;
+    this.preflightFigures = resume?.preflight;
     const { deadlineSeconds } = this.input;
     this.deadlineAt = deadlineSeconds ? this.state.startedAt + deadlineSeconds * 1000 : undefined;
     this.engine = new CallLegEngine({
@@ -128,7 +141,8 @@ export class ConferenceSessionRun {
   // ---- messages ----------------------------------------------------------------------------------------------
 
   status(): SessionStatus {
-    return this.state.status(this.phase, { now: Date.now(), permits: this.engine.permitCounts() });
+    const status = this.state.status(this.phase, { now: Date.now(), permits: this.engine.permitCounts() });
+    return this.preflightFigures ? { ...status, preflight: this.preflightFigures } : status;
   }
 
   callEnded(payload: unknown): void {
@@ -194,6 +208,9 @@ export class ConferenceSessionRun {
     // before any budget is touched: an unknown account fails the session at once, non-retryable.
     await this.engine.connect(this.resume);
     try {
+      // Before the first dial, once: a continued run carries what the first one found. Histories from before it replay
+      // without it.
+      if (!this.resume && patched('preflight')) await this.checkCredit();
       return await this.loop();
     } catch (error) {
       if (!isCancellation(error)) throw error;
@@ -217,6 +234,39 @@ export class ConferenceSessionRun {
       this.endRequestReason = ending.requested;
     }
     this.changed = true;
+  }
+
+  /**
+   * Forecasts the roster's cost and reads the balance (docs/sessions.md, "Pre-flight"). Too little credit fails the
+   * session, non-retryable, before anything is dialed; a partial run leaves out the roster's tail. Participants added
+   * later are not forecast: Hoiio's own credit check refuses their dial if the money is gone.
+   */
+  private async checkCredit(): Promise<void> {
+    const numbers = this.input.participants.map(participantNumber);
+    let readings: PreflightReadings;
+    try {
+      readings = await preflight.preflightCheck({ account: this.input.account ?? DEFAULT_ACCOUNT, numbers });
+    } catch (error) {
+      if (isCancellation(error)) throw error;
+      // Dialing unchecked is what the check is for not doing.
+      throw ApplicationFailure.create({
+        message: 'Pre-flight could not read the rates and the balance from Hoiio, so nobody was dialed',
+        type: 'PreflightFailed',
+        nonRetryable: true,
+        cause: error instanceof Error ? error : undefined,
+      });
+    }
+    const decision = decidePreflight(readings, {
+      expectedMinutes: this.input.expectedMinutes ?? DEFAULT_EXPECTED_MINUTES,
+      onShortCredit: this.input.onShortCredit ?? 'refuse',
+    });
+    this.preflightFigures = decision.figures;
+    // Ended while the check ran: nobody will be dialed anyway, and the session finishes as ended.
+    if (this.phase !== 'running') return;
+    if (decision.dial === 'none') {
+      throw ApplicationFailure.nonRetryable(decision.message, 'InsufficientCredit', decision.figures);
+    }
+    if (decision.dial === 'some') this.state.notDialed(decision.notDialed, SHORT_CREDIT_REASON);
   }
 
   /** Dials no more, hangs up every active leg, and lets the legs' ends finish the session. */
@@ -244,6 +294,10 @@ export class ConferenceSessionRun {
       if (this.phase === 'running' && this.deadlineAt !== undefined && now >= this.deadlineAt) {
         await this.endSession('deadline', 'deadline reached');
       }
+      // Checked as legs end, since a leg's cost is known only then (docs/sessions.md, "maxCost").
+      const capReached =
+        this.phase === 'running' && this.input.maxCost && maxCostReached(this.input.maxCost, state.costSoFar());
+      if (capReached && patched('max-cost')) await this.endSession('max-cost', capReached, capReached);
       // Whoever a late redial or an in-flight dial put back in line after the end is not dialed either.
       if (this.phase !== 'running') state.abandonWaiting('cancelled', this.endReason);
 
@@ -276,11 +330,12 @@ export class ConferenceSessionRun {
     this.enter('finished');
     await engine.close();
     await condition(allHandlersFinished);
-    return state.summary({
+    const summary = state.summary({
       endedAt: Date.now(),
       endedBy: this.endedBy ?? 'completed',
       endReason: this.endRequestReason,
     });
+    return this.preflightFigures ? { ...summary, preflight: this.preflightFigures } : summary;
   }
 
   private async dial(numbers: string[]): Promise<void> {
@@ -336,6 +391,7 @@ export class ConferenceSessionRun {
       endedBy: this.endedBy,
       endReason: this.endReason,
       endRequestReason: this.endRequestReason,
+      ...(this.preflightFigures ? { preflight: this.preflightFigures } : {}),
     });
   }
 

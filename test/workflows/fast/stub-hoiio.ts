@@ -117,6 +117,12 @@ export class StubHoiio {
     return {
       ...this.ivrActivities(),
       resolveAccount: ({ account }) => Promise.resolve({ account, budgetKey: this.budgetKey }),
+      // Credit enough for any test here: each number at the rate its leg is billed at.
+      preflightCheck: ({ account, numbers }) =>
+        Promise.resolve({
+          balance: { currency: 'SGD', amount: '100000.000' },
+          rates: numbers.map((number) => ({ number, rate: { currency: 'SGD', amount: this.fateOf(account, number).rate } })),
+        }),
       placeConferenceCall: async (request) => {
         this.dials.push(request);
         const behaviour = this.behaviours.get(request.account) ?? {};
