@@ -5,6 +5,7 @@
  * ledger and request counts, and from the workflow's result.
  */
 import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
+import { DEMO_ACCOUNT } from '../../dev/simulator';
 import { formatMoney, parseMoney, sumMoney } from '../../src/domain/money';
 import type { SessionSummary } from '../../src/domain/session-types';
 import { addParticipantsUpdate, endUpdate } from '../../src/workflows/messages';
@@ -27,7 +28,11 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-beforeEach(() => resetSimulator(stack));
+beforeEach(async () => {
+  await resetSimulator(stack);
+  // A reset refills credit to the configured amount, which setCredit changes: back to the demo account's.
+  await setCredit(DEMO_ACCOUNT.points);
+});
 
 const sessions: string[] = [];
 afterEach(async () => {

@@ -118,7 +118,8 @@ export function expectSummaryMatchesLedger(summary: SessionSummary, calls: SimCa
     for (const leg of legs) expect(leg.dest).toBe(participant.number);
     expect(participant.debit).toBe(formatMoney(sumMoney(legs.map((leg) => parseMoney(leg.debit ?? '0')))));
     expect(participant.minutes).toBe(legs.reduce((total, leg) => total + Number(leg.duration ?? 0), 0));
-    expect(participant.status).toBe(legs.at(-1)!.call_status_dest);
+    // A participant never dialed (left out by a partial run, refused by Hoiio) has no leg to compare with.
+    if (legs.length > 0) expect(participant.status).toBe(legs.at(-1)!.call_status_dest);
   }
   const ledgerTotal = sumMoney(roomCalls.map((c) => parseMoney(c.debit ?? '0')));
   expect(summary.totals).toEqual([
