@@ -12,7 +12,14 @@ import { addParticipantsUpdate, endUpdate } from '../../src/workflows/messages';
 import { runCli } from '../cli/run-cli';
 import { startSessionStack, type SessionStack } from '../support/session-stack';
 import { uniqueId } from '../support/temporal-test-env';
-import { DEMO_APP_ID, LONG_CALL, expectSummaryMatchesLedger, numbers, resetSimulator, sessionKit } from './support/session-kit';
+import {
+  DEMO_APP_ID,
+  LONG_CALL,
+  expectSummaryMatchesLedger,
+  numbers,
+  resetSimulator,
+  sessionKit,
+} from './support/session-kit';
 
 /** Answered after a short ring; the callee hangs up after `minutes` simulated minutes (billed exactly that many). */
 const talk = (minutes: number) => ({ outcome: 'answered', ringSeconds: 1, talkSeconds: minutes * 60 }) as const;
@@ -158,6 +165,7 @@ describe('pre-flight', () => {
     const summary = await handle.result();
     expect(participant(summary, late!)).toMatchObject({ status: 'failed', reason: 'error_insufficient_credit' });
     expect(participant(summary, keeper!).status).toBe('answered');
+    expect(summary.preflight?.forecast).toEqual([{ currency: 'SGD', amount: '0.040' }]);
     expectSummaryMatchesLedger(summary, (await ledger()).calls);
   });
 });
@@ -197,7 +205,7 @@ describe('maxCost', () => {
     expect(started.stderr).toBe('');
     expect(started.code).toBe(0);
 
-    const summary = await stack.env.client.workflow.getHandle(id).result();
+    const summary = (await stack.env.client.workflow.getHandle(id).result()) as SessionSummary;
     // short (2 min, 0.040) then medium (4 min, 0.080): 0.120 once medium has ended, past the cap of 0.100.
     expect(summary.endedBy).toBe('max-cost');
     expect(summary.endReason).toBe('maxCost SGD 0.100 reached: SGD 0.120 spent');

@@ -121,7 +121,10 @@ export class StubHoiio {
       preflightCheck: ({ account, numbers }) =>
         Promise.resolve({
           balance: { currency: 'SGD', amount: '100000.000' },
-          rates: numbers.map((number) => ({ number, rate: { currency: 'SGD', amount: this.fateOf(account, number).rate } })),
+          rates: numbers.map((number) => ({
+            number,
+            rate: { currency: 'SGD', amount: this.fateOf(account, number).rate },
+          })),
         }),
       placeConferenceCall: async (request) => {
         this.dials.push(request);
