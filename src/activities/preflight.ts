@@ -12,28 +12,47 @@ export interface PreflightRequest {
   numbers: string[];
 }
 
+type Quote = Omit<PreflightReadings['rates'][number], 'number'>;
+
+/**
+ * Numbers that share their first four digits are priced alike (docs/hoiio-api.md, "Assumptions"): rates go by
+ * destination prefix, and four digits hold a country code and the start of its national ranges (mobile or fixed).
+ * One request per prefix keeps a large roster within get_rate's 60 requests a minute.
+ */
+const RATE_PREFIX_LENGTH = '+6591'.length;
+
 /** Heartbeat details: the rates read so far, so a retry after a rate limit goes on where the last attempt stopped. */
 interface RatesSoFar {
-  rates: PreflightReadings['rates'];
+  byPrefix: [string, Quote][];
 }
 
 /** The reads a session makes before its first dial: nothing here dials, and nothing the workflow gets is a secret. */
 export function createPreflightActivities(clientFor: (account: string) => HoiioClient) {
   return {
     /**
-     * The per-minute rate of a conference leg to each number (voice/get_rate), then the balance (user/get_balance).
-     * Both are limited to 60 requests a minute: a rate limit fails the attempt (retried with backoff), and the rates
-     * already read are kept in the heartbeat, so a large roster gets through a minute at a time.
+     * The per-minute rate of a conference leg to each number (voice/get_rate, once per prefix), then the balance
+     * (user/get_balance). Both are limited to 60 requests a minute: a rate limit fails the attempt (retried with
+     * backoff), and the rates already read are kept in the heartbeat, so the next attempt goes on from there.
      */
     async preflightCheck(request: PreflightRequest): Promise<PreflightReadings> {
       const context = Context.current();
       const earlier = context.info.heartbeatDetails as RatesSoFar | undefined;
-      const rates = [...(earlier?.rates ?? [])];
+      const byPrefix = new Map(earlier?.byPrefix ?? []);
       const client = clientFor(request.account);
       try {
-        for (const number of request.numbers.slice(rates.length)) {
-          rates.push(await legRate(client, number));
-          context.heartbeat({ rates } satisfies RatesSoFar);
+        const rates: PreflightReadings['rates'] = [];
+        for (const number of request.numbers) {
+          const prefix = number.slice(0, RATE_PREFIX_LENGTH);
+          let quote = byPrefix.get(prefix);
+          if (!quote) {
+            quote = await legRate(client, number);
+            // A refusal is the number's own (an invalid one): the next number of its prefix is asked about itself.
+            if (quote.rate) {
+              byPrefix.set(prefix, quote);
+              context.heartbeat({ byPrefix: [...byPrefix] } satisfies RatesSoFar);
+            }
+          }
+          rates.push({ number, ...quote });
         }
         const balance = await client.getBalance({ signal: attemptSignal() });
         return { balance: { currency: balance.currency, amount: formatMoney(balance.balance) }, rates };
@@ -50,12 +69,12 @@ export function createPreflightActivities(clientFor: (account: string) => HoiioC
  * number Hoiio will not price (invalid, not supported) is kept as refused: its dial fails on its own and costs
  * nothing.
  */
-async function legRate(client: HoiioClient, number: string): Promise<PreflightReadings['rates'][number]> {
+async function legRate(client: HoiioClient, number: string): Promise<Quote> {
   try {
     const quote = await client.getRate({ dest1: number, dest2: number }, { signal: attemptSignal() });
-    return { number, rate: { currency: quote.currency, amount: formatMoney(Math.ceil(quote.rate / 2)) } };
+    return { rate: { currency: quote.currency, amount: formatMoney(Math.ceil(quote.rate / 2)) } };
   } catch (error) {
-    if (error instanceof HoiioApiError && error.scope === 'number') return { number, refused: error.status };
+    if (error instanceof HoiioApiError && error.scope === 'number') return { refused: error.status };
     throw error;
   }
 }
