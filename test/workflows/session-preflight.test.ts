@@ -148,9 +148,14 @@ describe('pre-flight', () => {
     // The forecast (2 × 1 min × 0.020 = 0.040) passes; the early leg then talks 10 minutes (0.200) and is billed.
     await stack.simPost('/_sim/config', { scripts: { [keeper!]: LONG_CALL, [early!]: talk(10), [late!]: talk(1) } });
     const handle = await startSession({ participants: [keeper!, early!], expectedMinutes: 1 });
-    await waitForStatus(handle, (status) =>
+    const status = await waitForStatus(handle, (status) =>
       status.participants.some((p) => p.number === early && p.status === 'answered' && p.minutes === 10),
     );
+    expect(status.preflight).toEqual({
+      expectedMinutes: 1,
+      balance: { currency: 'SGD', amount: '0.100' },
+      forecast: [{ currency: 'SGD', amount: '0.040' }],
+    });
     // Added later, so not forecast (docs/sessions.md): Hoiio's own credit check refuses its dial.
     await handle.executeUpdate(addParticipantsUpdate, { args: [{ participants: [late!] }] });
     await waitForStatus(handle, (status) =>
