@@ -26,7 +26,7 @@ afterAll(async () => {
 
 beforeEach(() => resetSimulator(stack));
 
-const { startSession, runSession, ledger, waitForStatus, waitForBudget } = sessionKit(() => stack);
+const { startSession, runSession, ledger, waitForStatus, waitForBudget, waitForRequests } = sessionKit(() => stack);
 
 describe('conferenceSession', () => {
   it('dials 20 participants in batches of at most 8 and sums the cost exactly as the simulator billed it', async () => {
@@ -69,8 +69,15 @@ describe('conferenceSession', () => {
   });
 
   it('retries rate-limited requests with backoff and still completes, reporting every retry', async () => {
-    await stack.simPost('/_sim/config', { faults: { api: { 'conference/call': { rateLimitRate: 0.5 } } } });
-    const summary = await runSession({ participants: numbers(12) });
+    // Every dial is refused until two have been, so the retries are certain rather than left to the seeded dice
+    // (whose sequence shifts with every other request, pre-flight's reads included); then half of them.
+    const rateLimit = (rateLimitRate: number) =>
+      stack.simPost('/_sim/config', { faults: { api: { 'conference/call': { rateLimitRate } } } });
+    await rateLimit(1);
+    const handle = await startSession({ participants: numbers(12) });
+    await waitForRequests('conference/call', 2);
+    await rateLimit(0.5);
+    const summary = await handle.result();
     const { calls, stats } = await ledger();
 
     expect(calls).toHaveLength(12);
