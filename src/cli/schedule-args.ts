@@ -14,7 +14,7 @@ import {
   type ScheduleSpec,
   type ScheduleSpecDescription,
 } from '@temporalio/client';
-import { formatProblem } from '../domain/input-text';
+import { formatProblem, showValue } from '../domain/input-text';
 import { participantNumber, validateParticipants, type SessionInput } from '../domain/session-input';
 import type { ParticipantInput } from '../domain/session-types';
 import { buildParticipants, checkSessionDraft, sessionFieldsFromFlags, type CallOptions } from './session-args';
@@ -70,6 +70,9 @@ export type PlanResult = { ok: true; plan: SchedulePlan } | { ok: false; problem
 type ReadText = (file: string) => string;
 const readText: ReadText = (file) => readFileSync(file, 'utf8');
 
+/** A bad flag value as `call` words it: `--at "9am": must be …`. */
+const flagProblem = (flag: string, value: string, rule: string): string => `${flag} ${showValue(value)}: ${rule}`;
+
 /** The overlap policies by the names the CLI takes. */
 export const OVERLAP_POLICIES: Record<string, ScheduleOverlapPolicy> = {
   skip: ScheduleOverlapPolicy.SKIP,
@@ -81,7 +84,7 @@ export const OVERLAP_POLICIES: Record<string, ScheduleOverlapPolicy> = {
 };
 
 export function checkScheduleId(id: string): string | undefined {
-  return SCHEDULE_ID_PATTERN.test(id) ? undefined : formatProblem('schedule id', id, SCHEDULE_ID_RULE);
+  return SCHEDULE_ID_PATTERN.test(id) ? undefined : flagProblem('schedule id', id, SCHEDULE_ID_RULE);
 }
 
 /** `schedule create <id> [numbers...]`: the whole schedule from flags, every problem named. */
@@ -129,7 +132,7 @@ export function buildScheduleUpdate(
     const before = participants.length;
     participants = participants.filter((entry) => participantNumber(entry) !== number);
     if (participants.length === before) {
-      problems.push(formatProblem('--remove', number, "must be a number on the schedule's roster"));
+      problems.push(flagProblem('--remove', number, "must be a number on the schedule's roster"));
     }
   }
   participants = [...participants, ...buildParticipants(flags.add ?? [], flags.name ?? [], problems)];
@@ -163,23 +166,25 @@ function buildCalendar(flags: ScheduleFlags, problems: string[]): Calendar | und
   ].filter(Boolean);
   if (given.length > 1) problems.push(`${given.join(', ')}: give only one of --cron, --at or --every`);
   if (flags.days !== undefined && flags.at === undefined) {
-    problems.push(formatProblem('--days', flags.days, 'goes with --at, e.g. --at 09:00 --days mon-fri'));
+    problems.push(flagProblem('--days', flags.days, 'goes with --at, e.g. --at 09:00 --days mon-fri'));
   }
+  // Each calendar flag given is checked, so that one run names the problems of all of them.
+  const calendars: Calendar[] = [];
   if (flags.cron !== undefined) {
     const problem = checkCron(flags.cron);
     if (problem) problems.push(problem);
-    return { cronExpressions: [flags.cron.trim()] };
+    calendars.push({ cronExpressions: [flags.cron.trim()] });
   }
   if (flags.at !== undefined) {
     const calendar: CalendarSpec = { ...parseTimeOfDay(flags.at, problems) };
     if (flags.days !== undefined) calendar.dayOfWeek = parseDays(flags.days, problems);
-    return { calendars: [calendar] };
+    calendars.push({ calendars: [calendar] });
   }
   if (flags.every !== undefined) {
     const every = parseDuration('--every', flags.every, problems, 1_000);
-    return { intervals: [{ every: every ?? 1_000 }] };
+    calendars.push({ intervals: [{ every: every ?? 1_000 }] });
   }
-  return undefined;
+  return calendars[0];
 }
 
 /** Time zone, jitter and skip dates: only those the flags give, so an update keeps the rest. */
@@ -187,7 +192,7 @@ function specExtras(flags: ScheduleFlags, problems: string[]): Pick<ScheduleSpec
   const extras: Pick<ScheduleSpec, 'timezone' | 'jitter' | 'skip'> = {};
   if (flags.timezone !== undefined) {
     if (isTimeZone(flags.timezone)) extras.timezone = flags.timezone;
-    else problems.push(formatProblem('--timezone', flags.timezone, 'must be an IANA time zone, e.g. Asia/Singapore'));
+    else problems.push(flagProblem('--timezone', flags.timezone, 'must be an IANA time zone, e.g. Asia/Singapore'));
   }
   if (flags.jitter !== undefined) {
     const jitter = parseDuration('--jitter', flags.jitter, problems, 0);
@@ -212,12 +217,12 @@ const DURATION_UNITS_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_60
 export function parseDuration(flag: string, text: string, problems: string[], minMs: number): number | undefined {
   const match = /^(\d+)([smhd])$/.exec(text.trim());
   if (!match) {
-    problems.push(formatProblem(flag, text, 'must be a whole number and a unit (s, m, h or d), e.g. 10m'));
+    problems.push(flagProblem(flag, text, 'must be a whole number and a unit (s, m, h or d), e.g. 10m'));
     return undefined;
   }
   const ms = Number(match[1]) * DURATION_UNITS_MS[match[2]!]!;
   if (ms < minMs) {
-    problems.push(formatProblem(flag, text, `must be at least ${minMs / 1000}s`));
+    problems.push(flagProblem(flag, text, `must be at least ${minMs / 1000}s`));
     return undefined;
   }
   return ms;
@@ -231,18 +236,18 @@ function parseOverlap(text: string | undefined, problems: string[]): ScheduleOve
   if (text === undefined) return undefined;
   const policy = OVERLAP_POLICIES[text.trim().toLowerCase()];
   if (!policy)
-    problems.push(formatProblem('--overlap', text, `must be one of ${Object.keys(OVERLAP_POLICIES).join(', ')}`));
+    problems.push(flagProblem('--overlap', text, `must be one of ${Object.keys(OVERLAP_POLICIES).join(', ')}`));
   return policy;
 }
 
 /** A light check: Temporal reads the expression itself, but a wrong field count is worth naming before a round trip. */
 function checkCron(text: string): string | undefined {
   const cron = text.trim();
-  if (/^(CRON_)?TZ=/i.test(cron)) return formatProblem('--cron', text, 'must not name a time zone: use --timezone');
+  if (/^(CRON_)?TZ=/i.test(cron)) return flagProblem('--cron', text, 'must not name a time zone: use --timezone');
   if (/^@(yearly|annually|monthly|weekly|daily|hourly|every\s+\S+)$/.test(cron)) return undefined;
   const fields = cron.split(/\s+/);
   if (fields.length < 5 || fields.length > 7 || !fields.every((field) => /^[A-Za-z0-9*/,?#-]+$/.test(field))) {
-    return formatProblem(
+    return flagProblem(
       '--cron',
       text,
       'must be 5 to 7 cron fields (minute hour day-of-month month day-of-week [year]; 7 fields start with seconds), e.g. "0 9 * * 1-5"',
@@ -254,7 +259,7 @@ function checkCron(text: string): string | undefined {
 function parseTimeOfDay(text: string, problems: string[]): Pick<CalendarSpec, 'hour' | 'minute'> {
   const match = /^([01]?\d|2[0-3]):([0-5]\d)$/.exec(text.trim());
   if (!match) {
-    problems.push(formatProblem('--at', text, 'must be a time of day HH:MM (24-hour), e.g. 09:00'));
+    problems.push(flagProblem('--at', text, 'must be a time of day HH:MM (24-hour), e.g. 09:00'));
     return {};
   }
   return { hour: Number(match[1]), minute: Number(match[2]) };
@@ -280,7 +285,7 @@ function parseDays(text: string, problems: string[]): DayOfWeek[] {
     const start = dayIndex(from ?? '');
     const end = to === undefined ? start : dayIndex(to);
     if (start === undefined || end === undefined || rest.length > 0) {
-      problems.push(formatProblem('--days', text, DAYS_RULE));
+      problems.push(flagProblem('--days', text, DAYS_RULE));
       return [];
     }
     for (let day = start; ; day = (day + 1) % 7) {
@@ -300,7 +305,7 @@ function parseSkipDates(entries: string[], problems: string[]): CalendarSpec[] {
     const real = match && new Date(Date.UTC(year, month - 1, day)).toISOString().startsWith(date.trim());
     if (!real) {
       problems.push(
-        formatProblem('--skip', date, 'must be dates YYYY-MM-DD, comma-separated, e.g. 2026-12-25,2027-01-01'),
+        flagProblem('--skip', date, 'must be dates YYYY-MM-DD, comma-separated, e.g. 2026-12-25,2027-01-01'),
       );
       continue;
     }
@@ -327,7 +332,7 @@ export function readRoster(file: string, read: ReadText, problems: string[]): Pa
   const where = path.basename(file);
   const extension = path.extname(file).toLowerCase();
   if (extension !== '.json' && extension !== '.csv') {
-    problems.push(formatProblem('--roster', file, 'must be a .json or .csv file'));
+    problems.push(flagProblem('--roster', file, 'must be a .json or .csv file'));
     return [];
   }
   let text: string;
@@ -335,7 +340,7 @@ export function readRoster(file: string, read: ReadText, problems: string[]): Pa
     text = read(file);
   } catch (error) {
     problems.push(
-      formatProblem('--roster', file, `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`),
+      flagProblem('--roster', file, `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`),
     );
     return [];
   }
@@ -346,7 +351,7 @@ export function readRoster(file: string, read: ReadText, problems: string[]): Pa
     if (checked.ok) entries.push(...checked.value);
     else {
       for (const problem of checked.problems) {
-        const at = problem.path.replace(/^participants\[0\]/, label);
+        const at = problem.path.replace(/^participants\[0\](\.number)?/, label);
         problems.push(formatProblem(at, problem.value, problem.message));
       }
     }
