@@ -276,7 +276,7 @@ function dayIndex(text: string): number | undefined {
 }
 
 /** `mon-fri`, `mon,wed,fri`, `fri-mon` (wrapping the week), `weekdays`, `weekends`, `daily`. */
-function parseDays(text: string, problems: string[]): DayOfWeek[] {
+function parseDays(text: string, problems: string[]): { start: DayOfWeek; end: DayOfWeek }[] {
   const aliases: Record<string, string> = { weekdays: 'mon-fri', weekends: 'sat,sun', daily: 'sun-sat' };
   const expanded = aliases[text.trim().toLowerCase()] ?? text;
   const days = new Set<number>();
@@ -293,7 +293,17 @@ function parseDays(text: string, problems: string[]): DayOfWeek[] {
       if (day === end) break;
     }
   }
-  return [...days].sort((a, b) => a - b).map((day) => DAY_NAMES[day]!);
+  // Runs of consecutive days as ranges, so the server (and describe) read `Mon-Fri`, not five days.
+  const ranges: { start: DayOfWeek; end: DayOfWeek }[] = [];
+  let runStart: number | undefined;
+  for (let day = 0; day <= 7; day += 1) {
+    if (days.has(day) && runStart === undefined) runStart = day;
+    if (!days.has(day) && runStart !== undefined) {
+      ranges.push({ start: DAY_NAMES[runStart]!, end: DAY_NAMES[day - 1]! });
+      runStart = undefined;
+    }
+  }
+  return ranges;
 }
 
 /** `2026-12-25` → a calendar matching every second of that day, in the schedule's time zone. */

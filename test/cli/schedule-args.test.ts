@@ -35,7 +35,7 @@ describe('schedule create flags', () => {
       ok: true,
       plan: {
         spec: {
-          calendars: [{ hour: 9, minute: 0, dayOfWeek: ['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY'] }],
+          calendars: [{ hour: 9, minute: 0, dayOfWeek: [{ start: 'MONDAY', end: 'FRIDAY' }] }],
           timezone: 'Asia/Singapore',
           jitter: 30_000,
           skip: [
@@ -84,6 +84,34 @@ describe('schedule create flags', () => {
     expect(DEFAULT_CATCHUP_WINDOW_MS).toBe(600_000);
     const every = buildScheduleCreate('s', ['+6591234567'], { every: '2s' });
     expect(every.ok && every.plan.spec).toEqual({ intervals: [{ every: 2_000 }] });
+  });
+
+  it('read days as ranges, lists or a range that wraps the week', () => {
+    const days = (text: string) => {
+      const built = buildScheduleCreate('s', ['+6591234567'], { at: '08:30', days: text });
+      return built.ok ? built.plan.spec.calendars : built.problems;
+    };
+    expect(days('mon,wed,fri')).toEqual([
+      {
+        hour: 8,
+        minute: 30,
+        dayOfWeek: [
+          { start: 'MONDAY', end: 'MONDAY' },
+          { start: 'WEDNESDAY', end: 'WEDNESDAY' },
+          { start: 'FRIDAY', end: 'FRIDAY' },
+        ],
+      },
+    ]);
+    expect(days('fri-mon')).toEqual([
+      {
+        hour: 8,
+        minute: 30,
+        dayOfWeek: [
+          { start: 'SUNDAY', end: 'MONDAY' },
+          { start: 'FRIDAY', end: 'SATURDAY' },
+        ],
+      },
+    ]);
   });
 
   it('read a roster from JSON or CSV (a quoted name may hold a comma), after the inline numbers', () => {
