@@ -35,7 +35,7 @@ const GRPC_DEADLINE_EXCEEDED = 4;
 const GRPC_UNAVAILABLE = 14;
 
 /** The innermost message of an error chain: failures from workflows wrap the useful text in `cause`. */
-function rootMessage(error: unknown): string {
+export function rootMessage(error: unknown): string {
   let current: unknown = error;
   let message = error instanceof Error ? error.message : String(error);
   for (let depth = 0; depth < 5 && current instanceof Error && current.cause !== undefined; depth += 1) {

@@ -5,7 +5,8 @@
  * failed), 2 bad command line or invalid input (nothing was sent). Expected failures print one line on stderr.
  * Every command reads the Temporal connection from the environment (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
  * TEMPORAL_TASK_QUEUE, ...), like the worker does. The escalation commands (`page`, `ack`, `resolve`, `escalate`,
- * `escalation status`, `policy check`) are in escalation-commands.ts; this file wires them in.
+ * `escalation status`, `policy check`) are in escalation-commands.ts, the `schedule` commands in schedule-commands.ts;
+ * this file wires them in.
  */
 import { randomBytes } from 'node:crypto';
 import { Command, CommanderError, Option } from 'commander';
@@ -35,9 +36,18 @@ import {
 } from '../workflows/messages';
 import { CliError, describeError, EXIT_OK, EXIT_USAGE, previousRunError } from './cli-errors';
 import { registerEscalationCommands } from './escalation-commands';
+import { registerScheduleCommands } from './schedule-commands';
 import { lineWaitOf } from './line-wait';
 import { waitWithProgress } from './progress';
-import { buildParticipants, buildSessionInput, checkNumber, defaultWorkflowId, type CallOptions } from './session-args';
+import {
+  addSessionOptions,
+  buildParticipants,
+  buildSessionInput,
+  checkNumber,
+  collect,
+  defaultWorkflowId,
+  type CallOptions,
+} from './session-args';
 import { formatBudget, formatStatus, formatSummary } from './summary-table';
 import { connectTemporal, type CliTemporal } from './temporal-client';
 
@@ -45,8 +55,6 @@ const DEFAULT_QUERY_TIMEOUT_S = 10;
 /** Updates such as `end` hang up legs before answering, which takes Hoiio round trips. */
 const DEFAULT_UPDATE_TIMEOUT_S = 60;
 const PROGRESS_INTERVAL_MS = 1_000;
-
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 function print(text: string): void {
   process.stdout.write(`${text}\n`);
@@ -103,24 +111,14 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
 
-  program
-    .command('call')
-    .description('start a conference session dialing <numbers> (E.164, e.g. +6591234567)')
-    .argument('<numbers...>', 'participants, in the order they are dialed')
-    .option('--name <number=name>', 'display name of a participant (repeatable)', collect, [])
-    .option('--room <id>', 'conference room id (1-32 of A-Z a-z 0-9 . _); default: a fresh one')
-    .option('--caller-id <e164|private>', 'caller id shown to participants')
-    .option('--tag <tag>', 'your tag, carried on every request and in the history')
-    .option('--account <name>', `configured Hoiio account (default: ${DEFAULT_ACCOUNT})`)
+  addSessionOptions(
+    program
+      .command('call')
+      .description('start a conference session dialing <numbers> (E.164, e.g. +6591234567)')
+      .argument('<numbers...>', 'participants, in the order they are dialed'),
+    { room: true },
+  )
     .option('--id <workflowId>', 'workflow id (default: session-<timestamp>-<random>)')
-    .option('--grace <seconds>', 'poll a leg with no notification after this long')
-    .option('--deadline <seconds>', 'end the session after this long')
-    .option('--redial-busy <attempts:delaySeconds>', 'redial busy numbers, e.g. 2:30')
-    .option('--redial-unanswered <attempts:delaySeconds>', 'redial unanswered numbers')
-    .option('--redial-failed <attempts:delaySeconds>', 'redial failed calls')
-    .option('--expected-minutes <minutes>', 'minutes each participant is expected to talk, for the cost forecast (30)')
-    .option('--allow-partial', 'when the balance does not cover the forecast, dial the roster prefix it covers')
-    .option('--max-cost <currency:amount>', 'end the session once it has cost this, e.g. SGD:5.000', collect, [])
     .option('--force', 'start a new run even if a session with this --id has run and finished')
     .option('--wait', 'show live progress, then the cost summary')
     .option('--json', 'print JSON for machines')
@@ -308,17 +306,19 @@ export function buildProgram(): Command {
       });
     });
 
-  registerEscalationCommands(program, {
+  const kit = {
     withTemporal,
     queryTimeoutMs: () => timeoutMs(program, DEFAULT_QUERY_TIMEOUT_S),
     updateTimeoutMs: () => timeoutMs(program, DEFAULT_UPDATE_TIMEOUT_S),
     progressIntervalMs: PROGRESS_INTERVAL_MS,
-    about: (workflowId) => {
+    about: (workflowId: string) => {
       currentWorkflowId = workflowId;
     },
     print,
     printJson,
-  });
+  };
+  registerEscalationCommands(program, kit);
+  registerScheduleCommands(program, { ...kit, checkAccount });
 
   return program;
 }

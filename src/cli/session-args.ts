@@ -3,9 +3,10 @@
  * be tested without a server; the same zod schema the workflow uses decides what is valid (docs/design.md,
  * invariant 7), so the CLI can refuse a bad input before anything is started.
  */
+import type { Command } from 'commander';
 import { E164_PATTERN, E164_RULE } from '../domain/hoiio-rules';
 import { showValue } from '../domain/input-text';
-import { formatProblems, validateSessionInput, type SessionInput } from '../domain/session-input';
+import { DEFAULT_ACCOUNT, formatProblems, validateSessionInput, type SessionInput } from '../domain/session-input';
 import type { ParticipantInput, RedialRule, RedialRules } from '../domain/session-types';
 
 /** The `call` command's options as commander hands them over (every value still a string). */
@@ -34,9 +35,27 @@ export type BuildResult = { ok: true; input: SessionInput } | { ok: false; probl
  */
 export function buildSessionInput(numbers: string[], options: CallOptions): BuildResult {
   const problems: string[] = [];
-  const draft: Record<string, unknown> = {
+  const draft = {
     participants: buildParticipants(numbers, options.name ?? [], problems),
+    ...sessionFieldsFromFlags(options, problems),
   };
+  return checkSessionDraft(draft, problems);
+}
+
+/** Validates a draft input with the workflow's own schema; `problems` already holds the flags' own problems. */
+export function checkSessionDraft(draft: Record<string, unknown>, problems: string[]): BuildResult {
+  const checked = validateSessionInput(draft);
+  if (!checked.ok) problems.push(...checked.problems.map((problem) => formatProblems([problem])));
+  if (problems.length > 0 || !checked.ok) return { ok: false, problems };
+  return { ok: true, input: checked.value };
+}
+
+/**
+ * Every session field the flags give, participants aside: `call` sends them as they are, and a schedule's `update`
+ * lays them over the input it already has, so a flag left out keeps what was there.
+ */
+export function sessionFieldsFromFlags(options: CallOptions, problems: string[]): Record<string, unknown> {
+  const draft: Record<string, unknown> = {};
   if (options.room !== undefined) draft.room = options.room;
   if (options.callerId !== undefined) draft.callerId = options.callerId;
   if (options.tag !== undefined) draft.tag = options.tag;
@@ -62,12 +81,32 @@ export function buildSessionInput(numbers: string[], options: CallOptions): Buil
   if (options.allowPartial) draft.onShortCredit = 'partial';
   const maxCost = parseMaxCost(options.maxCost ?? [], problems);
   if (maxCost) draft.maxCost = maxCost;
-
-  const checked = validateSessionInput(draft);
-  if (!checked.ok) problems.push(...checked.problems.map((problem) => formatProblems([problem])));
-  if (problems.length > 0 || !checked.ok) return { ok: false, problems };
-  return { ok: true, input: checked.value };
+  return draft;
 }
+
+/**
+ * The session flags, declared once for every command that builds a session input (`call`, `schedule create` and
+ * `schedule update`). A schedule's runs each get a room of their own, so it leaves `--room` out.
+ */
+export function addSessionOptions(command: Command, { room }: { room: boolean }): Command {
+  command.option('--name <number=name>', 'display name of a participant (repeatable)', collect, []);
+  if (room) command.option('--room <id>', 'conference room id (1-32 of A-Z a-z 0-9 . _); default: a fresh one');
+  return command
+    .option('--caller-id <e164|private>', 'caller id shown to participants')
+    .option('--tag <tag>', 'your tag, carried on every request and in the history')
+    .option('--account <name>', `configured Hoiio account (default: ${DEFAULT_ACCOUNT})`)
+    .option('--grace <seconds>', 'poll a leg with no notification after this long')
+    .option('--deadline <seconds>', 'end the session after this long')
+    .option('--redial-busy <attempts:delaySeconds>', 'redial busy numbers, e.g. 2:30')
+    .option('--redial-unanswered <attempts:delaySeconds>', 'redial unanswered numbers')
+    .option('--redial-failed <attempts:delaySeconds>', 'redial failed calls')
+    .option('--expected-minutes <minutes>', 'minutes each participant is expected to talk, for the cost forecast (30)')
+    .option('--allow-partial', 'when the balance does not cover the forecast, dial the roster prefix it covers')
+    .option('--max-cost <currency:amount>', 'end the session once it has cost this, e.g. SGD:5.000', collect, []);
+}
+
+/** For repeatable flags: commander hands each value with the list so far. */
+export const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 /**
  * Numbers in the order given; a number with a `--name number=name` becomes `{ number, name }`, the others stay bare
