@@ -36,6 +36,7 @@ import {
 import { CliError, describeError, EXIT_OK, EXIT_USAGE, previousRunError } from './cli-errors';
 import { registerEscalationCommands } from './escalation-commands';
 import { lineWaitOf } from './line-wait';
+import { registerReportCommand } from './report-command';
 import { waitWithProgress } from './progress';
 import { buildParticipants, buildSessionInput, checkNumber, defaultWorkflowId, type CallOptions } from './session-args';
 import { formatBudget, formatStatus, formatSummary } from './summary-table';
@@ -319,6 +320,7 @@ export function buildProgram(): Command {
     print,
     printJson,
   });
+  registerReportCommand(program, { withTemporal });
 
   return program;
 }

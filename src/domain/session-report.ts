@@ -158,8 +158,8 @@ function legsOf(record: SessionRecord, p: ParticipantRecord): LegRecord[] {
   });
 }
 
-/** Billed minutes and debit per currency, summed exactly, in currency order. */
-export function currencyTotals(legs: readonly LegRecord[]): CurrencyTotal[] {
+/** Billed minutes and debit per currency, summed exactly, in currency order (of a session's legs, or a report's). */
+export function currencyTotals(legs: readonly { end?: Pick<LegEnd, 'currency' | 'debit' | 'minutes'> }[]): CurrencyTotal[] {
   const byCurrency = new Map<string, { debit: Thousandths[]; minutes: number }>();
   for (const leg of legs) {
     if (!leg.end?.currency) continue;
