@@ -26,7 +26,7 @@ export type ReportSelection =
 
 export interface Gathered {
   subject: string;
-  /** The schedule's time zone (UTC when its spec names none); undefined for other selections. */
+  /** The time zone of the schedule the runs came from (UTC when its spec names none), when there is one. */
   timeZone?: string;
   runs: GatheredRun[];
 }
@@ -47,7 +47,11 @@ export async function gather(client: Client, selection: ReportSelection): Promis
       if (info.type !== SESSION_WORKFLOW_TYPE) {
         throw new NothingToReport(`workflow ${selection.workflowId} is a ${info.type}, not a ${SESSION_WORKFLOW_TYPE}`);
       }
-      return { subject: `session ${selection.workflowId}`, runs: await fetchRuns(client, [info]) };
+      const runs = await fetchRuns(client, [info]);
+      // A run of a schedule is dated in the schedule's time zone, as the schedule's report dates it.
+      const scheduleId = runs[0]?.scheduleId;
+      const timeZone = scheduleId === undefined ? undefined : await scheduleTimeZone(client, scheduleId);
+      return { subject: `session ${selection.workflowId}`, ...(timeZone ? { timeZone } : {}), runs };
     }
     case 'schedule': {
       const timeZone = await scheduleTimeZone(client, selection.scheduleId);
