@@ -33,9 +33,7 @@ export interface LegEnd {
  */
 type CompactEndedFields = [string, string, FinalCallStatus, number, string, Thousandths, Thousandths, LegEnd['source']];
 export type CompactEndedLeg =
-  | CompactEndedFields
-  | [...CompactEndedFields, 1]
-  | [...CompactEndedFields, 0 | 1, number, number];
+  CompactEndedFields | [...CompactEndedFields, 1] | [...CompactEndedFields, 0 | 1, number, number];
 
 export interface LegRecord {
   txnRef: string;

@@ -159,7 +159,9 @@ function legsOf(record: SessionRecord, p: ParticipantRecord): LegRecord[] {
 }
 
 /** Billed minutes and debit per currency, summed exactly, in currency order (of a session's legs, or a report's). */
-export function currencyTotals(legs: readonly { end?: Pick<LegEnd, 'currency' | 'debit' | 'minutes'> }[]): CurrencyTotal[] {
+export function currencyTotals(
+  legs: readonly { end?: Pick<LegEnd, 'currency' | 'debit' | 'minutes'> }[],
+): CurrencyTotal[] {
   const byCurrency = new Map<string, { debit: Thousandths[]; minutes: number }>();
   for (const leg of legs) {
     if (!leg.end?.currency) continue;

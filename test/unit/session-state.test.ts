@@ -310,11 +310,14 @@ describe('SessionState: ends settled without a report, and long sessions', () =>
     state.add([a!, b!]);
     dialAll(state, Date.UTC(2026, 0, 5, 1, 0, 0));
     state.legs.recordEnd(end('T2', 'busy'), 'notification', Date.UTC(2026, 0, 5, 1, 0, 20));
-    const restored = new SessionState(JSON.parse(JSON.stringify(state.snapshot())), {
-      redial: { busy: { attempts: 1, delaySeconds: 0 } },
-      graceMs: GRACE_MS,
-      maxPollIntervalMs: 600_000,
-    });
+    const restored = new SessionState(
+      JSON.parse(JSON.stringify(state.snapshot())) as ReturnType<SessionState['snapshot']>,
+      {
+        redial: { busy: { attempts: 1, delaySeconds: 0 } },
+        graceMs: GRACE_MS,
+        maxPollIntervalMs: 600_000,
+      },
+    );
     const redialAt = Date.UTC(2026, 0, 5, 1, 1, 0);
     restored.beginDial(restored.nextBatch(redialAt, 8).map((p) => p.number));
     restored.legs.legPlaced(b!, 'T3', undefined, redialAt);
