@@ -265,10 +265,13 @@ describe('bridgekeeper report --schedule', () => {
     expect(JSON.parse(before.stdout)).toMatchObject({ runs: [], totals: [] });
   });
 
-  it('exits 1 naming a schedule that does not exist, and 2 naming every bad argument', async () => {
+  it('exits 1 naming a schedule or session that does not exist, and 2 naming every bad argument', async () => {
     const missing = await runCli(['report', '--schedule', 'no-such-schedule'], cliEnv);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('schedule no-such-schedule not found');
+    const noSession = await runCli(['report', 'no-such-session'], cliEnv);
+    expect(noSession.code).toBe(1);
+    expect(noSession.stderr).toContain('workflow no-such-session not found');
     const bad = await runCli(['report', '--since', 'yesterday', '--format', 'pdf'], {
       TEMPORAL_ADDRESS: '127.0.0.1:1',
     });
