@@ -12,7 +12,7 @@ import { localTime } from './time-zone';
 const COLOURS: Record<(typeof FINAL_CALL_STATUSES)[number], string> = {
   answered: '#2e7d32',
   unanswered: '#f9a825',
-  busy: '#ef6c00',
+  busy: '#6a1b9a',
   failed: '#c62828',
 };
 /** The account's concurrent calls: a timeline shows them all, busy or not. */
