@@ -38,6 +38,7 @@ import { CliError, describeError, EXIT_OK, EXIT_USAGE, previousRunError } from '
 import { registerEscalationCommands } from './escalation-commands';
 import { registerScheduleCommands } from './schedule-commands';
 import { lineWaitOf } from './line-wait';
+import { registerReportCommand } from './report-command';
 import { waitWithProgress } from './progress';
 import {
   addSessionOptions,
@@ -319,6 +320,7 @@ export function buildProgram(): Command {
   };
   registerEscalationCommands(program, kit);
   registerScheduleCommands(program, { ...kit, checkAccount });
+  registerReportCommand(program, { withTemporal });
 
   return program;
 }

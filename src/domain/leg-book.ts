@@ -28,17 +28,23 @@ export interface LegEnd {
 /**
  * An ended leg as carried over continue-as-new: a tuple, since a long session carries thousands of them and the
  * server refuses a continue-as-new input over 2 MiB. [txnRef, number, status, minutes, currency, rate, debit,
- * source, provisional (1) or absent].
+ * source, provisional (1) or absent], then, for a leg whose end time is known, provisional as 1 or 0, dialedAt and
+ * endedAt (runs of older releases carried no times).
  */
+type CompactEndedFields = [string, string, FinalCallStatus, number, string, Thousandths, Thousandths, LegEnd['source']];
 export type CompactEndedLeg =
-  | [string, string, FinalCallStatus, number, string, Thousandths, Thousandths, LegEnd['source']]
-  | [string, string, FinalCallStatus, number, string, Thousandths, Thousandths, LegEnd['source'], 1];
+  CompactEndedFields | [...CompactEndedFields, 1] | [...CompactEndedFields, 0 | 1, number, number];
 
 export interface LegRecord {
   txnRef: string;
   number: string;
   permitId?: string;
   dialedAt: number;
+  /**
+   * When the session learnt of the leg's first end (workflow clock, epoch ms). Absent while the leg is live, and for
+   * legs ended in runs of older releases, whose `dialedAt` was not carried either (0).
+   */
+  endedAt?: number;
   /** When to ask voice/query_status if no notification has come. */
   pollAt: number;
   polls: number;
@@ -238,6 +244,7 @@ export class LegBook {
 
   private applyEnd(leg: LegRecord, report: EndReport, source: LegEnd['source'], now: number): void {
     leg.end = endOf(report, source);
+    leg.endedAt = now;
     this.active.delete(leg.txnRef);
     this.listener.legEnded(leg, now);
   }
@@ -266,15 +273,17 @@ function compactEndedLeg(leg: LegRecord, end: LegEnd): CompactEndedLeg {
     end.debit,
     end.source,
   ];
+  if (leg.endedAt !== undefined) return [...fields, end.provisional ? 1 : 0, leg.dialedAt, leg.endedAt];
   return end.provisional ? [...fields, 1] : fields;
 }
 
 function expandEndedLeg(compact: CompactEndedLeg): LegRecord {
-  const [txnRef, number, status, minutes, currency, rate, debit, source, provisional] = compact;
+  const [txnRef, number, status, minutes, currency, rate, debit, source, provisional, dialedAt, endedAt] = compact;
   return {
     txnRef,
     number,
-    dialedAt: 0,
+    dialedAt: dialedAt ?? 0,
+    ...(endedAt === undefined ? {} : { endedAt }),
     pollAt: 0,
     polls: 0,
     end: { status, minutes, currency, rate, debit, source, ...(provisional ? { provisional: true } : {}) },

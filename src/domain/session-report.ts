@@ -3,12 +3,13 @@
  * counters. Money is summed in integer thousandths and formatted once (docs/design.md, invariant 4).
  */
 import type { SessionCounters } from './call-counters';
-import type { LegRecord } from './leg-book';
+import type { LegEnd, LegRecord } from './leg-book';
 import { formatMoney, sumMoney, type Thousandths } from './money';
 import { FINISHED, type ParticipantRecord } from './session-plan';
 import type { LiveViews } from './wait-reasons';
 import type {
   CurrencyTotal,
+  LegSummary,
   ParticipantSummary,
   ParticipantView,
   SessionPermits,
@@ -98,6 +99,7 @@ export function sessionSummary(
 
 function participantSummary(record: SessionRecord, p: ParticipantRecord): ParticipantSummary {
   const view = participantView(record, p);
+  const legs = legsOf(record, p).flatMap((leg) => (leg.end ? [legSummary(leg, leg.end)] : []));
   // A leg settled without a report (unknown to Hoiio) has no currency and says nothing about the rate.
   const lastBilled = legsOf(record, p)
     .filter((leg) => leg.end?.currency)
@@ -113,6 +115,21 @@ function participantSummary(record: SessionRecord, p: ParticipantRecord): Partic
     minutes: view.minutes,
     ...(lastBilled ? { rate: formatMoney(lastBilled.rate), currency: lastBilled.currency } : {}),
     debit: view.debit ?? formatMoney(0),
+    ...(legs.length > 0 ? { legs } : {}),
+  };
+}
+
+function legSummary(leg: LegRecord, end: LegEnd): LegSummary {
+  return {
+    txnRef: leg.txnRef,
+    status: end.status,
+    minutes: end.minutes,
+    debit: formatMoney(end.debit),
+    ...(end.currency ? { currency: end.currency } : {}),
+    // Legs ended in a run of an older release carried no times (dialedAt 0, no endedAt).
+    ...(leg.endedAt === undefined
+      ? {}
+      : { dialedAt: new Date(leg.dialedAt).toISOString(), endedAt: new Date(leg.endedAt).toISOString() }),
   };
 }
 
@@ -141,8 +158,10 @@ function legsOf(record: SessionRecord, p: ParticipantRecord): LegRecord[] {
   });
 }
 
-/** Billed minutes and debit per currency, summed exactly, in currency order. */
-export function currencyTotals(legs: readonly LegRecord[]): CurrencyTotal[] {
+/** Billed minutes and debit per currency, summed exactly, in currency order (of a session's legs, or a report's). */
+export function currencyTotals(
+  legs: readonly { end?: Pick<LegEnd, 'currency' | 'debit' | 'minutes'> }[],
+): CurrencyTotal[] {
   const byCurrency = new Map<string, { debit: Thousandths[]; minutes: number }>();
   for (const leg of legs) {
     if (!leg.end?.currency) continue;

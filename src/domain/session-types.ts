@@ -118,6 +118,23 @@ export interface SessionStatus {
   preflight?: PreflightFigures;
 }
 
+/** One ended leg of a participant, for reports (`bridgekeeper report`, docs/reports.md). */
+export interface LegSummary {
+  txnRef: string;
+  status: FinalCallStatus;
+  minutes: number;
+  /** Exact decimal string, e.g. "0.140". */
+  debit: string;
+  /** Absent for a leg settled without a report (nothing billed). */
+  currency?: string;
+  /**
+   * When the leg was placed, and when the session learnt of its end (ISO, workflow clock); absent for legs that ended
+   * in a run of an older release.
+   */
+  dialedAt?: string;
+  endedAt?: string;
+}
+
 export interface ParticipantSummary {
   number: string;
   name?: string;
@@ -130,6 +147,8 @@ export interface ParticipantSummary {
   rate?: string;
   debit: string;
   currency?: string;
+  /** The participant's ended legs, in dial order (absent when none has ended, and from results of older releases). */
+  legs?: LegSummary[];
 }
 
 export interface SessionSummary {

@@ -103,8 +103,10 @@ describe('LegBook', () => {
     legs.recordEnd(report('T9'), 'notification', 1);
     const snapshot = JSON.parse(JSON.stringify(legs.snapshot())) as ReturnType<LegBook['snapshot']>;
     expect(snapshot.legs.map((leg) => leg.txnRef)).toEqual(['T1']);
-    expect(snapshot.endedLegs).toEqual([['T2', '+652', 'answered', 2, 'SGD', 20, 40, 'poll', 1]]);
+    // Provisional, then when it was dialed (0) and when its end became known (1).
+    expect(snapshot.endedLegs).toEqual([['T2', '+652', 'answered', 2, 'SGD', 20, 40, 'poll', 1, 0, 1]]);
     const restored = book(snapshot).legs;
+    expect(restored.get('T2')).toMatchObject({ dialedAt: 0, endedAt: 1 });
     expect(restored.activeLegs().map((leg) => leg.txnRef)).toEqual(['T1']);
     expect(restored.get('T2')?.end).toMatchObject({ provisional: true, debit: 40 });
     expect(restored.recordEnd(report('T9'), 'notification', 2)).toBe('duplicate');

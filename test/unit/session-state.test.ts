@@ -304,6 +304,76 @@ describe('SessionState: ends settled without a report, and long sessions', () =>
     expect(summary.totals).toEqual([{ currency: 'SGD', debit: '0.080', minutes: 4 }]);
   });
 
+  it("lists each participant's ended legs in the summary, with the times the session learnt, across continue-as-new", () => {
+    const state = newState({ busy: { attempts: 1, delaySeconds: 0 } });
+    const [a, b] = numbers(2);
+    state.add([a!, b!]);
+    dialAll(state, Date.UTC(2026, 0, 5, 1, 0, 0));
+    state.legs.recordEnd(end('T2', 'busy'), 'notification', Date.UTC(2026, 0, 5, 1, 0, 20));
+    const restored = new SessionState(
+      JSON.parse(JSON.stringify(state.snapshot())) as ReturnType<SessionState['snapshot']>,
+      {
+        redial: { busy: { attempts: 1, delaySeconds: 0 } },
+        graceMs: GRACE_MS,
+        maxPollIntervalMs: 600_000,
+      },
+    );
+    const redialAt = Date.UTC(2026, 0, 5, 1, 1, 0);
+    restored.beginDial(restored.nextBatch(redialAt, 8).map((p) => p.number));
+    restored.legs.legPlaced(b!, 'T3', undefined, redialAt);
+    restored.legs.recordEnd(end('T1', 'answered', 7), 'notification', Date.UTC(2026, 0, 5, 1, 7, 30));
+    restored.legs.recordEnd(end('T3', 'answered', 2), 'poll', Date.UTC(2026, 0, 5, 1, 3, 0));
+
+    const summary = restored.summary({ endedAt: Date.UTC(2026, 0, 5, 1, 8, 0), endedBy: 'completed' });
+    expect(summary.participants.map((p) => p.legs)).toEqual([
+      [
+        {
+          txnRef: 'T1',
+          status: 'answered',
+          minutes: 7,
+          debit: '0.140',
+          currency: 'SGD',
+          dialedAt: '2026-01-05T01:00:00.000Z',
+          endedAt: '2026-01-05T01:07:30.000Z',
+        },
+      ],
+      [
+        {
+          txnRef: 'T2',
+          status: 'busy',
+          minutes: 0,
+          debit: '0.000',
+          currency: 'SGD',
+          dialedAt: '2026-01-05T01:00:00.000Z',
+          endedAt: '2026-01-05T01:00:20.000Z',
+        },
+        {
+          txnRef: 'T3',
+          status: 'answered',
+          minutes: 2,
+          debit: '0.040',
+          currency: 'SGD',
+          dialedAt: '2026-01-05T01:01:00.000Z',
+          endedAt: '2026-01-05T01:03:00.000Z',
+        },
+      ],
+    ]);
+  });
+
+  it('lists the legs of a run of an older release without times', () => {
+    const state = newState();
+    state.add(numbers(1));
+    dialAll(state, 5_000);
+    state.legs.recordEnd(end('T1', 'answered', 3), 'notification', 9_000);
+    const snapshot = state.snapshot();
+    // What an older release carried: the 8 fields, no times.
+    const older = { ...snapshot, endedLegs: snapshot.endedLegs!.map((leg) => leg.slice(0, 8)) } as typeof snapshot;
+    const restored = new SessionState(older, { redial: {}, graceMs: GRACE_MS, maxPollIntervalMs: 600_000 });
+    expect(restored.summary({ endedAt: 9_000, endedBy: 'completed' }).participants[0]!.legs).toEqual([
+      { txnRef: 'T1', status: 'answered', minutes: 3, debit: '0.060', currency: 'SGD' },
+    ]);
+  });
+
   it('carries 1,000 participants with 4 legs each over continue-as-new well under the 2 MiB input limit', () => {
     const state = newState({ busy: { attempts: 3, delaySeconds: 0 } });
     const everyone = Array.from({ length: 1_000 }, (_, i) => ({
@@ -328,6 +398,9 @@ describe('SessionState: ends settled without a report, and long sessions', () =>
     expect(snapshot.endedLegs).toHaveLength(4_000);
     const bytes = Buffer.byteLength(JSON.stringify(snapshot));
     expect(bytes).toBeLessThan(1024 * 1024);
+    // The result lists every leg with its times, and stays under the server's 2 MiB payload limit too.
+    const summaryBytes = Buffer.byteLength(JSON.stringify(state.summary({ endedAt: 9, endedBy: 'completed' })));
+    expect(summaryBytes).toBeLessThan(1536 * 1024);
 
     // And what is carried is what was there: the summary of the restored state is the same.
     const restored = new SessionState(snapshot, { redial: {}, graceMs: GRACE_MS, maxPollIntervalMs: 600_000 });
