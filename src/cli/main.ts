@@ -34,6 +34,7 @@ import {
   unmuteUpdate,
 } from '../workflows/messages';
 import { CliError, describeError, EXIT_OK, EXIT_USAGE, previousRunError } from './cli-errors';
+import { registerConfigCommands } from './config-check';
 import { registerEscalationCommands } from './escalation-commands';
 import { lineWaitOf } from './line-wait';
 import { waitWithProgress } from './progress';
@@ -319,6 +320,7 @@ export function buildProgram(): Command {
     print,
     printJson,
   });
+  registerConfigCommands(program, print);
 
   return program;
 }

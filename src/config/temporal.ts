@@ -35,7 +35,7 @@ export interface TemporalConfig {
     address: string;
     apiKey?: string;
     tls?: NonNullable<ConnectionOptions['tls']>;
-    metadata?: Record<string, string>;
+    metadata?: ConnectionOptions['metadata'];
   };
 }
 
