@@ -1,6 +1,6 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 
 /**
  * The prebuilt workflow bundle: `npm run build` writes it beside the compiled worker, and `node dist/worker.js`
@@ -17,7 +17,9 @@ export function prebuiltWorkflowBundle(dir: string = __dirname): string | undefi
 
 /** `node dist/bundle-workflows.js` (the last step of `npm run build`): bundles the compiled workflows beside it. */
 async function main(): Promise<void> {
-  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('./workflows') });
+  // The bundler's INFO lines are webpack's whole module report: a build should print one line, or the error.
+  const logger = new DefaultLogger('WARN');
+  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('./workflows'), logger });
   const codePath = path.join(__dirname, WORKFLOW_BUNDLE_FILE);
   writeFileSync(codePath, code);
   console.log(
