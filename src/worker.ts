@@ -3,6 +3,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { createBudgetActivities } from './activities/budget';
 import { createConferenceActivities } from './activities/conference';
 import { prebuiltWorkflowBundle } from './bundle-workflows';
+import { printConfigCheck } from './cli/config-check';
 import { temporalConfigFromEnv } from './config/temporal';
 import { DEFAULT_SHUTDOWN_GRACE_MS, workerTuningFromEnv } from './config/worker';
 import { hoiioConfigFromEnv, type HoiioConfig } from './hoiio/config';
@@ -96,8 +97,14 @@ async function main(): Promise<void> {
   }
 }
 
+/** `--check`: the CLI's `config check` from the worker's own entry point, then exit 0 or 1 without starting. */
+async function check(): Promise<void> {
+  const { failed } = await printConfigCheck(console.log, { hoiio: !process.argv.includes('--no-hoiio') });
+  process.exit(failed > 0 ? 1 : 0);
+}
+
 if (require.main === module) {
-  main().catch((error: unknown) => {
+  (process.argv.includes('--check') ? check() : main()).catch((error: unknown) => {
     // One line an operator can act on (it names the variable); the stack only when asked for.
     console.error(`bridgekeeper worker: ${error instanceof Error ? error.message : String(error)}`);
     if (process.env.BRIDGEKEEPER_DEBUG) console.error(error);

@@ -131,6 +131,16 @@ export function formatCheck(result: CheckResult): string {
   return `${result.ok ? 'ok  ' : 'FAIL'} ${result.check}: ${result.detail}`;
 }
 
+/** Prints every check's line and resolves to the exit code: `node dist/worker.js --check [--no-hoiio]`. */
+export async function printConfigCheck(
+  print: (text: string) => void,
+  options: ConfigCheckOptions = {},
+): Promise<{ failed: number; total: number }> {
+  const results = await runConfigCheck(process.env, options);
+  results.forEach((result) => print(formatCheck(result)));
+  return { failed: results.filter((result) => !result.ok).length, total: results.length };
+}
+
 /** `bridgekeeper config check [--no-hoiio]`. */
 export function registerConfigCommands(program: Command, print: (text: string) => void): void {
   program
@@ -140,9 +150,7 @@ export function registerConfigCommands(program: Command, print: (text: string) =
     .description('validate every variable, reach Temporal and each Hoiio account (user/get_balance; nobody is dialed)')
     .option('--no-hoiio', 'skip the Hoiio balance requests')
     .action(async (options: { hoiio: boolean }) => {
-      const results = await runConfigCheck(process.env, { hoiio: options.hoiio });
-      results.forEach((result) => print(formatCheck(result)));
-      const failed = results.filter((result) => !result.ok).length;
-      if (failed > 0) throw new CliError(`config check: ${failed} of ${results.length} checks failed`);
+      const { failed, total } = await printConfigCheck(print, { hoiio: options.hoiio });
+      if (failed > 0) throw new CliError(`config check: ${failed} of ${total} checks failed`);
     });
 }

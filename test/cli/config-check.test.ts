@@ -5,6 +5,7 @@
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DEMO_ACCOUNT, startSimulator, type RunningSimulator, type SimCall } from '../../dev/simulator';
+import { startProcess } from '../support/processes';
 import { startTemporalTestEnv } from '../support/temporal-test-env';
 import { runCli } from './run-cli';
 
@@ -87,4 +88,14 @@ test('Temporal down and bad variables each get a FAIL line naming the variable; 
   expect(bad.stdout).toMatch(/^FAIL hoiio config: .*HOIIO_CONNECT_TIMEOUT_MS.*must be a whole number/m);
   expect(bad.stdout).toMatch(/^FAIL worker config: .*BRIDGEKEEPER_SHUTDOWN_GRACE_MS must be a whole number/m);
   expect(bad.stdout).not.toContain('sekret-api-key');
+});
+
+test('the worker’s --check runs the same checks and exits without starting a worker', async () => {
+  const worker = startProcess('node', ['--import', 'tsx', 'src/worker.ts', '--check'], base);
+  expect(await worker.exited).toEqual({ code: 0, signal: null });
+  const cli = await runCli(['config', 'check'], base);
+  const checks = (output: string) => output.replace(/balance .*/g, 'balance …');
+  expect(checks(worker.output())).toBe(checks(cli.stdout));
+  expect(worker.output()).not.toContain('Worker polling');
+  expect(await ledger()).toEqual([]);
 });
