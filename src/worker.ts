@@ -2,6 +2,8 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createBudgetActivities } from './activities/budget';
 import { createConferenceActivities } from './activities/conference';
+import { prebuiltWorkflowBundle } from './bundle-workflows';
+import { printConfigCheck } from './cli/config-check';
 import { temporalConfigFromEnv } from './config/temporal';
 import { DEFAULT_SHUTDOWN_GRACE_MS, workerTuningFromEnv } from './config/worker';
 import { hoiioConfigFromEnv, type HoiioConfig } from './hoiio/config';
@@ -68,18 +70,23 @@ export function runInBackground(worker: Worker): RunningWorker {
 async function main(): Promise<void> {
   const config = temporalConfigFromEnv();
   const receiver = receiverConfigFromEnv();
+  const hoiio = hoiioConfigFromEnv();
+  const tuning = workerTuningFromEnv();
   const connection = await NativeConnection.connect(config.connection);
   const clientConnection = await Connection.connect(config.connection);
   try {
+    const codePath = prebuiltWorkflowBundle();
+    if (codePath) console.log(`Worker using the prebuilt workflow bundle ${codePath}`);
     const worker = await createWorker({
       connection,
       client: new Client({ connection: clientConnection, namespace: config.namespace }),
       namespace: config.namespace,
       taskQueue: config.taskQueue,
-      hoiio: hoiioConfigFromEnv(),
+      hoiio,
       publicUrl: receiver.publicUrl,
       notifySecret: receiver.notifySecret,
-      ...workerTuningFromEnv(),
+      workflowBundle: codePath ? { codePath } : undefined,
+      ...tuning,
     });
     console.log(`Worker polling task queue ${config.taskQueue} on ${config.address} (namespace ${config.namespace})`);
     // The SDK's runtime stops the worker on SIGINT/SIGTERM; run() resolves once in-flight tasks are done.
@@ -90,9 +97,17 @@ async function main(): Promise<void> {
   }
 }
 
+/** `--check`: the CLI's `config check` from the worker's own entry point, then exit 0 or 1 without starting. */
+async function check(): Promise<void> {
+  const { failed } = await printConfigCheck(console.log, { hoiio: !process.argv.includes('--no-hoiio') });
+  process.exit(failed > 0 ? 1 : 0);
+}
+
 if (require.main === module) {
-  main().catch((error: unknown) => {
-    console.error(error);
+  (process.argv.includes('--check') ? check() : main()).catch((error: unknown) => {
+    // One line an operator can act on (it names the variable); the stack only when asked for.
+    console.error(`bridgekeeper worker: ${error instanceof Error ? error.message : String(error)}`);
+    if (process.env.BRIDGEKEEPER_DEBUG) console.error(error);
     process.exit(1);
   });
 }

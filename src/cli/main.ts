@@ -35,6 +35,7 @@ import {
   unmuteUpdate,
 } from '../workflows/messages';
 import { CliError, describeError, EXIT_OK, EXIT_USAGE, previousRunError } from './cli-errors';
+import { registerConfigCommands } from './config-check';
 import { registerEscalationCommands } from './escalation-commands';
 import { registerScheduleCommands } from './schedule-commands';
 import { lineWaitOf } from './line-wait';
@@ -321,6 +322,7 @@ export function buildProgram(): Command {
   registerEscalationCommands(program, kit);
   registerScheduleCommands(program, { ...kit, checkAccount });
   registerReportCommand(program, { withTemporal });
+  registerConfigCommands(program, print);
 
   return program;
 }

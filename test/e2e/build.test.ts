@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DEMO_ACCOUNT, startSimulator, type RunningSimulator } from '../../dev/simulator';
@@ -9,10 +9,11 @@ import { freePort, PROJECT_ROOT, startProcess, type RunningProcess } from '../su
 import { startTemporalTestEnv, uniqueId } from '../support/temporal-test-env';
 
 /**
- * The production build as an operator deploys it: `tsc -p tsconfig.build.json`, then the worker and the receiver as
- * plain `node` processes (no tsx, no dev tooling), against a real dev server and the simulator.
+ * The production build as an operator deploys it, and as the Dockerfile's build stage makes it: `npm run build` (tsc
+ * into dist/, then the prebuilt workflow bundle), then the worker, the receiver and the CLI as plain `node` processes
+ * (no tsx, no dev tooling), against a real dev server and the simulator.
  */
-const OUT_DIR = path.join(PROJECT_ROOT, '.data', `build-check-${process.pid}`);
+const OUT_DIR = path.join(PROJECT_ROOT, 'dist');
 
 function compiledFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -28,12 +29,10 @@ describe('the production build', () => {
   const processes: RunningProcess[] = [];
 
   beforeAll(() => {
-    const tsc = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json', '--outDir', OUT_DIR], {
-      cwd: PROJECT_ROOT,
-      encoding: 'utf8',
-    });
-    expect({ code: tsc.status, output: `${tsc.stdout}${tsc.stderr}` }).toEqual({ code: 0, output: '' });
-  }, 120_000);
+    const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
+    expect({ code: build.status, stderr: build.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(existsSync(path.join(OUT_DIR, 'workflow-bundle.js'))).toBe(true);
+  }, 180_000);
 
   afterAll(async () => {
     for (const running of processes) {
@@ -42,7 +41,6 @@ describe('the production build', () => {
     }
     await simulator?.close();
     await env?.teardown();
-    rmSync(OUT_DIR, { recursive: true, force: true });
   });
 
   it('needs nothing from dev tooling: no tsx, no @temporalio/testing, no dev/ or test/ module', () => {
@@ -76,12 +74,17 @@ describe('the production build', () => {
     const receiver = startProcess('node', [path.join(OUT_DIR, 'receiver.js')], processEnv);
     processes.push(worker, receiver);
     await worker.waitFor(`Worker polling task queue ${taskQueue}`);
+    // The build's bundle, not webpack at start-up.
+    expect(worker.output()).toContain(
+      `Worker using the prebuilt workflow bundle ${path.join(OUT_DIR, 'workflow-bundle.js')}`,
+    );
     await receiver.waitFor('bridgekeeper receiver listening');
 
     const participants = ['+6591000001', '+6591000002', '+6591000003'];
+    const summaryId = uniqueId('build-session');
     const summary = await env.client.workflow.execute(conferenceSession, {
       taskQueue,
-      workflowId: uniqueId('build-session'),
+      workflowId: summaryId,
       args: [{ participants }],
     });
 
@@ -90,5 +93,29 @@ describe('the production build', () => {
     expect(summary.endedBy).toBe('completed');
     // Every leg was settled by its notification, which only the receiver started from the build can deliver.
     expect(summary.legs).toMatchObject({ total: 3, endedBy: { notification: 3, poll: 0, assumed: 0 } });
+
+    // The CLI runs from the build too (the image has no tsx): `summary` reads the session back.
+    const cli = spawnSync('node', [path.join(OUT_DIR, 'cli', 'main.js'), 'summary', '--json', summaryId], {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, ...processEnv },
+      encoding: 'utf8',
+    });
+    expect({ code: cli.status, stderr: cli.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(JSON.parse(cli.stdout)).toMatchObject({ endedBy: 'completed' });
   });
+
+  it.each(['worker.js', 'receiver.js'])(
+    '%s refuses a misconfiguration at start: exit 1 and one line naming the variable',
+    async (entry) => {
+      const started = startProcess('node', [path.join(OUT_DIR, entry)], {
+        TEMPORAL_TLS_CLIENT_CERT_PATH: '/nonexistent/client.pem',
+        TEMPORAL_TLS_CLIENT_KEY_PATH: '/nonexistent/client.key',
+        NODE_OPTIONS: '',
+      });
+      expect((await started.exited).code).toBe(1);
+      expect(started.output()).toMatch(
+        /^bridgekeeper (worker|receiver): Invalid Temporal configuration: TEMPORAL_TLS_CLIENT_CERT_PATH "\/nonexistent\/client\.pem": no such file\n$/,
+      );
+    },
+  );
 });

@@ -1,0 +1,35 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
+
+/**
+ * The prebuilt workflow bundle: `npm run build` writes it beside the compiled worker, and `node dist/worker.js`
+ * loads it instead of bundling `workflows/` with webpack at every start (seconds of CPU, and webpack at run time).
+ * Run from source (tests, `npm run worker`) there is none, and the worker bundles the sources itself.
+ */
+export const WORKFLOW_BUNDLE_FILE = 'workflow-bundle.js';
+
+/** The bundle's path when the build made one beside this module, else undefined. */
+export function prebuiltWorkflowBundle(dir: string = __dirname): string | undefined {
+  const codePath = path.join(dir, WORKFLOW_BUNDLE_FILE);
+  return existsSync(codePath) ? codePath : undefined;
+}
+
+/** `node dist/bundle-workflows.js` (the last step of `npm run build`): bundles the compiled workflows beside it. */
+async function main(): Promise<void> {
+  // The bundler's INFO lines are webpack's whole module report: a build should print one line, or the error.
+  const logger = new DefaultLogger('WARN');
+  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('./workflows'), logger });
+  const codePath = path.join(__dirname, WORKFLOW_BUNDLE_FILE);
+  writeFileSync(codePath, code);
+  console.log(
+    `Wrote the workflow bundle ${path.relative(process.cwd(), codePath)} (${Math.round(code.length / 1024)} KiB)`,
+  );
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(`bundle-workflows: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  });
+}
