@@ -6,6 +6,9 @@ import { temporalConfigFromEnv } from './config/temporal';
 import { DEFAULT_SHUTDOWN_GRACE_MS, workerTuningFromEnv } from './config/worker';
 import { hoiioConfigFromEnv, type HoiioConfig } from './hoiio/config';
 import { receiverConfigFromEnv } from './notifications/config';
+import { watchCallBudgets } from './observability/budget-gauges';
+import { legMetricsSinks, WORKFLOW_INTERCEPTOR_MODULES } from './observability/leg-metrics';
+import { metricsConfigFromEnv, startWorkerTelemetry } from './observability/worker-telemetry';
 
 export interface BridgekeeperWorkerOptions {
   connection: NativeConnection;
@@ -39,9 +42,14 @@ export async function createWorker(options: BridgekeeperWorkerOptions): Promise<
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
+    // A prebuilt bundle carries the interceptor modules itself (bundleWorkflowCode's workflowInterceptorModules).
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
-      : { workflowsPath: require.resolve('./workflows') }),
+      : {
+          workflowsPath: require.resolve('./workflows'),
+          interceptors: { workflowModules: WORKFLOW_INTERCEPTOR_MODULES },
+        }),
+    sinks: legMetricsSinks,
     activities,
     // A deploy's SIGTERM lets a dial in flight finish instead of cancelling it under its request.
     shutdownGraceTime: options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS,
@@ -68,25 +76,31 @@ export function runInBackground(worker: Worker): RunningWorker {
 async function main(): Promise<void> {
   const config = temporalConfigFromEnv();
   const receiver = receiverConfigFromEnv();
+  const hoiio = hoiioConfigFromEnv();
+  const metrics = await startWorkerTelemetry({ metrics: metricsConfigFromEnv() });
   const connection = await NativeConnection.connect(config.connection);
   const clientConnection = await Connection.connect(config.connection);
   try {
+    const client = new Client({ connection: clientConnection, namespace: config.namespace });
+    watchCallBudgets(client, hoiio);
     const worker = await createWorker({
       connection,
-      client: new Client({ connection: clientConnection, namespace: config.namespace }),
+      client,
       namespace: config.namespace,
       taskQueue: config.taskQueue,
-      hoiio: hoiioConfigFromEnv(),
+      hoiio,
       publicUrl: receiver.publicUrl,
       notifySecret: receiver.notifySecret,
       ...workerTuningFromEnv(),
     });
     console.log(`Worker polling task queue ${config.taskQueue} on ${config.address} (namespace ${config.namespace})`);
+    if (metrics) console.log(`Worker metrics at ${metrics.url}`);
     // The SDK's runtime stops the worker on SIGINT/SIGTERM; run() resolves once in-flight tasks are done.
     await worker.run();
   } finally {
     await clientConnection.close();
     await connection.close();
+    await metrics?.close();
   }
 }
 
