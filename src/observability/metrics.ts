@@ -107,7 +107,9 @@ const scrapeHooks = new Set<ScrapeHook>();
 /** Runs before every scrape (gauges read from elsewhere, such as the call budgets); returns its removal. */
 export function onScrape(hook: ScrapeHook): () => void {
   scrapeHooks.add(hook);
-  return () => scrapeHooks.delete(hook);
+  return () => {
+    scrapeHooks.delete(hook);
+  };
 }
 
 /** The registry in Prometheus' text format, the scrape hooks run first (a failing hook leaves its gauges as they were). */
