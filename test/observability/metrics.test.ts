@@ -5,6 +5,7 @@ import { conferenceSession } from '../../src/workflows';
 import { freePort, startProcess, type RunningProcess } from '../support/processes';
 import { startTemporalTestEnv, uniqueId } from '../support/temporal-test-env';
 import { waitFor } from '../support/wait-for';
+import { dashboardMetricNames } from './dashboard-metrics';
 
 /**
  * The worker and the receiver as an operator runs them (their entry points, in their own processes), a session on a
@@ -114,6 +115,10 @@ describe('metrics of the worker and the receiver', () => {
     // The SDK's own metrics, through the same endpoint.
     const sdk = [...ours.keys()].filter((name) => name.startsWith('temporal_'));
     expect(sdk).toEqual(expect.arrayContaining([expect.stringMatching(/^temporal_workflow_completed/)]));
+    // Every SDK metric the Grafana dashboard reads is one the worker serves.
+    const served = new Set(sdk.map((name) => name.replace(/\{.*$/, '')));
+    const charted = dashboardMetricNames().filter((name) => name.startsWith('temporal_'));
+    expect(charted.filter((name) => !served.has(name))).toEqual([]);
 
     // A forged notification is counted as rejected, by reason.
     const forged = await fetch(
