@@ -5,6 +5,7 @@ import { ALERTMANAGER_PATH, alertmanagerOptions } from './notifications/alertman
 import { receiverConfigFromEnv } from './notifications/config';
 import { NOTIFY_PATH } from './notifications/notify-url';
 import { startReceiver } from './notifications/receiver';
+import { logSettingsFromEnv, receiverLog, useLogFormatForConsole } from './observability/json-log';
 
 /**
  * `npm run receiver`, or `node dist/receiver.js` after `npm run build`: the notification receiver on its
@@ -14,6 +15,8 @@ import { startReceiver } from './notifications/receiver';
  * finish, close the connection and exit 0.
  */
 async function main(): Promise<void> {
+  const logs = logSettingsFromEnv();
+  useLogFormatForConsole(logs);
   const receiverConfig = receiverConfigFromEnv();
   const temporal = temporalConfigFromEnv();
   const hoiio = hoiioConfigFromEnv();
@@ -34,6 +37,7 @@ async function main(): Promise<void> {
       notifySecret: receiverConfig.notifySecret,
       limits: receiverConfig.limits,
       alertmanager,
+      log: receiverLog(logs),
     });
   } catch (error) {
     await connection.close();

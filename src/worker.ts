@@ -6,7 +6,9 @@ import { temporalConfigFromEnv } from './config/temporal';
 import { DEFAULT_SHUTDOWN_GRACE_MS, workerTuningFromEnv } from './config/worker';
 import { hoiioConfigFromEnv, type HoiioConfig } from './hoiio/config';
 import { receiverConfigFromEnv } from './notifications/config';
+import { activityLogContext } from './observability/activity-log-context';
 import { watchCallBudgets } from './observability/budget-gauges';
+import { logSettingsFromEnv, runtimeLogger, useLogFormatForConsole } from './observability/json-log';
 import { legMetricsSinks, WORKFLOW_INTERCEPTOR_MODULES } from './observability/leg-metrics';
 import { metricsConfigFromEnv, startWorkerTelemetry } from './observability/worker-telemetry';
 
@@ -45,10 +47,11 @@ export async function createWorker(options: BridgekeeperWorkerOptions): Promise<
     // A prebuilt bundle carries the interceptor modules itself (bundleWorkflowCode's workflowInterceptorModules).
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
-      : {
-          workflowsPath: require.resolve('./workflows'),
-          interceptors: { workflowModules: WORKFLOW_INTERCEPTOR_MODULES },
-        }),
+      : { workflowsPath: require.resolve('./workflows') }),
+    interceptors: {
+      activity: [activityLogContext],
+      workflowModules: options.workflowBundle ? [] : WORKFLOW_INTERCEPTOR_MODULES,
+    },
     sinks: legMetricsSinks,
     activities,
     // A deploy's SIGTERM lets a dial in flight finish instead of cancelling it under its request.
@@ -77,7 +80,9 @@ async function main(): Promise<void> {
   const config = temporalConfigFromEnv();
   const receiver = receiverConfigFromEnv();
   const hoiio = hoiioConfigFromEnv();
-  const metrics = await startWorkerTelemetry({ metrics: metricsConfigFromEnv() });
+  const logs = logSettingsFromEnv();
+  useLogFormatForConsole(logs);
+  const metrics = await startWorkerTelemetry({ metrics: metricsConfigFromEnv(), logger: runtimeLogger(logs) });
   const connection = await NativeConnection.connect(config.connection);
   const clientConnection = await Connection.connect(config.connection);
   try {

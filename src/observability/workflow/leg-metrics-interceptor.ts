@@ -6,7 +6,7 @@
  * promises the workflow awaits anyway, registered before the workflow's own, so the order of the workflow's commands
  * is what it was and recorded histories replay unchanged. Sinks are not called during replay. A run continued as new
  * starts with an empty memory, so a leg's late duplicate notification after it can be counted again (rare; see
- * docs/observability.md).
+ * docs/observability.md). It also adds the run's account to the workflow's log lines.
  */
 import { proxySinks, type WorkflowInterceptors } from '@temporalio/workflow';
 import { callEndedSchema } from '../../domain/call-ended';
@@ -53,6 +53,10 @@ export const interceptors = (): WorkflowInterceptors => {
     ],
     outbound: [
       {
+        // The account on every line the workflow logs, beside the workflow id the SDK adds.
+        getLogAttributes(input, next) {
+          return next({ account, ...input });
+        },
         scheduleActivity(input, next) {
           const result = next(input);
           if (input.activityType === 'pollLeg') {
