@@ -1,5 +1,5 @@
 import { format } from 'node:util';
-import { DefaultLogger, type LogLevel, type LogMetadata, type Logger } from '@temporalio/worker';
+import { DefaultLogger, type LogLevel, type Logger } from '@temporalio/worker';
 import type { ReceiverLog } from '../notifications/notification-log';
 import { consoleReceiverLog, formatLogEvent } from '../notifications/notification-log';
 
@@ -70,7 +70,7 @@ export function jsonLine(level: string, message: string, fields: Record<string, 
 export class JsonLogger extends DefaultLogger {
   constructor(level: LogLevel) {
     super(level, ({ level: entryLevel, message, meta }) => {
-      process.stderr.write(`${jsonLine(entryLevel, message, meta as LogMetadata | undefined)}\n`);
+      process.stderr.write(`${jsonLine(entryLevel, message, meta)}\n`);
     });
   }
 }
