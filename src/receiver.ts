@@ -6,6 +6,7 @@ import { receiverConfigFromEnv } from './notifications/config';
 import { NOTIFY_PATH } from './notifications/notify-url';
 import { startReceiver } from './notifications/receiver';
 import { logSettingsFromEnv, receiverLog, useLogFormatForConsole } from './observability/json-log';
+import { startTracing, tracingClientInterceptors } from './observability/tracing';
 
 /**
  * `npm run receiver`, or `node dist/receiver.js` after `npm run build`: the notification receiver on its
@@ -26,7 +27,12 @@ async function main(): Promise<void> {
     alertmanagerOptions(receiverConfig.alertmanager, temporal.taskQueue, Object.keys(hoiio.accounts));
 
   const connection = await Connection.connect(temporal.connection);
-  const client = new Client({ connection, namespace: temporal.namespace });
+  const tracing = startTracing('bridgekeeper-receiver');
+  const client = new Client({
+    connection,
+    namespace: temporal.namespace,
+    interceptors: tracingClientInterceptors(tracing),
+  });
   let receiver;
   try {
     receiver = await startReceiver({
@@ -70,6 +76,7 @@ async function main(): Promise<void> {
     void running
       .close()
       .then(() => connection.close())
+      .then(() => tracing?.shutdown())
       .then(
         () => process.exit(0),
         (error: unknown) => {

@@ -10,6 +10,7 @@ import { activityLogContext } from './observability/activity-log-context';
 import { watchCallBudgets } from './observability/budget-gauges';
 import { logSettingsFromEnv, runtimeLogger, useLogFormatForConsole } from './observability/json-log';
 import { legMetricsSinks, WORKFLOW_INTERCEPTOR_MODULES } from './observability/leg-metrics';
+import { startTracing, tracingClientInterceptors, tracingWorkerOptions, type Tracing } from './observability/tracing';
 import { metricsConfigFromEnv, startWorkerTelemetry } from './observability/worker-telemetry';
 
 export interface BridgekeeperWorkerOptions {
@@ -27,6 +28,8 @@ export interface BridgekeeperWorkerOptions {
   /** See `src/config/worker.ts`. */
   shutdownGraceMs?: number;
   historySettleMs?: number;
+  /** OpenTelemetry traces (`src/observability/tracing.ts`); absent, none. */
+  tracing?: Tracing;
 }
 
 /** The one place that says what a bridgekeeper worker serves, for `npm start`, `npm run worker` and tests alike. */
@@ -40,6 +43,7 @@ export async function createWorker(options: BridgekeeperWorkerOptions): Promise<
       historySettleMs: options.historySettleMs,
     }),
   };
+  const traced = tracingWorkerOptions(options.tracing);
   return await Worker.create({
     connection: options.connection,
     namespace: options.namespace,
@@ -49,10 +53,10 @@ export async function createWorker(options: BridgekeeperWorkerOptions): Promise<
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: require.resolve('./workflows') }),
     interceptors: {
-      activity: [activityLogContext],
-      workflowModules: options.workflowBundle ? [] : WORKFLOW_INTERCEPTOR_MODULES,
+      activity: [activityLogContext, ...traced.activity],
+      workflowModules: options.workflowBundle ? [] : [...WORKFLOW_INTERCEPTOR_MODULES, ...traced.workflowModules],
     },
-    sinks: legMetricsSinks,
+    sinks: { ...legMetricsSinks, ...traced.sinks },
     activities,
     // A deploy's SIGTERM lets a dial in flight finish instead of cancelling it under its request.
     shutdownGraceTime: options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS,
@@ -83,10 +87,15 @@ async function main(): Promise<void> {
   const logs = logSettingsFromEnv();
   useLogFormatForConsole(logs);
   const metrics = await startWorkerTelemetry({ metrics: metricsConfigFromEnv(), logger: runtimeLogger(logs) });
+  const tracing = startTracing('bridgekeeper-worker');
   const connection = await NativeConnection.connect(config.connection);
   const clientConnection = await Connection.connect(config.connection);
   try {
-    const client = new Client({ connection: clientConnection, namespace: config.namespace });
+    const client = new Client({
+      connection: clientConnection,
+      namespace: config.namespace,
+      interceptors: tracingClientInterceptors(tracing),
+    });
     watchCallBudgets(client, hoiio);
     const worker = await createWorker({
       connection,
@@ -97,6 +106,7 @@ async function main(): Promise<void> {
       publicUrl: receiver.publicUrl,
       notifySecret: receiver.notifySecret,
       ...workerTuningFromEnv(),
+      tracing,
     });
     console.log(`Worker polling task queue ${config.taskQueue} on ${config.address} (namespace ${config.namespace})`);
     if (metrics) console.log(`Worker metrics at ${metrics.url}`);
@@ -106,6 +116,7 @@ async function main(): Promise<void> {
     await clientConnection.close();
     await connection.close();
     await metrics?.close();
+    await tracing?.shutdown();
   }
 }
 

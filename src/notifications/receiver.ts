@@ -7,6 +7,7 @@ import { verifyNotificationSignature } from '../hoiio/signature';
 import { scrape } from '../observability/metrics';
 import { countNotification } from '../observability/notification-metrics';
 import { temporalReachable } from '../observability/readiness';
+import { traceNotification } from '../observability/notification-span';
 import { callEndedSignal, type CallEnded, ivrEventSignal, type IvrEvent } from '../workflows/messages';
 import { ALERTMANAGER_PATH, type AlertmanagerOptions, registerAlertmanager } from './alertmanager';
 import { DEFAULT_RECEIVER_LIMITS, DEFAULT_SIGNAL_TIMEOUT_MS, type ReceiverLimits } from './config';
@@ -139,7 +140,7 @@ export function createReceiver(options: ReceiverOptions): Receiver {
   for (const kind of [CONFERENCE, IVR] as NotificationKind<unknown>[]) {
     app.post(kind.path, async (request, reply) => {
       const started = performance.now();
-      const event = await handleNotification(request, kind, checks);
+      const event = await traceNotification(kind.source, () => handleNotification(request, kind, checks));
       countNotification(event, (performance.now() - started) / 1000);
       log(event);
       if (event.status !== 200) return reply.code(event.status).send({ error: event.reason });

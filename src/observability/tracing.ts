@@ -1,0 +1,56 @@
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { Resource } from '@opentelemetry/resources';
+import { BasicTracerProvider, BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
+import {
+  makeWorkflowExporter,
+  OpenTelemetryActivityInboundInterceptor,
+  OpenTelemetryActivityOutboundInterceptor,
+} from '@temporalio/interceptors-opentelemetry/lib/worker';
+import type { ActivityInterceptorsFactory } from '@temporalio/worker';
+
+/**
+ * OpenTelemetry traces, exported over OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT (or _TRACES_ENDPOINT) is set and off
+ * otherwise (the API's no-op tracer: nothing is recorded). The exporter reads the standard OTEL_* variables itself
+ * (headers, timeout); OTEL_SERVICE_NAME names the service.
+ */
+export interface Tracing {
+  processor: SpanProcessor;
+  resource: Resource;
+  shutdown(): Promise<void>;
+}
+
+export function startTracing(defaultServiceName: string, env: NodeJS.ProcessEnv = process.env): Tracing | undefined {
+  if (!env.OTEL_EXPORTER_OTLP_ENDPOINT && !env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) return undefined;
+  const resource = new Resource({ 'service.name': env.OTEL_SERVICE_NAME || defaultServiceName });
+  const processor = new BatchSpanProcessor(new OTLPTraceExporter());
+  const provider = new BasicTracerProvider({ resource, spanProcessors: [processor] });
+  // Global, with W3C trace context; the receiver's span must stay current across the awaits up to the signal.
+  provider.register({ contextManager: new AsyncLocalStorageContextManager() });
+  return { processor, resource, shutdown: () => provider.shutdown() };
+}
+
+/** The Temporal client's interceptors: its calls (a signal, a start) carry the current span to the workflow. */
+export function tracingClientInterceptors(tracing: Tracing | undefined) {
+  return tracing ? { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } : {};
+}
+
+/** What a worker adds for traces: the workflow interceptor module, activity interceptors and the workflows' span sink. */
+export function tracingWorkerOptions(tracing: Tracing | undefined): {
+  workflowModules: string[];
+  activity: ActivityInterceptorsFactory[];
+  sinks: { exporter?: ReturnType<typeof makeWorkflowExporter> };
+} {
+  if (!tracing) return { workflowModules: [], activity: [], sinks: {} };
+  return {
+    workflowModules: [require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors')],
+    activity: [
+      (ctx) => ({
+        inbound: new OpenTelemetryActivityInboundInterceptor(ctx),
+        outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
+      }),
+    ],
+    sinks: { exporter: makeWorkflowExporter(tracing.processor, tracing.resource) },
+  };
+}
