@@ -10,7 +10,12 @@ import { activityLogContext } from './observability/activity-log-context';
 import { watchCallBudgets } from './observability/budget-gauges';
 import { logSettingsFromEnv, runtimeLogger, useLogFormatForConsole } from './observability/json-log';
 import { legMetricsSinks, WORKFLOW_INTERCEPTOR_MODULES } from './observability/leg-metrics';
-import { startTracing, tracingClientInterceptors, tracingWorkerOptions, type Tracing } from './observability/tracing';
+import {
+  startTracing,
+  tracingActivityInterceptors,
+  tracingClientInterceptors,
+  type Tracing,
+} from './observability/tracing';
 import { metricsConfigFromEnv, startWorkerTelemetry } from './observability/worker-telemetry';
 
 export interface BridgekeeperWorkerOptions {
@@ -43,7 +48,6 @@ export async function createWorker(options: BridgekeeperWorkerOptions): Promise<
       historySettleMs: options.historySettleMs,
     }),
   };
-  const traced = tracingWorkerOptions(options.tracing);
   return await Worker.create({
     connection: options.connection,
     namespace: options.namespace,
@@ -53,10 +57,10 @@ export async function createWorker(options: BridgekeeperWorkerOptions): Promise<
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: require.resolve('./workflows') }),
     interceptors: {
-      activity: [activityLogContext, ...traced.activity],
-      workflowModules: options.workflowBundle ? [] : [...WORKFLOW_INTERCEPTOR_MODULES, ...traced.workflowModules],
+      activity: [activityLogContext, ...tracingActivityInterceptors(options.tracing)],
+      workflowModules: options.workflowBundle ? [] : WORKFLOW_INTERCEPTOR_MODULES,
     },
-    sinks: { ...legMetricsSinks, ...traced.sinks },
+    sinks: legMetricsSinks,
     activities,
     // A deploy's SIGTERM lets a dial in flight finish instead of cancelling it under its request.
     shutdownGraceTime: options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS,

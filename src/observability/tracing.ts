@@ -1,10 +1,9 @@
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { Resource } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import {
-  makeWorkflowExporter,
   OpenTelemetryActivityInboundInterceptor,
   OpenTelemetryActivityOutboundInterceptor,
 } from '@temporalio/interceptors-opentelemetry/lib/worker';
@@ -16,8 +15,6 @@ import type { ActivityInterceptorsFactory } from '@temporalio/worker';
  * (headers, timeout); OTEL_SERVICE_NAME names the service.
  */
 export interface Tracing {
-  processor: SpanProcessor;
-  resource: Resource;
   shutdown(): Promise<void>;
 }
 
@@ -28,7 +25,7 @@ export function startTracing(defaultServiceName: string, env: NodeJS.ProcessEnv 
   const provider = new BasicTracerProvider({ resource, spanProcessors: [processor] });
   // Global, with W3C trace context; the receiver's span must stay current across the awaits up to the signal.
   provider.register({ contextManager: new AsyncLocalStorageContextManager() });
-  return { processor, resource, shutdown: () => provider.shutdown() };
+  return { shutdown: () => provider.shutdown() };
 }
 
 /** The Temporal client's interceptors: its calls (a signal, a start) carry the current span to the workflow. */
@@ -36,21 +33,18 @@ export function tracingClientInterceptors(tracing: Tracing | undefined) {
   return tracing ? { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } : {};
 }
 
-/** What a worker adds for traces: the workflow interceptor module, activity interceptors and the workflows' span sink. */
-export function tracingWorkerOptions(tracing: Tracing | undefined): {
-  workflowModules: string[];
-  activity: ActivityInterceptorsFactory[];
-  sinks: { exporter?: ReturnType<typeof makeWorkflowExporter> };
-} {
-  if (!tracing) return { workflowModules: [], activity: [], sinks: {} };
-  return {
-    workflowModules: [require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors')],
-    activity: [
-      (ctx) => ({
-        inbound: new OpenTelemetryActivityInboundInterceptor(ctx),
-        outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
-      }),
-    ],
-    sinks: { exporter: makeWorkflowExporter(tracing.processor, tracing.resource) },
-  };
+/**
+ * What a worker adds for traces: its activities' spans, joined to the workflow's trace by the activity's headers. No
+ * workflow interceptor: those of @temporalio/interceptors-opentelemetry await before each handler and command, which
+ * reorders a run's commands, so histories recorded without them (every running workflow, once tracing is turned on)
+ * fail to replay. `test/workflows/replay.test.ts` shows it.
+ */
+export function tracingActivityInterceptors(tracing: Tracing | undefined): ActivityInterceptorsFactory[] {
+  if (!tracing) return [];
+  return [
+    (ctx) => ({
+      inbound: new OpenTelemetryActivityInboundInterceptor(ctx),
+      outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
+    }),
+  ];
 }

@@ -9,8 +9,10 @@ import { waitFor } from '../support/wait-for';
 
 /**
  * OTEL_EXPORTER_OTLP_ENDPOINT on the worker and the receiver run from their entry points, pointing at a tiny OTLP/HTTP
- * (JSON) receiver in this test: one trace runs from the receiver's span for a notification, through the signal its
- * client sends, into the workflow's handling of that signal on the worker.
+ * (JSON) receiver in this test: the receiver's span for a notification is the parent of the signal its client sends
+ * (whose headers carry the trace to Temporal), and the worker exports its activities' spans. The workflow's own spans
+ * are not there: the SDK's OpenTelemetry workflow interceptors break the replay of recorded histories
+ * (docs/observability.md, "Traces").
  */
 interface Span {
   traceId: string;
@@ -44,7 +46,7 @@ describe('traces', () => {
     await new Promise((resolve) => collector?.close(resolve));
   });
 
-  it('one trace spans notification → signal → workflow', async () => {
+  it('traces a notification into its signal, and the worker’s activities', async () => {
     collector = createServer((request, response) => {
       let body = '';
       request.on('data', (chunk: Buffer) => (body += chunk.toString()));
@@ -89,25 +91,34 @@ describe('traces', () => {
     });
     expect(summary.legs.endedBy.notification).toBe(1);
 
-    const chain = await waitFor(
-      () => Promise.resolve(spans),
-      (found) => {
-        const notification = found.find((s) => s.name === 'notification conference');
-        const signal = found.find((s) => s.parentSpanId === notification?.spanId);
-        return found.some((s) => s.parentSpanId === signal?.spanId && s.name === 'HandleSignal:callEnded');
+    const found = await waitFor(
+      // Names and ids only: a failure's message stays readable.
+      () =>
+        Promise.resolve(
+          spans.map(({ name, traceId, spanId, parentSpanId, service }) => ({
+            name,
+            traceId,
+            spanId,
+            parentSpanId,
+            service,
+          })),
+        ),
+      (all) => {
+        const notification = all.find((s) => s.name === 'notification conference');
+        return (
+          notification !== undefined &&
+          all.some((s) => s.parentSpanId === notification.spanId) &&
+          all.some((s) => s.name === 'RunActivity:placeConferenceCall')
+        );
       },
-      'the spans of the notification, its signal and the workflow handling it',
-    ).then((found) => {
-      const notification = found.find((s) => s.name === 'notification conference')!;
-      const signal = found.find((s) => s.parentSpanId === notification.spanId)!;
-      const handled = found.find((s) => s.parentSpanId === signal.spanId)!;
-      return [notification, signal, handled];
-    });
-    expect(chain.map(({ name, service }) => ({ name, service }))).toEqual([
-      { name: 'notification conference', service: 'bridgekeeper-receiver' },
-      { name: 'SignalWorkflow:callEnded', service: 'bridgekeeper-receiver' },
-      { name: 'HandleSignal:callEnded', service: 'bridgekeeper-worker' },
+      'the notification and signal spans of the receiver and the dial span of the worker',
+    );
+    const notification = found.find((s) => s.name === 'notification conference')!;
+    const signal = found.find((s) => s.parentSpanId === notification.spanId)!;
+    expect([notification, signal].map(({ name, service, traceId }) => ({ name, service, traceId }))).toEqual([
+      { name: 'notification conference', service: 'bridgekeeper-receiver', traceId: notification.traceId },
+      { name: 'SignalWorkflow:callEnded', service: 'bridgekeeper-receiver', traceId: notification.traceId },
     ]);
-    expect(new Set(chain.map((span) => span.traceId)).size).toBe(1);
+    expect(found.find((s) => s.name === 'RunActivity:placeConferenceCall')?.service).toBe('bridgekeeper-worker');
   }, 180_000);
 });

@@ -34,7 +34,9 @@ describe('recorded histories', () => {
     }));
     const failures: string[] = [];
     for await (const result of Worker.runReplayHistories(
-      // With the interceptors the worker bundles (the leg metrics): they must not change a command.
+      // With the interceptors the worker bundles (the leg metrics): they must not change a command. (The OpenTelemetry
+      // workflow interceptors of @temporalio/interceptors-opentelemetry fail here, even inbound only: they await
+      // before the handler or the command, so they are not bundled; see docs/observability.md.)
       {
         workflowsPath: require.resolve('../../src/workflows'),
         interceptors: { workflowModules: WORKFLOW_INTERCEPTOR_MODULES },
