@@ -49,7 +49,8 @@ export default tseslint.config(
   },
   {
     // Workflow code is replayed: it must stay deterministic, so no I/O, no Node built-ins, no HTTP client.
-    files: ['src/workflows/**/*.ts'],
+    // The workflow interceptor modules are bundled with the workflows: the same rules hold.
+    files: ['src/workflows/**/*.ts', 'src/observability/workflow/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

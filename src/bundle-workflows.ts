@@ -1,6 +1,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
+import { WORKFLOW_INTERCEPTOR_MODULES } from './observability/leg-metrics';
 
 /**
  * The prebuilt workflow bundle: `npm run build` writes it beside the compiled worker, and `node dist/worker.js`
@@ -19,7 +20,12 @@ export function prebuiltWorkflowBundle(dir: string = __dirname): string | undefi
 async function main(): Promise<void> {
   // The bundler's INFO lines are webpack's whole module report: a build should print one line, or the error.
   const logger = new DefaultLogger('WARN');
-  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('./workflows'), logger });
+  // The leg metrics' interceptor must be inside the bundle: a worker given a bundle takes no interceptor modules.
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: require.resolve('./workflows'),
+    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
+    logger,
+  });
   const codePath = path.join(__dirname, WORKFLOW_BUNDLE_FILE);
   writeFileSync(codePath, code);
   console.log(

@@ -5,6 +5,8 @@ import { ALERTMANAGER_PATH, alertmanagerOptions } from './notifications/alertman
 import { receiverConfigFromEnv } from './notifications/config';
 import { NOTIFY_PATH } from './notifications/notify-url';
 import { startReceiver } from './notifications/receiver';
+import { logSettingsFromEnv, receiverLog, useLogFormatForConsole } from './observability/json-log';
+import { startTracing, tracingClientInterceptors } from './observability/tracing';
 
 /**
  * `npm run receiver`, or `node dist/receiver.js` after `npm run build`: the notification receiver on its
@@ -14,6 +16,8 @@ import { startReceiver } from './notifications/receiver';
  * finish, close the connection and exit 0.
  */
 async function main(): Promise<void> {
+  const logs = logSettingsFromEnv();
+  useLogFormatForConsole(logs);
   const receiverConfig = receiverConfigFromEnv();
   const temporal = temporalConfigFromEnv();
   const hoiio = hoiioConfigFromEnv();
@@ -23,7 +27,12 @@ async function main(): Promise<void> {
     alertmanagerOptions(receiverConfig.alertmanager, temporal.taskQueue, Object.keys(hoiio.accounts));
 
   const connection = await Connection.connect(temporal.connection);
-  const client = new Client({ connection, namespace: temporal.namespace });
+  const tracing = startTracing('bridgekeeper-receiver');
+  const client = new Client({
+    connection,
+    namespace: temporal.namespace,
+    interceptors: tracingClientInterceptors(tracing),
+  });
   let receiver;
   try {
     receiver = await startReceiver({
@@ -34,6 +43,7 @@ async function main(): Promise<void> {
       notifySecret: receiverConfig.notifySecret,
       limits: receiverConfig.limits,
       alertmanager,
+      log: receiverLog(logs),
     });
   } catch (error) {
     await connection.close();
@@ -66,6 +76,7 @@ async function main(): Promise<void> {
     void running
       .close()
       .then(() => connection.close())
+      .then(() => tracing?.shutdown())
       .then(
         () => process.exit(0),
         (error: unknown) => {

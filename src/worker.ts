@@ -8,6 +8,17 @@ import { temporalConfigFromEnv } from './config/temporal';
 import { DEFAULT_SHUTDOWN_GRACE_MS, workerTuningFromEnv } from './config/worker';
 import { hoiioConfigFromEnv, type HoiioConfig } from './hoiio/config';
 import { receiverConfigFromEnv } from './notifications/config';
+import { activityLogContext } from './observability/activity-log-context';
+import { watchCallBudgets } from './observability/budget-gauges';
+import { logSettingsFromEnv, runtimeLogger, useLogFormatForConsole } from './observability/json-log';
+import { legMetricsSinks, WORKFLOW_INTERCEPTOR_MODULES } from './observability/leg-metrics';
+import {
+  startTracing,
+  tracingActivityInterceptors,
+  tracingClientInterceptors,
+  type Tracing,
+} from './observability/tracing';
+import { metricsConfigFromEnv, startWorkerTelemetry } from './observability/worker-telemetry';
 
 export interface BridgekeeperWorkerOptions {
   connection: NativeConnection;
@@ -24,6 +35,8 @@ export interface BridgekeeperWorkerOptions {
   /** See `src/config/worker.ts`. */
   shutdownGraceMs?: number;
   historySettleMs?: number;
+  /** OpenTelemetry traces (`src/observability/tracing.ts`); absent, none. */
+  tracing?: Tracing;
 }
 
 /** The one place that says what a bridgekeeper worker serves, for `npm start`, `npm run worker` and tests alike. */
@@ -41,9 +54,15 @@ export async function createWorker(options: BridgekeeperWorkerOptions): Promise<
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
+    // A prebuilt bundle carries the interceptor modules itself (bundleWorkflowCode's workflowInterceptorModules).
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: require.resolve('./workflows') }),
+    interceptors: {
+      activity: [activityLogContext, ...tracingActivityInterceptors(options.tracing)],
+      workflowModules: options.workflowBundle ? [] : WORKFLOW_INTERCEPTOR_MODULES,
+    },
+    sinks: legMetricsSinks,
     activities,
     // A deploy's SIGTERM lets a dial in flight finish instead of cancelling it under its request.
     shutdownGraceTime: options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS,
@@ -72,14 +91,24 @@ async function main(): Promise<void> {
   const receiver = receiverConfigFromEnv();
   const hoiio = hoiioConfigFromEnv();
   const tuning = workerTuningFromEnv();
+  const logs = logSettingsFromEnv();
+  useLogFormatForConsole(logs);
+  const metrics = await startWorkerTelemetry({ metrics: metricsConfigFromEnv(), logger: runtimeLogger(logs) });
+  const tracing = startTracing('bridgekeeper-worker');
   const connection = await NativeConnection.connect(config.connection);
   const clientConnection = await Connection.connect(config.connection);
   try {
     const codePath = prebuiltWorkflowBundle();
     if (codePath) console.log(`Worker using the prebuilt workflow bundle ${codePath}`);
+    const client = new Client({
+      connection: clientConnection,
+      namespace: config.namespace,
+      interceptors: tracingClientInterceptors(tracing),
+    });
+    watchCallBudgets(client, hoiio);
     const worker = await createWorker({
       connection,
-      client: new Client({ connection: clientConnection, namespace: config.namespace }),
+      client,
       namespace: config.namespace,
       taskQueue: config.taskQueue,
       hoiio,
@@ -87,13 +116,17 @@ async function main(): Promise<void> {
       notifySecret: receiver.notifySecret,
       workflowBundle: codePath ? { codePath } : undefined,
       ...tuning,
+      tracing,
     });
     console.log(`Worker polling task queue ${config.taskQueue} on ${config.address} (namespace ${config.namespace})`);
+    if (metrics) console.log(`Worker metrics at ${metrics.url}`);
     // The SDK's runtime stops the worker on SIGINT/SIGTERM; run() resolves once in-flight tasks are done.
     await worker.run();
   } finally {
     await clientConnection.close();
     await connection.close();
+    await metrics?.close();
+    await tracing?.shutdown();
   }
 }
 

@@ -73,6 +73,8 @@ export class ChaosStack {
       RECEIVER_HOST: '127.0.0.1',
       RECEIVER_PORT: String(this.ports.receiver),
       BRIDGEKEEPER_PUBLIC_URL: `http://127.0.0.1:${this.ports.receiver}`,
+      // Several workers run side by side here; none needs the metrics port.
+      BRIDGEKEEPER_METRICS_PORT: 'off',
       ...extra,
     };
   }

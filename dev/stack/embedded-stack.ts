@@ -1,11 +1,13 @@
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection } from '@temporalio/worker';
 import { consoleReceiverLog } from '../../src/notifications/notification-log';
 import { alertmanagerOptions } from '../../src/notifications/alertmanager';
 import { receiverConfigFromEnv } from '../../src/notifications/config';
 import { optionsFromEnv } from '../simulator/env-config';
 import { workerTuningFromEnv } from '../../src/config/worker';
+import { watchCallBudgets } from '../../src/observability/budget-gauges';
+import { metricsConfigFromEnv, startWorkerTelemetry } from '../../src/observability/worker-telemetry';
 import { assertNoRunningStack, startDevServer } from './dev-server';
 import type { StackBuilder } from './stack-builder';
 import { assertPortFree } from './ports';
@@ -47,7 +49,7 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions, builder:
   const { log } = options;
   // We order the shutdown ourselves (worker before server), so the SDK must not react to signals on its own.
   // Its INFO lines (bundle sizes, state changes) would bury the stack's own output.
-  Runtime.install({ shutdownSignals: [], logger: new DefaultLogger('WARN') });
+  const metricsConfig = metricsConfigFromEnv();
 
   // Read every setting and check every port before starting anything: a mistake costs no half-started stack.
   const useSimulator = !process.env.HOIIO_BASE_URL;
@@ -59,6 +61,15 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions, builder:
   const hint = 'Is another `npm start` (or simulator, or receiver) running? Stop it, or set the port variable.';
   if (useSimulator) await assertPortFree(simulatorPort, 'Hoiio simulator, SIMULATOR_PORT', hint);
   await assertPortFree(receiverConfig.port, 'notification receiver, RECEIVER_PORT', hint);
+  if (metricsConfig.port !== undefined) {
+    await assertPortFree(metricsConfig.port, 'worker metrics, BRIDGEKEEPER_METRICS_PORT', hint);
+  }
+  const metrics = await startWorkerTelemetry({
+    metrics: metricsConfig,
+    shutdownSignals: [],
+    logger: new DefaultLogger('WARN'),
+  });
+  if (metrics) builder.onStop(() => metrics.close());
 
   const cliPath = await resolveTemporalCli(log);
   log(`Starting the Temporal dev server (${cliPath})`);
@@ -82,7 +93,7 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions, builder:
   const nativeConnection = await NativeConnection.connect({ address: server.address });
   builder.onStop(() => nativeConnection.close());
 
-  const { simulator, receiver } = await wireStack({
+  const { simulator, receiver, hoiio } = await wireStack({
     builder,
     client,
     nativeConnection,
@@ -103,9 +114,11 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions, builder:
     },
     worker: workerTuningFromEnv(),
   });
+  const unwatchBudgets = watchCallBudgets(client, hoiio);
+  builder.onStop(() => Promise.resolve(unwatchBudgets()));
   if (simulator) log(`Hoiio simulator at ${simulator.baseUrl} (inspect: ${simulator.origin}/_sim/calls, /_sim/stats)`);
   log(`Notification receiver at ${receiver.url} (public URL ${receiverConfig.publicUrl})`);
-  log(`Worker polling task queue ${taskQueue}`);
+  log(`Worker polling task queue ${taskQueue}${metrics ? `; metrics at ${metrics.url}` : ''}`);
 
   return { client, taskQueue, namespace, uiUrl: server.uiUrl, simulatorOrigin: simulator?.origin };
 }

@@ -1,4 +1,5 @@
 import { Pool } from 'undici';
+import { measureHoiioRequest } from '../observability/hoiio-metrics';
 import { HoiioTransportError, type HoiioTransportReason } from './errors';
 import { readEnvelope } from './replies';
 
@@ -53,7 +54,11 @@ export class HoiioTransport {
    * POSTs `params` to `<base path><endpoint>` and returns the reply's JSON object once its status is success_ok.
    * Throws HoiioApiError for any other status and HoiioTransportError when there is no usable answer.
    */
-  async post(endpoint: string, params: URLSearchParams, signal?: AbortSignal): Promise<Record<string, unknown>> {
+  post(endpoint: string, params: URLSearchParams, signal?: AbortSignal): Promise<Record<string, unknown>> {
+    return measureHoiioRequest(endpoint, () => this.#post(endpoint, params, signal));
+  }
+
+  async #post(endpoint: string, params: URLSearchParams, signal?: AbortSignal): Promise<Record<string, unknown>> {
     if (this.#closed) {
       throw new HoiioTransportError({
         endpoint,

@@ -4,6 +4,10 @@ import { createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { parseHoiioDate } from '../domain/hoiio-time';
 import { verifyNotificationSignature } from '../hoiio/signature';
+import { scrape } from '../observability/metrics';
+import { countNotification } from '../observability/notification-metrics';
+import { temporalReachable } from '../observability/readiness';
+import { traceNotification } from '../observability/notification-span';
 import { callEndedSignal, type CallEnded, ivrEventSignal, type IvrEvent } from '../workflows/messages';
 import { ALERTMANAGER_PATH, type AlertmanagerOptions, registerAlertmanager } from './alertmanager';
 import { DEFAULT_RECEIVER_LIMITS, DEFAULT_SIGNAL_TIMEOUT_MS, type ReceiverLimits } from './config';
@@ -17,6 +21,9 @@ import { type ReceiverAccounts, Router } from './routing';
 import { type Delivery, deliverSignal } from './signal-delivery';
 
 export const HEALTH_PATH = '/healthz';
+/** 200 while Temporal answers, 503 otherwise: a load balancer sends Hoiio's notifications only where they can land. */
+export const READY_PATH = '/readyz';
+export const METRICS_PATH = '/metrics';
 const SIGNATURE_HEADER = 'x-hoiio-signature';
 /** A notification is a few hundred bytes; anything near this is not one. */
 const DEFAULT_BODY_LIMIT = 16 * 1024;
@@ -65,7 +72,7 @@ export interface Receiver {
  * `callEnded` or `ivrEvent` and answer 200 only once Temporal accepted it (404 for no such running workflow, 503 when
  * the signal could not be delivered). A rejected notification changes nothing. A notification already signalled is
  * answered 200 without a second signal; a `date` older than the age window is answered 422. `GET /healthz` answers
- * 200. With `alertmanager` options, `POST /alertmanager` takes Alertmanager's webhook (alertmanager.ts).
+ * 200, `GET /readyz` 200 while Temporal answers (503 otherwise), `GET /metrics` the process's metrics. With `alertmanager` options, `POST /alertmanager` takes Alertmanager's webhook (alertmanager.ts).
  */
 export function createReceiver(options: ReceiverOptions): Receiver {
   const log = options.log ?? consoleReceiverLog;
@@ -121,10 +128,20 @@ export function createReceiver(options: ReceiverOptions): Receiver {
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
   app.get(HEALTH_PATH, () => ({ status: 'ok' }));
+  app.get(READY_PATH, async (_request, reply) => {
+    const problem = await temporalReachable(options.client);
+    if (problem === undefined) return { status: 'ready' };
+    return reply.code(503).send({ status: 'not ready', reason: problem });
+  });
+  app.get(METRICS_PATH, async (_request, reply) =>
+    reply.header('content-type', 'text/plain; version=0.0.4').send(await scrape()),
+  );
 
   for (const kind of [CONFERENCE, IVR] as NotificationKind<unknown>[]) {
     app.post(kind.path, async (request, reply) => {
-      const event = await handleNotification(request, kind, checks);
+      const started = performance.now();
+      const event = await traceNotification(kind.source, () => handleNotification(request, kind, checks));
+      countNotification(event, (performance.now() - started) / 1000);
       log(event);
       if (event.status !== 200) return reply.code(event.status).send({ error: event.reason });
       return reply.code(200).send({ status: event.outcome === 'duplicate' ? 'duplicate' : 'accepted' });
@@ -151,6 +168,8 @@ export function createReceiver(options: ReceiverOptions): Receiver {
       error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
     const reason = plainError(error, status, request.routeOptions.bodyLimit);
     const source = SOURCE_OF_PATH[request.routeOptions.url ?? ''];
+    if (source !== undefined && source !== 'alertmanager')
+      countNotification({ source, outcome: 'rejected', status, reason }, 0);
     if (source !== undefined) log({ source, outcome: 'rejected', status, reason });
     return reply.code(status).send({ error: reason });
   });

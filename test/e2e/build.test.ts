@@ -67,6 +67,7 @@ describe('the production build', () => {
       RECEIVER_HOST: '127.0.0.1',
       RECEIVER_PORT: String(receiverPort),
       BRIDGEKEEPER_PUBLIC_URL: `http://127.0.0.1:${receiverPort}`,
+      BRIDGEKEEPER_METRICS_PORT: String(await freePort()),
       // Nothing may load TypeScript on the side.
       NODE_OPTIONS: '',
     };

@@ -16,6 +16,7 @@ async function stackEnv() {
     BRIDGEKEEPER_TEMPORAL_UI_PORT: String(await freePort()),
     SIMULATOR_PORT: String(await freePort()),
     RECEIVER_PORT: String(await freePort()),
+    BRIDGEKEEPER_METRICS_PORT: String(await freePort()),
   };
   return { dataDir, env, cleanup: () => rmSync(dataDir, { recursive: true, force: true }) };
 }

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { installQuietRuntime } from '../../dev/stack/local-stack';
+import { WORKFLOW_INTERCEPTOR_MODULES } from '../../src/observability/leg-metrics';
 
 const root = join(__dirname, '..', 'histories');
 
@@ -33,7 +34,13 @@ describe('recorded histories', () => {
     }));
     const failures: string[] = [];
     for await (const result of Worker.runReplayHistories(
-      { workflowsPath: require.resolve('../../src/workflows') },
+      // With the interceptors the worker bundles (the leg metrics): they must not change a command. (The OpenTelemetry
+      // workflow interceptors of @temporalio/interceptors-opentelemetry fail here, even inbound only: they await
+      // before the handler or the command, so they are not bundled; see docs/observability.md.)
+      {
+        workflowsPath: require.resolve('../../src/workflows'),
+        interceptors: { workflowModules: WORKFLOW_INTERCEPTOR_MODULES },
+      },
       histories,
     )) {
       if (result.error) failures.push(`${result.workflowId}: ${String(result.error)}`);

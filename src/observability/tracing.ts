@@ -1,0 +1,50 @@
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { Resource } from '@opentelemetry/resources';
+import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
+import {
+  OpenTelemetryActivityInboundInterceptor,
+  OpenTelemetryActivityOutboundInterceptor,
+} from '@temporalio/interceptors-opentelemetry/lib/worker';
+import type { ActivityInterceptorsFactory } from '@temporalio/worker';
+
+/**
+ * OpenTelemetry traces, exported over OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT (or _TRACES_ENDPOINT) is set and off
+ * otherwise (the API's no-op tracer: nothing is recorded). The exporter reads the standard OTEL_* variables itself
+ * (headers, timeout); OTEL_SERVICE_NAME names the service.
+ */
+export interface Tracing {
+  shutdown(): Promise<void>;
+}
+
+export function startTracing(defaultServiceName: string, env: NodeJS.ProcessEnv = process.env): Tracing | undefined {
+  if (!env.OTEL_EXPORTER_OTLP_ENDPOINT && !env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) return undefined;
+  const resource = new Resource({ 'service.name': env.OTEL_SERVICE_NAME || defaultServiceName });
+  const processor = new BatchSpanProcessor(new OTLPTraceExporter());
+  const provider = new BasicTracerProvider({ resource, spanProcessors: [processor] });
+  // Global, with W3C trace context; the receiver's span must stay current across the awaits up to the signal.
+  provider.register({ contextManager: new AsyncLocalStorageContextManager() });
+  return { shutdown: () => provider.shutdown() };
+}
+
+/** The Temporal client's interceptors: its calls (a signal, a start) carry the current span to the workflow. */
+export function tracingClientInterceptors(tracing: Tracing | undefined) {
+  return tracing ? { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } : {};
+}
+
+/**
+ * What a worker adds for traces: its activities' spans, joined to the workflow's trace by the activity's headers. No
+ * workflow interceptor: those of @temporalio/interceptors-opentelemetry await before each handler and command, which
+ * reorders a run's commands, so histories recorded without them (every running workflow, once tracing is turned on)
+ * fail to replay. `test/workflows/replay.test.ts` shows it.
+ */
+export function tracingActivityInterceptors(tracing: Tracing | undefined): ActivityInterceptorsFactory[] {
+  if (!tracing) return [];
+  return [
+    (ctx) => ({
+      inbound: new OpenTelemetryActivityInboundInterceptor(ctx),
+      outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
+    }),
+  ];
+}

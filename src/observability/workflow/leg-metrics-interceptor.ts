@@ -1,0 +1,100 @@
+/**
+ * Counts each leg's end once, for the worker's metrics, without touching workflow code: this interceptor module is
+ * bundled with the workflows (`WORKFLOW_INTERCEPTOR_MODULES`) and watches what reaches a run, the `callEnded` and
+ * `ivrEvent` signals and the `pollLeg` activity's results, and hands each first end (and each first bill) to the
+ * `bridgekeeperMetrics` sink. It issues no command and changes no value the workflow sees: it only adds a reaction to
+ * promises the workflow awaits anyway, registered before the workflow's own, so the order of the workflow's commands
+ * is what it was and recorded histories replay unchanged. Sinks are not called during replay. A run continued as new
+ * starts with an empty memory, so a leg's late duplicate notification after it can be counted again (rare; see
+ * docs/observability.md). It also adds the run's account to the workflow's log lines.
+ */
+import { proxySinks, type WorkflowInterceptors } from '@temporalio/workflow';
+import { callEndedSchema } from '../../domain/call-ended';
+import { ivrEventSchema } from '../../domain/ivr-event';
+import { DEFAULT_ACCOUNT } from '../../domain/session-input';
+import type { LegEndedMetric, LegMetricsSinks } from './leg-sinks';
+
+const { bridgekeeperMetrics } = proxySinks<LegMetricsSinks>();
+
+interface EndSeen {
+  outcome: string;
+  bill?: LegEndedMetric['bill'];
+}
+
+export const interceptors = (): WorkflowInterceptors => {
+  let account = DEFAULT_ACCOUNT;
+  /** txn_ref → whether its bill was counted yet. */
+  const counted = new Map<string, boolean>();
+
+  const seen = (txnRef: string, end: EndSeen): void => {
+    const billed = counted.get(txnRef);
+    if (billed === undefined) {
+      counted.set(txnRef, end.bill !== undefined);
+      bridgekeeperMetrics.legEnded({ account, ...end });
+    } else if (!billed && end.bill !== undefined) {
+      counted.set(txnRef, true);
+      bridgekeeperMetrics.legBilled({ account, bill: end.bill });
+    }
+  };
+
+  return {
+    inbound: [
+      {
+        execute(input, next) {
+          const named = (input.args[0] as { account?: unknown } | undefined)?.account;
+          if (typeof named === 'string') account = named;
+          return next(input);
+        },
+        handleSignal(input, next) {
+          observeSignal(input.signalName, input.args[0], seen);
+          return next(input);
+        },
+      },
+    ],
+    outbound: [
+      {
+        // The account on every line the workflow logs, beside the workflow id the SDK adds.
+        getLogAttributes(input, next) {
+          return next({ account, ...input });
+        },
+        scheduleActivity(input, next) {
+          const result = next(input);
+          if (input.activityType === 'pollLeg') {
+            // A side reaction: the workflow awaits `result` itself, unchanged.
+            result.then((reply) => observePoll(reply, seen), ignore);
+          }
+          return result;
+        },
+      },
+    ],
+  };
+};
+
+function ignore(): void {}
+
+function observeSignal(name: string, payload: unknown, seen: (txnRef: string, end: EndSeen) => void): void {
+  if (name === 'callEnded') {
+    const parsed = callEndedSchema.safeParse(payload);
+    if (parsed.success) {
+      const { txnRef, callStatus, currency, debit } = parsed.data;
+      seen(txnRef, { outcome: callStatus, bill: { currency, debit } });
+    }
+  } else if (name === 'ivrEvent') {
+    const parsed = ivrEventSchema.safeParse(payload);
+    if (parsed.success && parsed.data.callState === 'ended') {
+      const { txnRef, dialStatus, currency, debit } = parsed.data;
+      const bill = currency !== undefined && debit !== undefined ? { currency, debit } : undefined;
+      seen(txnRef, { outcome: dialStatus ?? 'answered', ...(bill ? { bill } : {}) });
+    }
+  }
+}
+
+function observePoll(reply: unknown, seen: (txnRef: string, end: EndSeen) => void): void {
+  const end = (reply as { ongoing?: boolean; end?: Record<string, unknown> } | undefined)?.end;
+  if (end === undefined || typeof end.txnRef !== 'string' || typeof end.callStatus !== 'string') return;
+  const billed = end.provisional !== true && typeof end.currency === 'string' && typeof end.debit === 'string';
+  seen(end.txnRef, {
+    outcome: end.callStatus,
+    ...(billed ? { bill: { currency: end.currency as string, debit: end.debit as string } } : {}),
+  });
+}
