@@ -61,6 +61,7 @@ interface Service {
   ports?: (string | { host_ip?: string; published?: string | number })[];
   environment?: Record<string, unknown> | string[];
   restart?: string;
+  volumes?: (string | { type?: string; source?: string })[];
 }
 
 const compose = loadCompose();
@@ -155,5 +156,25 @@ describe('docker-compose.yml', () => {
         .map(([key]) => `${name}.${key}`),
     );
     expect(literal).toEqual([]);
+  });
+
+  it('mounts files that are in the repository, and Prometheus scrapes the services that serve /metrics', () => {
+    const mounts = Object.entries(rawServices).flatMap(([name, service]) =>
+      (service.volumes ?? [])
+        .map((volume) => (typeof volume === 'string' ? volume.split(':')[0]! : (volume.source ?? '')))
+        .filter((source) => source.startsWith('./'))
+        .map((source) => [name, source] as const),
+    );
+    expect(mounts.map(([name]) => name)).toEqual(expect.arrayContaining(['prometheus', 'grafana']));
+    expect(mounts.filter(([, source]) => !existsSync(path.join(PROJECT_ROOT, source)))).toEqual([]);
+
+    const scrape = parse(readFileSync(path.join(PROJECT_ROOT, 'deploy', 'prometheus', 'prometheus.yml'), 'utf8')) as {
+      scrape_configs: { static_configs: { targets: string[] }[] }[];
+    };
+    const targets = scrape.scrape_configs.flatMap((job) => job.static_configs.flatMap((config) => config.targets));
+    expect(targets.map((target) => target.split(':')[0])).toEqual(['worker', 'receiver']);
+    for (const target of targets) expect(services[target.split(':')[0]!]).toBeDefined();
+    // The worker's metrics listen beyond its own loopback, or Prometheus in its own container cannot reach them.
+    expect((services.worker!.environment as Record<string, unknown>).BRIDGEKEEPER_METRICS_HOST).toBe('0.0.0.0');
   });
 });
