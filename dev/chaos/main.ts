@@ -83,7 +83,9 @@ export function parseOptions(argv: string[]): (Omit<ChaosOptions, 'log'> & { jso
     timeScale,
     talk: { min: Number(talkMatch[1]), max: Number(talkMatch[2]) },
     timeoutSeconds: whole('timeout', values.timeout, 900, 60),
-    stallSeconds: 60,
+    // Longer than the 120 s a session or escalation waits for a lost end notification before it polls: a leg whose
+    // notification was dropped holds its permit with the line free for that long by design, and is no stall.
+    stallSeconds: 150,
     workerShutdownGraceMs: 5_000,
     keepLogs: values['keep-logs'],
     json: values.json,
