@@ -4,7 +4,7 @@ import { startSimulator, type RunningSimulator } from '../../dev/simulator';
 import { signNotification } from '../../src/hoiio/signature';
 import { sessionToken } from '../../src/notifications/notify-url';
 import { conferenceSession } from '../../src/workflows';
-import { freePort, startProcess, type RunningProcess } from '../support/processes';
+import { freePort, startProcess, stopProcesses, type RunningProcess } from '../support/processes';
 import { startTemporalTestEnv, uniqueId } from '../support/temporal-test-env';
 
 /**
@@ -28,12 +28,7 @@ describe('structured logs', () => {
   const processes: RunningProcess[] = [];
 
   afterAll(async () => {
-    for (const running of processes) {
-      running.child.kill('SIGTERM');
-      await running.exited;
-    }
-    await simulator?.close();
-    await env?.teardown();
+    await stopProcesses(processes, simulator, env);
   });
 
   it('writes JSON lines with the session’s context, and never a token, secret or signature', async () => {

@@ -2,7 +2,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DEMO_ACCOUNT, startSimulator, type RunningSimulator, type SimCall } from '../../dev/simulator';
 import { parseMoney, sumMoney } from '../../src/domain/money';
 import { conferenceSession } from '../../src/workflows';
-import { freePort, startProcess, type RunningProcess } from '../support/processes';
+import { freePort, startProcess, stopProcesses, type RunningProcess } from '../support/processes';
 import { startTemporalTestEnv, uniqueId } from '../support/temporal-test-env';
 import { waitFor } from '../support/wait-for';
 import { dashboardMetricNames } from './dashboard-metrics';
@@ -36,12 +36,7 @@ describe('metrics of the worker and the receiver', () => {
   const processes: RunningProcess[] = [];
 
   afterAll(async () => {
-    for (const running of processes) {
-      running.child.kill('SIGTERM');
-      await running.exited;
-    }
-    await simulator?.close();
-    await env?.teardown();
+    await stopProcesses(processes, simulator, env);
   });
 
   it('counts a session’s legs by outcome, its cost, its Hoiio replies and notifications, beside the SDK’s metrics', async () => {

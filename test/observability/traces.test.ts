@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DEMO_ACCOUNT, startSimulator, type RunningSimulator } from '../../dev/simulator';
 import { conferenceSession } from '../../src/workflows';
-import { freePort, startProcess, type RunningProcess } from '../support/processes';
+import { freePort, startProcess, stopProcesses, type RunningProcess } from '../support/processes';
 import { startTemporalTestEnv, uniqueId } from '../support/temporal-test-env';
 import { waitFor } from '../support/wait-for';
 
@@ -37,12 +37,7 @@ describe('traces', () => {
   const spans: Span[] = [];
 
   afterAll(async () => {
-    for (const running of processes) {
-      running.child.kill('SIGTERM');
-      await running.exited;
-    }
-    await simulator?.close();
-    await env?.teardown();
+    await stopProcesses(processes, simulator, env);
     await new Promise((resolve) => collector?.close(resolve));
   });
 

@@ -67,3 +67,21 @@ export function isAlive(pid: number): boolean {
     return false;
   }
 }
+
+/**
+ * Stops what a test started as separate processes (worker, receiver) and then what they used (simulator, Temporal):
+ * SIGTERM each and wait for its exit, so no process outlives its dev server.
+ */
+export async function stopProcesses(
+  processes: readonly RunningProcess[],
+  ...resources: ({ close(): Promise<void> } | { teardown(): Promise<void> } | undefined)[]
+): Promise<void> {
+  for (const running of processes) {
+    running.child.kill('SIGTERM');
+    await running.exited;
+  }
+  for (const resource of resources) {
+    if (resource && 'close' in resource) await resource.close();
+    else if (resource) await resource.teardown();
+  }
+}
