@@ -39,6 +39,9 @@ async function main(): Promise<void> {
         '+6581100000': { outcome: 'busy' },
         '+6581100001': { outcome: 'unanswered' },
         ...Object.fromEntries(numbers(3, 81_200_000).map((n) => [n, talk(86_400)])),
+        // maxCost: a 2-minute leg (0.040) passes the cap of 0.030 while the long one is still up.
+        '+6581400000': talk(120),
+        '+6581400001': talk(86_400),
         // Escalation responders: no answer, then a keypress that takes the incident; one who never presses.
         '+6581300000': { outcome: 'unanswered' },
         '+6581300001': { outcome: 'answered', ringSeconds: 2, keys: '1', keyAfterSeconds: 3, talkSeconds: 60 },
@@ -83,6 +86,8 @@ async function main(): Promise<void> {
         redial: { busy: { attempts: 1, delaySeconds: 1 } },
       }),
       await start('replay-end', { participants: numbers(3, 81_200_000) }),
+      // Pre-flight before the first dial, and the session ended at its cost cap.
+      await start('replay-max-cost', { participants: numbers(2, 81_400_000), maxCost: { SGD: '0.030' } }),
     ];
     const ending = sessions[2]!;
     const activeLegs = async (count: number) => {
