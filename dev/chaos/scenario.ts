@@ -171,7 +171,7 @@ export function planEscalations(options: {
       incident,
       policy: {
         steps: [
-          { notify: [unanswered, { number: busy, name: `E${e + 1} busy` }], mode: 'simultaneous', waitSeconds: 60 },
+          { notify: [unanswered, { number: busy, name: `E${e + 1} busy` }], mode: 'simultaneous', waitSeconds: 30 },
           { notify: [{ number: acknowledger, name: `E${e + 1} on call` }], waitSeconds: 60 },
         ],
         repeat: ESCALATION_REPEAT,
