@@ -16,7 +16,8 @@ async function stackEnv() {
     BRIDGEKEEPER_TEMPORAL_UI_PORT: String(await freePort()),
     SIMULATOR_PORT: String(await freePort()),
     RECEIVER_PORT: String(await freePort()),
-    BRIDGEKEEPER_METRICS_PORT: String(await freePort()),
+    // Off: the worker's metrics are scraped in test/observability; here they would only add ports that can collide.
+    BRIDGEKEEPER_METRICS_PORT: 'off',
   };
   return { dataDir, env, cleanup: () => rmSync(dataDir, { recursive: true, force: true }) };
 }
