@@ -1,7 +1,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
-import { WORKFLOW_INTERCEPTOR_MODULES } from './observability/leg-metrics';
+import { WORKFLOW_INTERCEPTOR_MODULES } from './observability/workflow-interceptor-modules';
 
 /**
  * The prebuilt workflow bundle: `npm run build` writes it beside the compiled worker, and `node dist/worker.js`

@@ -11,10 +11,12 @@ import { receiverConfigFromEnv } from './notifications/config';
 import { activityLogContext } from './observability/activity-log-context';
 import { watchCallBudgets } from './observability/budget-gauges';
 import { logSettingsFromEnv, runtimeLogger, useLogFormatForConsole } from './observability/json-log';
-import { legMetricsSinks, WORKFLOW_INTERCEPTOR_MODULES } from './observability/leg-metrics';
+import { legMetricsSinks } from './observability/leg-metrics';
+import { WORKFLOW_INTERCEPTOR_MODULES } from './observability/workflow-interceptor-modules';
 import {
   startTracing,
   tracingActivityInterceptors,
+  tracingWorkflowSinks,
   tracingClientInterceptors,
   type Tracing,
 } from './observability/tracing';
@@ -62,7 +64,7 @@ export async function createWorker(options: BridgekeeperWorkerOptions): Promise<
       activity: [activityLogContext, ...tracingActivityInterceptors(options.tracing)],
       workflowModules: options.workflowBundle ? [] : WORKFLOW_INTERCEPTOR_MODULES,
     },
-    sinks: legMetricsSinks,
+    sinks: { ...legMetricsSinks, ...tracingWorkflowSinks(options.tracing) },
     activities,
     // A deploy's SIGTERM lets a dial in flight finish instead of cancelling it under its request.
     shutdownGraceTime: options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS,

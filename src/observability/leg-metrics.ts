@@ -3,9 +3,6 @@ import { parseMoney } from '../domain/money';
 import { costThousandths, legsEnded } from './metrics';
 import type { LegMetricsSinks } from './workflow/leg-sinks';
 
-/** The workflow interceptor modules a worker (or a prebuilt workflow bundle) must include for the leg metrics. */
-export const WORKFLOW_INTERCEPTOR_MODULES = [require.resolve('./workflow/leg-metrics-interceptor')];
-
 function addCost(account: string, bill: { currency: string; debit: string }): void {
   const thousandths = parseMoney(bill.debit);
   costThousandths.inc({ account, currency: bill.currency }, thousandths);

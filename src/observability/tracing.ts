@@ -2,12 +2,16 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { Resource } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import {
+  OpenTelemetryWorkflowClientInterceptor,
+  type OpenTelemetrySinks,
+} from '@temporalio/interceptors-opentelemetry';
+import {
+  makeWorkflowExporter,
   OpenTelemetryActivityInboundInterceptor,
   OpenTelemetryActivityOutboundInterceptor,
 } from '@temporalio/interceptors-opentelemetry/lib/worker';
-import type { ActivityInterceptorsFactory } from '@temporalio/worker';
+import type { ActivityInterceptorsFactory, InjectedSinks } from '@temporalio/worker';
 
 /**
  * OpenTelemetry traces, exported over OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT (or _TRACES_ENDPOINT) is set and off
@@ -15,6 +19,9 @@ import type { ActivityInterceptorsFactory } from '@temporalio/worker';
  * (headers, timeout); OTEL_SERVICE_NAME names the service.
  */
 export interface Tracing {
+  /** The workflow's spans (exported from the sandbox through a sink) join the process's own batches. */
+  readonly processor: BatchSpanProcessor;
+  readonly resource: Resource;
   shutdown(): Promise<void>;
 }
 
@@ -25,7 +32,7 @@ export function startTracing(defaultServiceName: string, env: NodeJS.ProcessEnv 
   const provider = new BasicTracerProvider({ resource, spanProcessors: [processor] });
   // Global, with W3C trace context; the receiver's span must stay current across the awaits up to the signal.
   provider.register({ contextManager: new AsyncLocalStorageContextManager() });
-  return { shutdown: () => provider.shutdown() };
+  return { processor, resource, shutdown: () => provider.shutdown() };
 }
 
 /** The Temporal client's interceptors: its calls (a signal, a start) carry the current span to the workflow. */
@@ -34,11 +41,16 @@ export function tracingClientInterceptors(tracing: Tracing | undefined) {
 }
 
 /**
- * What a worker adds for traces: its activities' spans, joined to the workflow's trace by the activity's headers. No
- * workflow interceptor: those of @temporalio/interceptors-opentelemetry await before each handler and command, which
- * reorders a run's commands, so histories recorded without them (every running workflow, once tracing is turned on)
- * fail to replay. `test/workflows/replay.test.ts` shows it.
+ * The worker's end of the workflow spans' sink (src/observability/workflow/tracing-interceptor.ts). The interceptor
+ * runs in every worker, since a run's commands must not depend on whether tracing is on; without an endpoint its spans
+ * are dropped here. Sinks are not called during replay, so a replayed span is not sent twice.
  */
+export function tracingWorkflowSinks(tracing: Tracing | undefined): InjectedSinks<OpenTelemetrySinks> {
+  if (tracing) return { exporter: makeWorkflowExporter(tracing.processor, tracing.resource) };
+  return { exporter: { export: { fn: () => undefined } } };
+}
+
+/** What a worker adds for its activities' spans, joined to the workflow's trace by the activity's headers. */
 export function tracingActivityInterceptors(tracing: Tracing | undefined): ActivityInterceptorsFactory[] {
   if (!tracing) return [];
   return [

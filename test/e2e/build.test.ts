@@ -7,6 +7,7 @@ import type { SimCall } from '../../dev/simulator';
 import { conferenceSession } from '../../src/workflows';
 import { freePort, PROJECT_ROOT, startProcess, type RunningProcess } from '../support/processes';
 import { startTemporalTestEnv, uniqueId } from '../support/temporal-test-env';
+import { waitFor } from '../support/wait-for';
 
 /**
  * The production build as an operator deploys it, and as the Dockerfile's build stage makes it: `npm run build` (tsc
@@ -57,6 +58,7 @@ describe('the production build', () => {
     env = await startTemporalTestEnv();
     simulator = await startSimulator({ port: 0, timeScale: 600 });
     const receiverPort = await freePort();
+    const metricsPort = await freePort();
     const taskQueue = uniqueId('build');
     const processEnv = {
       TEMPORAL_ADDRESS: env.address,
@@ -67,7 +69,7 @@ describe('the production build', () => {
       RECEIVER_HOST: '127.0.0.1',
       RECEIVER_PORT: String(receiverPort),
       BRIDGEKEEPER_PUBLIC_URL: `http://127.0.0.1:${receiverPort}`,
-      BRIDGEKEEPER_METRICS_PORT: String(await freePort()),
+      BRIDGEKEEPER_METRICS_PORT: String(metricsPort),
       // Nothing may load TypeScript on the side.
       NODE_OPTIONS: '',
     };
@@ -94,6 +96,20 @@ describe('the production build', () => {
     expect(summary.endedBy).toBe('completed');
     // Every leg was settled by its notification, which only the receiver started from the build can deliver.
     expect(summary.legs).toMatchObject({ total: 3, endedBy: { notification: 3, poll: 0, assumed: 0 } });
+
+    // The bundle carries the workflow interceptor modules: its leg metrics counted each of the session's legs once.
+    const legsCounted = (text: string) =>
+      [...text.matchAll(/^bridgekeeper_legs_ended_total\{account="default",outcome="\w+"\} (\d+)$/gm)].reduce(
+        (sum, match) => sum + Number(match[1]),
+        0,
+      );
+    const metrics = await waitFor(
+      async () => (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text(),
+      (text) => legsCounted(text) >= calls.length,
+      'the worker’s /metrics counting the session’s legs',
+    );
+    expect(legsCounted(metrics)).toBe(calls.length);
+    expect(metrics).toMatch(/^temporal_workflow_completed\{/m);
 
     // The CLI runs from the build too (the image has no tsx): `summary` reads the session back.
     const cli = spawnSync('node', [path.join(OUT_DIR, 'cli', 'main.js'), 'summary', '--json', summaryId], {

@@ -2,6 +2,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DEMO_ACCOUNT, startSimulator, type RunningSimulator } from '../../dev/simulator';
+import { Worker } from '@temporalio/worker';
+import { legMetricsSinks } from '../../src/observability/leg-metrics';
+import { tracingWorkflowSinks } from '../../src/observability/tracing';
+import { WORKFLOW_INTERCEPTOR_MODULES } from '../../src/observability/workflow-interceptor-modules';
 import { conferenceSession } from '../../src/workflows';
 import { freePort, startProcess, stopProcesses, type RunningProcess } from '../support/processes';
 import { startTemporalTestEnv, uniqueId } from '../support/temporal-test-env';
@@ -10,9 +14,9 @@ import { waitFor } from '../support/wait-for';
 /**
  * OTEL_EXPORTER_OTLP_ENDPOINT on the worker and the receiver run from their entry points, pointing at a tiny OTLP/HTTP
  * (JSON) receiver in this test: the receiver's span for a notification is the parent of the signal its client sends
- * (whose headers carry the trace to Temporal), and the worker exports its activities' spans. The workflow's own spans
- * are not there: the SDK's OpenTelemetry workflow interceptors break the replay of recorded histories
- * (docs/observability.md, "Traces").
+ * (whose headers carry the trace to Temporal), the worker's workflow span for that signal is its child, and the
+ * workflow's dial activity is traced from its scheduling to its run. The traced run's history must replay, with the
+ * tracing interceptors and without an endpoint (src/observability/workflow/tracing-interceptor.ts).
  */
 interface Span {
   traceId: string;
@@ -41,7 +45,7 @@ describe('traces', () => {
     await new Promise((resolve) => collector?.close(resolve));
   });
 
-  it('traces a notification into its signal, and the worker’s activities', async () => {
+  it('traces a notification through its signal into the workflow, and the workflow’s dial', async () => {
     collector = createServer((request, response) => {
       let body = '';
       request.on('data', (chunk: Buffer) => (body += chunk.toString()));
@@ -79,9 +83,10 @@ describe('traces', () => {
     await worker.waitFor('Worker polling task queue');
     await receiver.waitFor('bridgekeeper receiver listening');
 
+    const workflowId = uniqueId('traced-session');
     const summary = await env.client.workflow.execute(conferenceSession, {
       taskQueue,
-      workflowId: uniqueId('traced-session'),
+      workflowId,
       args: [{ participants: ['+6591000301'] }],
     });
     expect(summary.legs.endedBy.notification).toBe(1);
@@ -100,13 +105,15 @@ describe('traces', () => {
         ),
       (all) => {
         const notification = all.find((s) => s.name === 'notification conference');
+        const signal = all.find((s) => s.parentSpanId === notification?.spanId);
         return (
-          notification !== undefined &&
-          all.some((s) => s.parentSpanId === notification.spanId) &&
-          all.some((s) => s.name === 'RunActivity:placeConferenceCall')
+          signal !== undefined &&
+          all.some((s) => s.parentSpanId === signal.spanId) &&
+          all.some((s) => s.name === 'RunActivity:placeConferenceCall') &&
+          all.some((s) => s.name === 'RunWorkflow:conferenceSession')
         );
       },
-      'the notification and signal spans of the receiver and the dial span of the worker',
+      'the receiver’s notification and signal spans, the workflow’s span for the signal and the dial’s spans',
     );
     const notification = found.find((s) => s.name === 'notification conference')!;
     const signal = found.find((s) => s.parentSpanId === notification.spanId)!;
@@ -114,6 +121,33 @@ describe('traces', () => {
       { name: 'notification conference', service: 'bridgekeeper-receiver', traceId: notification.traceId },
       { name: 'SignalWorkflow:callEnded', service: 'bridgekeeper-receiver', traceId: notification.traceId },
     ]);
-    expect(found.find((s) => s.name === 'RunActivity:placeConferenceCall')?.service).toBe('bridgekeeper-worker');
+    // Into the workflow: its handler's span is the signal's child, in the same trace, exported by the worker.
+    const handled = found.find((s) => s.parentSpanId === signal.spanId)!;
+    expect({ name: handled.name, service: handled.service, traceId: handled.traceId }).toEqual({
+      name: 'HandleSignal:callEnded',
+      service: 'bridgekeeper-worker',
+      traceId: notification.traceId,
+    });
+    // The dial: scheduled inside the run's span, run by the activity worker as its child.
+    const run = found.find((s) => s.name === 'RunWorkflow:conferenceSession')!;
+    const scheduled = found.find((s) => s.name === 'StartActivity:placeConferenceCall' && s.traceId === run.traceId);
+    const dial = found.find((s) => s.name === 'RunActivity:placeConferenceCall')!;
+    expect(scheduled?.parentSpanId).toBe(run.spanId);
+    expect({ parent: dial.parentSpanId, traceId: dial.traceId, service: dial.service }).toEqual({
+      parent: scheduled?.spanId,
+      traceId: run.traceId,
+      service: 'bridgekeeper-worker',
+    });
+
+    const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+    await Worker.runReplayHistory(
+      {
+        workflowsPath: require.resolve('../../src/workflows'),
+        interceptors: { workflowModules: WORKFLOW_INTERCEPTOR_MODULES },
+        sinks: { ...legMetricsSinks, ...tracingWorkflowSinks(undefined) },
+      },
+      history,
+      workflowId,
+    );
   }, 180_000);
 });

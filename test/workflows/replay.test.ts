@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { installQuietRuntime } from '../../dev/stack/local-stack';
-import { WORKFLOW_INTERCEPTOR_MODULES } from '../../src/observability/leg-metrics';
+import { legMetricsSinks } from '../../src/observability/leg-metrics';
+import { tracingWorkflowSinks } from '../../src/observability/tracing';
+import { WORKFLOW_INTERCEPTOR_MODULES } from '../../src/observability/workflow-interceptor-modules';
 
 const root = join(__dirname, '..', 'histories');
 
@@ -34,12 +36,12 @@ describe('recorded histories', () => {
     }));
     const failures: string[] = [];
     for await (const result of Worker.runReplayHistories(
-      // With the interceptors the worker bundles (the leg metrics): they must not change a command. (The OpenTelemetry
-      // workflow interceptors of @temporalio/interceptors-opentelemetry fail here, even inbound only: they await
-      // before the handler or the command, so they are not bundled; see docs/observability.md.)
+      // With the interceptors every worker bundles (leg metrics, gated trace spans): they must not change a command.
+      // Traces: the SDK's OpenTelemetry interceptors alone fail every recording here; ours turn them on per run.
       {
         workflowsPath: require.resolve('../../src/workflows'),
         interceptors: { workflowModules: WORKFLOW_INTERCEPTOR_MODULES },
+        sinks: { ...legMetricsSinks, ...tracingWorkflowSinks(undefined) },
       },
       histories,
     )) {
