@@ -45,12 +45,7 @@ export async function startWorkerTelemetry(options: WorkerTelemetryOptions): Pro
     Runtime.install({ logger, ...signals });
     return undefined;
   }
-  const sdkPort = await freeLoopbackPort();
-  Runtime.install({
-    logger,
-    ...signals,
-    telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${sdkPort}` } } },
-  });
+  const sdkPort = await installWithSdkMetrics(logger, signals);
   try {
     return await startMetricsServer({
       host: options.metrics.host,
@@ -67,8 +62,34 @@ export async function startWorkerTelemetry(options: WorkerTelemetryOptions): Pro
   }
 }
 
-/** The SDK's exporter needs a fixed address; the port the OS hands out for a moment is free for it. */
-function freeLoopbackPort(): Promise<number> {
+const SDK_PORT_ATTEMPTS = 5;
+
+/**
+ * The SDK's exporter needs a fixed address, and cannot tell which port it got from port 0: it takes a port the OS
+ * handed out a moment before. Another process may take that port in between (the install then fails with the OS's
+ * "Address already in use"); the install is retried on a fresh port, since a failed one installs nothing.
+ */
+export async function installWithSdkMetrics(
+  logger: Logger,
+  signals: { shutdownSignals?: NodeJS.Signals[] },
+  pickPort: () => Promise<number> = freeLoopbackPort,
+): Promise<number> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await pickPort();
+    try {
+      Runtime.install({
+        logger,
+        ...signals,
+        telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${port}` } } },
+      });
+      return port;
+    } catch (error) {
+      if (attempt >= SDK_PORT_ATTEMPTS || !/address already in use/i.test((error as Error).message)) throw error;
+    }
+  }
+}
+
+export function freeLoopbackPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once('error', reject);
