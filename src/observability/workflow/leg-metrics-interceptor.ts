@@ -4,13 +4,14 @@
  * `ivrEvent` signals and the `pollLeg` activity's results, and hands each first end (and each first bill) to the
  * `bridgekeeperMetrics` sink. It issues no command and changes no value the workflow sees: it only adds a reaction to
  * promises the workflow awaits anyway, registered before the workflow's own, so the order of the workflow's commands
- * is what it was and recorded histories replay unchanged. Sinks are not called during replay. A run continued as new
- * starts with an empty memory, so a leg's late duplicate notification after it can be counted again (rare; see
- * docs/observability.md). It also adds the run's account to the workflow's log lines.
+ * is what it was and recorded histories replay unchanged. Sinks are not called during replay. A session continued as
+ * new starts knowing the legs its earlier runs ended (from the state it carries), so a late duplicate notification of
+ * one of them is not counted again. It also adds the run's account to the workflow's log lines.
  */
 import { proxySinks, type WorkflowInterceptors } from '@temporalio/workflow';
 import { callEndedSchema } from '../../domain/call-ended';
 import { ivrEventSchema } from '../../domain/ivr-event';
+import type { LegBookSnapshot } from '../../domain/leg-book';
 import { DEFAULT_ACCOUNT } from '../../domain/session-input';
 import type { LegEndedMetric, LegMetricsSinks } from './leg-sinks';
 
@@ -43,6 +44,7 @@ export const interceptors = (): WorkflowInterceptors => {
         execute(input, next) {
           const named = (input.args[0] as { account?: unknown } | undefined)?.account;
           if (typeof named === 'string') account = named;
+          for (const [txnRef, billed] of endedInEarlierRuns(input.args[1])) counted.set(txnRef, billed);
           return next(input);
         },
         handleSignal(input, next) {
@@ -71,6 +73,23 @@ export const interceptors = (): WorkflowInterceptors => {
 };
 
 function ignore(): void {}
+
+/**
+ * The legs a session's earlier runs ended, from the state it carries over continue-as-new (`SessionResume`), and
+ * whether each one's bill was known: compact tuples (a provisional end has 1 at index 8), or whole records in the
+ * snapshots of older releases. Anything else (a first run, another workflow's input) yields nothing.
+ */
+function endedInEarlierRuns(resume: unknown): [string, boolean][] {
+  const state = (resume as { state?: Partial<LegBookSnapshot> } | undefined)?.state;
+  const compact = Array.isArray(state?.endedLegs) ? state.endedLegs : [];
+  const records = Array.isArray(state?.legs) ? state.legs : [];
+  return [
+    ...compact.filter((leg) => typeof leg[0] === 'string').map((leg): [string, boolean] => [leg[0], leg[8] !== 1]),
+    ...records
+      .filter((leg) => leg.end !== undefined)
+      .map((leg): [string, boolean] => [leg.txnRef, !leg.end?.provisional]),
+  ];
+}
 
 function observeSignal(name: string, payload: unknown, seen: (txnRef: string, end: EndSeen) => void): void {
   if (name === 'callEnded') {
