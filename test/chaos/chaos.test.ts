@@ -75,12 +75,12 @@ describe('chaos suite (short run)', () => {
     expect(result.sessions).toEqual({ total: 2, completed: 2 });
     expect(result.legs).toBe(EXPECTED_LEGS);
     // The escalation completed (its outcome and every call are judged by the checks above, the acknowledger's keypress
-    // included): step 1 paged and step 2's acknowledger at least once. Not both of step 1's responders: they are
-    // dialed one after another, and a page dial retried across worker stops and faults can outlast the step, leaving
-    // the second unrung in that pass (docs/chaos.md, "Latest figures"); test/workflows/escalation.test.ts rings both.
+    // included): both of step 1's responders and step 2's acknowledger were paged. Step 1's are dialed one after
+    // another, and a page dial retried across worker stops and faults can take longer than the step: the time spent
+    // dialing does not count against the step (docs/escalation.md), so the second is still rung.
     expect(result.escalations.total).toBe(1);
     expect(result.escalationReports[0]).toMatchObject({ status: 'COMPLETED' });
-    expect(result.escalations.pages).toBeGreaterThanOrEqual(2);
+    expect(result.escalations.pages).toBeGreaterThanOrEqual(3);
     expect({ doubles: result.doubles, orphans: result.orphans, stalls: result.stalls }).toEqual({
       doubles: 0,
       orphans: 0,

@@ -345,6 +345,34 @@ describe('escalation (real stack)', () => {
     expect(dialAttempts.length).toBeGreaterThanOrEqual(1);
   });
 
+  it('a page dial Hoiio holds up does not eat the step: both responders of a simultaneous step are rung', async () => {
+    await script({
+      [A]: { outcome: 'unanswered', ringSeconds: 600 },
+      [B]: { outcome: 'answered', ringSeconds: 2, keys: '1', keyAfterSeconds: 3, talkSeconds: 60 },
+    });
+    // Each page's reply is held back 12 s after Hoiio placed the call: longer than the whole step of 10 s. Pages are
+    // dialed one at a time, so B's could only start once A's dial was over.
+    await stack.simPost('/_sim/config', {
+      faults: { api: { 'ivr/start/dial': { slowRate: 1, slowMs: 12_000 } } },
+      timing: { ivrIdleSeconds: 3_000 },
+    });
+    const handle = await startEscalation({
+      policy: {
+        steps: [
+          { notify: [A, B], mode: 'simultaneous', waitSeconds: 10 },
+          { notify: [C], waitSeconds: 10 },
+        ],
+      },
+      bridge: { room: room() },
+    });
+    const result = await handle.result();
+    const { calls } = await ledger();
+    expect(result.outcome).toBe('acknowledged');
+    expect(result.acknowledged?.by).toBe(B);
+    expect(calls.map((call) => call.dest)).toEqual([A, B]);
+    expectResultMatchesLedger(result, calls);
+  }, 120_000);
+
   it('Alertmanager: a firing group pages once however often it repeats, and its resolution resolves the escalation', async () => {
     const responder = '+6597770001';
     await script({ [responder]: { outcome: 'answered', ringSeconds: 2, talkSeconds: 60 } });

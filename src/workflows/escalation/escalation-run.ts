@@ -18,6 +18,7 @@ import {
   continueAsNew,
   isCancellation,
   log,
+  patched,
   uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -354,13 +355,13 @@ export class EscalationRun {
   private async runStep(): Promise<void> {
     const position = this.position;
     const step = this.plan.policy.steps[position.step]!;
-    const stepEnds = Date.now() + step.waitSeconds * 1000;
+    let stepEnds = Date.now() + step.waitSeconds * 1000;
     const slots = slotsOf(this.plan.policy, position, this.extras.get(position.step));
     for (const [index, slot] of slots.entries()) {
       const slotEnds = index === slots.length - 1 ? stepEnds : Math.min(stepEnds, Date.now() + slot.ms);
       this.ringing = slot.responders.map((responder) => this.record.newTry(responder, position, Date.now()));
       this.slotRunning = true;
-      await this.ringUntil(slotEnds);
+      stepEnds += await this.ringUntil(slotEnds);
       this.slotRunning = false;
       await this.engine.keepPermitsFor(0);
       if (this.stopped()) return;
@@ -374,17 +375,25 @@ export class EscalationRun {
     }
   }
 
-  /** Dials the slot's tries as permits come, until all are over, the slot's time is up, or paging stops. */
-  private async ringUntil(slotEnds: number): Promise<void> {
+  /**
+   * Dials the slot's tries as permits come, until all are over, the slot's time is up, or paging stops. Pages are
+   * dialed one at a time, and Hoiio's retries or slow replies can hold one up for longer than a step: the time spent
+   * dialing does not count against the slot (nor the step), so the tries after it still get their time to ring.
+   * Returns that time. Histories recorded before counted it (`page-dial-pauses-step`). `maxMinutes` is not moved.
+   */
+  private async ringUntil(slotEnds: number): Promise<number> {
+    let dialing = 0;
     for (;;) {
       this.changed = false;
-      if (this.stopped() || this.escalateRequested) return;
-      const until = earliest(slotEnds, this.deadline)!;
-      if (Date.now() >= until || this.ringing.every(isOver)) return;
+      if (this.stopped() || this.escalateRequested) return dialing;
+      const until = earliest(slotEnds + dialing, this.deadline)!;
+      if (Date.now() >= until || this.ringing.every(isOver)) return dialing;
       const waiting = this.ringing.filter((attempt) => attempt.state === 'waiting');
       await this.engine.keepPermitsFor(waiting.length);
       if (waiting.length > 0 && this.engine.permitsAvailable > 0) {
+        const began = Date.now();
         await this.dialTry(waiting[0]!);
+        if (patched('page-dial-pauses-step')) dialing += Date.now() - began;
         continue;
       }
       const permitCame = () => waiting.length > 0 && this.engine.permitsAvailable > 0;

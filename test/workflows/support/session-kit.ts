@@ -6,6 +6,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { formatMoney, parseMoney, sumMoney } from '../../../src/domain/money';
 import type { SessionStatus, SessionSummary } from '../../../src/domain/session-types';
 import type { SimCall, SimStats } from '../../../dev/simulator';
+import { ENDPOINTS } from '../../../dev/simulator/config-schema';
 import { conferenceSession } from '../../../src/workflows';
 import { budgetStateQuery, callBudgetWorkflowId, statusQuery, type BudgetState } from '../../../src/workflows/messages';
 import type { SessionStack } from '../../support/session-stack';
@@ -101,7 +102,8 @@ export async function resetSimulator(stack: SessionStack): Promise<void> {
     scripts: {},
     historyLagMs: 0,
     faults: {
-      api: { '*': null, 'conference/call': null },
+      // Every endpoint's: a test that slows one down must not slow the next.
+      api: Object.fromEntries(['*', ...ENDPOINTS].map((endpoint) => [endpoint, null])),
       notifications: { dropRate: 0, duplicateRate: 0, delayRate: 0, reorderRate: 0 },
     },
   });
