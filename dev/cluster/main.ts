@@ -189,6 +189,8 @@ async function main(): Promise<number> {
       simulatorConfig: {
         timing: { ringSeconds: { min: 2, max: 8 }, noAnswerSeconds: 30, busySeconds: 3, failedSeconds: 2 },
         scripts: simulatorScripts(plans),
+        // Half the dials answer 1.5 s late, so the server restart can land while a dial is in flight (no other fault).
+        faults: { api: { 'conference/call': { slowRate: 0.5, slowMs: 1_500 } } },
       },
     });
     await time('bridgekeeper start', () => bk!.start());
@@ -222,6 +224,9 @@ async function main(): Promise<number> {
       `restarting the Temporal server: ${moment.live} legs live, ${moment.pending} dial(s) in flight` +
         (moment.found ? '' : ' (no dial caught in flight within 60 s)'),
     );
+    const runningAtRestart = (
+      await Promise.all(tracked.map((t) => t.handle.describe().then((d) => d.status.name)))
+    ).filter((status) => status === 'RUNNING').length;
     const restart = await server.restart(1_000);
     log(`server back after ${restart.downMs} ms (stop took ${restart.stopMs} ms${restart.forced ? ', SIGKILL' : ''})`);
 
@@ -262,6 +267,10 @@ async function main(): Promise<number> {
     const problems = [
       ...verdict.violations.map((v) => `${v.invariant}${v.session ? ` ${v.session}` : ''}: ${v.detail}`),
       ...exited.map((e) => `process exited during the run: ${e}`),
+      ...(moment.found ? [] : ['the server restart caught no dial in flight']),
+      ...(runningAtRestart === tracked.length
+        ? []
+        : [`only ${runningAtRestart} of ${tracked.length} sessions were running when the server restarted`]),
       ...Object.entries(perReceiver)
         .filter(([, n]) => n === 0)
         .map(([name]) => `${name} accepted no notification`),
@@ -278,7 +287,8 @@ async function main(): Promise<number> {
         .join(', ')}`,
     );
     console.log(
-      `server restart     mid-session with ${moment.live} legs live and ${moment.pending} dial(s) in flight; ` +
+      `server restart     ${runningAtRestart}/${tracked.length} sessions running, ${moment.live} legs live, ` +
+        `${moment.pending} dial(s) in flight; ` +
         `down ${restart.downMs} ms`,
     );
     console.log(

@@ -27,6 +27,9 @@ export interface ServerConfigInput {
 
 const HOST = '127.0.0.1';
 
+/** cluster_membership.rpc_port is a smallint in the PostgreSQL schema: a higher membership port fails every upsert. */
+export const MAX_MEMBERSHIP_PORT = 32767;
+
 /** Every port the server listens on, for a check that none repeats (a clash makes one service fail at start). */
 export function allPorts(ports: ServerPorts): number[] {
   return [...SERVICES.map((s) => ports.grpc[s]), ...SERVICES.map((s) => ports.membership[s]), ports.http];
@@ -41,6 +44,15 @@ export function serverConfig(input: ServerConfigInput): Record<string, unknown> 
   for (const port of [...ports_, postgres.port]) {
     if (!Number.isInteger(port) || port < 1 || port > 65535) {
       throw new Error(`port ${port} is not a whole number from 1 to 65535`);
+    }
+  }
+  for (const name of SERVICES) {
+    const port = ports.membership[name];
+    if (port > MAX_MEMBERSHIP_PORT) {
+      throw new Error(
+        `membership port ${port} of ${name} is over ${MAX_MEMBERSHIP_PORT}: the SQL schema keeps it in a smallint ` +
+          '(cluster_membership.rpc_port), and the server stops at start',
+      );
     }
   }
   const datastore = (databaseName: string, maxConns: number) => ({

@@ -11,7 +11,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
 import { freePort, type ManagedProcess, type ProcessRegistry } from '../chaos/processes';
 import type { Postgres } from './postgres';
-import { SERVICES, serverConfigYaml, type ServerPorts } from './server-config';
+import { isPortFree } from '../stack/ports';
+import { MAX_MEMBERSHIP_PORT, SERVICES, serverConfigYaml, type ServerPorts } from './server-config';
+
+const CONFIG_DIR = 'temporal-config';
 
 const DATABASES = [
   { name: 'temporal', schema: 'postgresql/v12/temporal' },
@@ -44,6 +47,21 @@ export function setupSchemas(sqlTool: string, pg: Postgres, log: (line: string) 
     }
     log(`database ${name}: schema ${schema} up to date`);
   }
+}
+
+/**
+ * A free port no higher than MAX_MEMBERSHIP_PORT: the OS hands out ephemeral ports above it, so pick at random
+ * below, where nothing of this run listens, and check it is free.
+ */
+async function freeLowPort(taken: Set<number>): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt += 1) {
+    const port = 20_000 + Math.floor(Math.random() * (MAX_MEMBERSHIP_PORT - 20_000));
+    if (!taken.has(port) && (await isPortFree(port))) {
+      taken.add(port);
+      return port;
+    }
+  }
+  throw new Error(`no free port between 20000 and ${MAX_MEMBERSHIP_PORT} for the server's membership`);
 }
 
 export class TemporalServer {
@@ -80,14 +98,16 @@ export class TemporalServer {
   }
 
   /** Picks the ports and writes the config once: a restart comes back on the same ones. */
-  private async writeConfig(): Promise<string> {
-    const pick = async () =>
-      Object.fromEntries(
-        await Promise.all(SERVICES.map(async (s) => [s, await freePort()] as const)),
-      ) as ServerPorts['grpc'];
-    this.ports = { grpc: await pick(), membership: await pick(), http: await freePort() };
+  private async writeConfig(): Promise<void> {
+    const taken = new Set<number>();
+    const pick = async (low: boolean) => {
+      const ports: Partial<ServerPorts['grpc']> = {};
+      for (const service of SERVICES) ports[service] = low ? await freeLowPort(taken) : await freePort();
+      return ports as ServerPorts['grpc'];
+    };
+    this.ports = { grpc: await pick(false), membership: await pick(true), http: await freePort() };
     const { postgres } = this.options;
-    const configDir = path.join(this.options.dir, 'temporal-config');
+    const configDir = path.join(this.options.dir, CONFIG_DIR);
     mkdirSync(configDir, { recursive: true });
     writeFileSync(
       path.join(configDir, 'cluster.yaml'),
@@ -97,13 +117,13 @@ export class TemporalServer {
       }),
       { mode: 0o600 },
     );
-    return configDir;
   }
 
   async start(): Promise<void> {
-    const configDir = this.ports ? path.join(this.options.dir, 'temporal-config') : await this.writeConfig();
+    if (!this.ports) await this.writeConfig();
     this.starts += 1;
-    const args = ['--root', this.options.dir, '--config', configDir, '--env', 'cluster', '--allow-no-auth', 'start'];
+    // --config is relative to --root.
+    const args = ['--root', this.options.dir, '--config', CONFIG_DIR, '--env', 'cluster', '--allow-no-auth', 'start'];
     const log = path.join(this.options.dir, 'temporal-server.log');
     this.child = this.options.registry.start('temporal-server', log, this.options.binary, args, process.env);
     await this.waitForFrontend(120_000);
@@ -141,7 +161,8 @@ export class TemporalServer {
   private async poll(timeoutMs: number, what: string, probe: (c: Connection) => Promise<void>): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      if (!this.child?.running) throw new Error(`the Temporal server exited:\n${this.child?.tail()}`);
+      if (!this.child?.running)
+        throw new Error(`the Temporal server exited:\n${shortLines(this.child?.tail(6) ?? '')}`);
       try {
         const connection = await Connection.connect({ address: this.address, connectTimeout: 1_000 });
         try {
@@ -163,4 +184,12 @@ export class TemporalServer {
     runTool(cli, ['operator', 'namespace', 'create', '--address', this.address, '-n', namespace, '--retention', '30d']);
     await this.waitForNamespace(60_000);
   }
+}
+
+/** Server log lines are JSON with stack traces: a report shows the start of each. */
+function shortLines(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => (line.length > 400 ? `${line.slice(0, 400)}…` : line))
+    .join('\n');
 }
