@@ -63,6 +63,13 @@ describe('verify:cluster server config', () => {
     );
   });
 
+  it('refuses a membership port over 32767, which the SQL schema cannot store', () => {
+    const high = { ...PORTS, membership: { ...PORTS.membership, history: 40000 } };
+    expect(() => serverConfigYaml({ ports: high, postgres: POSTGRES })).toThrow(
+      'membership port 40000 of history is over 32767',
+    );
+  });
+
   it('builds the server version that docker-compose.yml runs', () => {
     const compose = parse(readFileSync(path.join(PROJECT_ROOT, 'docker-compose.yml'), 'utf8')) as {
       services: Record<string, { image?: string }>;
