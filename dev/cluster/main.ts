@@ -28,7 +28,7 @@ import { simGet } from '../simulator/inspection-client';
 import { resolveTemporalCli } from '../stack/temporal-cli';
 import { Bridgekeeper } from './bridgekeeper';
 import { startPostgres, type Postgres } from './postgres';
-import { resolvePrerequisites } from './prerequisites';
+import { resolvePrerequisites, type Prerequisites } from './prerequisites';
 import { sessionFigures, type SessionFigures } from './session-figures';
 import { setupSchemas, TemporalServer } from './temporal-server';
 
@@ -113,6 +113,29 @@ async function main(): Promise<number> {
     console.log(HELP);
     return 0;
   }
+  const timings: Record<string, number> = {};
+  const time = async <T>(name: string, step: () => Promise<T> | T): Promise<T> => {
+    const began = Date.now();
+    const result = await step();
+    timings[name] = Date.now() - began;
+    return result;
+  };
+  // Nothing is started, and no directory made, until the prerequisites are there.
+  let prereqs: Prerequisites;
+  try {
+    prereqs = await time('prerequisites', () => resolvePrerequisites({ build: options.build }, log));
+    if (options.npmBuild) {
+      await time('npm run build', () => {
+        log('npm run build (the workers and receivers run dist/ with plain node)');
+        const build = spawnSync('npm', ['run', 'build'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
+        if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}${build.stderr}`);
+      });
+    }
+  } catch (error) {
+    console.error(`verify:cluster: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+
   const registry = new ProcessRegistry();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bridgekeeper-cluster-'));
   let keep = options.keepLogs;
@@ -130,27 +153,11 @@ async function main(): Promise<number> {
   process.once('SIGTERM', onSignal);
   process.once('exit', cleanUp);
 
-  const timings: Record<string, number> = {};
-  const time = async <T>(name: string, step: () => Promise<T> | T): Promise<T> => {
-    const began = Date.now();
-    const result = await step();
-    timings[name] = Date.now() - began;
-    return result;
-  };
-
   let connection: Connection | undefined;
   let bk: Bridgekeeper | undefined;
   let server: TemporalServer | undefined;
   let pg: Postgres | undefined;
   try {
-    const prereqs = await time('prerequisites', () => resolvePrerequisites({ build: options.build }, log));
-    if (options.npmBuild) {
-      await time('npm run build', () => {
-        log('npm run build (the workers and receivers run dist/ with plain node)');
-        const build = spawnSync('npm', ['run', 'build'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
-        if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}${build.stderr}`);
-      });
-    }
     log(`run directory ${dir}`);
     pg = await time('postgres', () => startPostgres({ pgBin: prereqs.pgBin, dir, registry, log }));
     const db = pg;

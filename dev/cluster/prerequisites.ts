@@ -97,13 +97,15 @@ export async function resolvePrerequisites(
       log(`Temporal server ${TEMPORAL_SERVER_VERSION} not in ${CLUSTER_TOOLS_DIR}; building it with Go (many minutes)`);
       await buildTemporalServer(log);
     } else {
+      const how = onPath('go')
+        ? 'run `npm run verify:cluster -- --build`, which builds them with the Go on PATH'
+        : 'install Go 1.24 or newer (https://go.dev/doc/install), then run `npm run verify:cluster -- --build`';
       missing.push(
-        `Temporal server ${TEMPORAL_SERVER_VERSION} and temporal-sql-tool in ${CLUSTER_TOOLS_DIR}: install Go ` +
-          '(https://go.dev/doc/install, or Debian `golang`, 1.24 or newer) and run `npm run verify:cluster -- --build`, ' +
-          'which builds them from the go.temporal.io/server module',
+        `the Temporal server ${TEMPORAL_SERVER_VERSION} and temporal-sql-tool in ${CLUSTER_TOOLS_DIR} ` +
+          `(built from the go.temporal.io/server module): ${how}`,
       );
     }
   }
-  if (missing.length > 0) throw new Error(`verify:cluster is missing:\n  - ${missing.join('\n  - ')}`);
+  if (missing.length > 0) throw new Error(`missing prerequisites:\n  - ${missing.join('\n  - ')}`);
   return { pgBin: pgBin!, serverBinary: SERVER_BINARY, sqlTool: SQL_TOOL_BINARY };
 }
