@@ -468,7 +468,10 @@ async function waitForDialInFlight(stack: ChaosStack, timeoutMs: number): Promis
 }
 
 /** The ledger once no leg is live (legs hung up at the end still send their notifications), or as it is. */
-export async function settledLedger(stack: Pick<ChaosStack, 'simGet'>, timeoutMs: number): Promise<{ calls: SimCall[]; stats: SimStats }> {
+export async function settledLedger(
+  stack: Pick<ChaosStack, 'simGet'>,
+  timeoutMs: number,
+): Promise<{ calls: SimCall[]; stats: SimStats }> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const { calls } = await stack.simGet<{ calls: SimCall[] }>('/_sim/calls');

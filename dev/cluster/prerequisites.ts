@@ -99,7 +99,7 @@ export async function resolvePrerequisites(
     } else {
       const how = onPath('go')
         ? 'run `npm run verify:cluster -- --build`, which builds them with the Go on PATH'
-        : 'install Go 1.24 or newer (https://go.dev/doc/install), then run `npm run verify:cluster -- --build`';
+        : 'install Go 1.25 or newer (https://go.dev/doc/install), then run `npm run verify:cluster -- --build`';
       missing.push(
         `the Temporal server ${TEMPORAL_SERVER_VERSION} and temporal-sql-tool in ${CLUSTER_TOOLS_DIR} ` +
           `(built from the go.temporal.io/server module): ${how}`,
