@@ -468,7 +468,10 @@ async function waitForDialInFlight(stack: ChaosStack, timeoutMs: number): Promis
 }
 
 /** The ledger once no leg is live (legs hung up at the end still send their notifications), or as it is. */
-async function settledLedger(stack: ChaosStack, timeoutMs: number): Promise<{ calls: SimCall[]; stats: SimStats }> {
+export async function settledLedger(
+  stack: Pick<ChaosStack, 'simGet'>,
+  timeoutMs: number,
+): Promise<{ calls: SimCall[]; stats: SimStats }> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const { calls } = await stack.simGet<{ calls: SimCall[] }>('/_sim/calls');
@@ -482,7 +485,7 @@ async function settledLedger(stack: ChaosStack, timeoutMs: number): Promise<{ ca
  * The account's budget: the id callBudgetWorkflowId gives for the app id (and, while that argument is changing, for
  * the account name), plus any running callBudget workflow visibility lists. Waits a little for releases in flight.
  */
-async function budgetViews(stack: ChaosStack): Promise<BudgetView[]> {
+export async function budgetViews(stack: Pick<ChaosStack, 'client'>): Promise<BudgetView[]> {
   const ids = new Set([callBudgetWorkflowId(APP_ID), callBudgetWorkflowId(DEFAULT_ACCOUNT)]);
   try {
     for await (const execution of stack.client.workflow.list({

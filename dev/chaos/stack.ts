@@ -210,8 +210,7 @@ export class ChaosStack {
    * logs each reply as it sends it).
    */
   dialReplies(): number {
-    return (this.simulator?.log().match(/\/open\/(conference\/call|voice\/conference|ivr\/start\/dial) -> /g) ?? [])
-      .length;
+    return countDialReplies(this.simulator?.log() ?? '');
   }
 
   simGet<T>(route: string): Promise<T> {
@@ -243,4 +242,9 @@ export class ChaosStack {
   logFiles(): string {
     return path.relative(PROJECT_ROOT, this.options.dir) || this.options.dir;
   }
+}
+
+/** Dial requests (conference/call, voice/conference, ivr/start/dial) a simulator log shows answered. */
+export function countDialReplies(simulatorLog: string): number {
+  return (simulatorLog.match(/\/open\/(conference\/call|voice\/conference|ivr\/start\/dial) -> /g) ?? []).length;
 }
