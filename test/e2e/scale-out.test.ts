@@ -52,13 +52,16 @@ describe('scale-out: 3 workers and 2 receivers on one account', () => {
   let proxy: RoundRobinProxy | undefined;
   const processes = new ProcessRegistry();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bridgekeeper-scale-out-'));
+  let passed = false;
 
   afterAll(async () => {
     processes.killAll();
     await proxy?.close();
     await simulator?.close();
     await env?.teardown();
-    rmSync(dir, { recursive: true, force: true });
+    // Every process's log is in `dir`: kept when the test fails.
+    if (passed) rmSync(dir, { recursive: true, force: true });
+    else console.error(`scale-out: the workers' and receivers' logs are in ${dir}`);
   });
 
   it('finishes every session exactly after a worker and a receiver are killed mid-session, within 8 lines', async () => {
@@ -123,20 +126,18 @@ describe('scale-out: 3 workers and 2 receivers on one account', () => {
     const ledger = async () =>
       ((await (await fetch(`${simulator!.origin}/_sim/calls`)).json()) as { calls: SimCall[] }).calls;
 
-    // Mid-session: calls up, sessions waiting for a permit (the 8 lines are the bottleneck), and each receiver has
-    // turned a notification into a signal.
+    // Mid-session: calls up, participants not yet dialed (waiting for a line), and each receiver has turned a
+    // notification into a signal.
     await waitFor(
       async () => {
-        const [calls, state, metrics] = await Promise.all([
-          ledger(),
-          budget.query(budgetStateQuery).catch(() => undefined),
-          Promise.all([receiverMetrics(0), receiverMetrics(1)]),
-        ]);
-        return { calls, waiting: state?.waiting.length ?? 0, signalled: metrics.map(signalledCount) };
+        const [calls, metrics] = await Promise.all([ledger(), Promise.all([receiverMetrics(0), receiverMetrics(1)])]);
+        return { calls, signalled: metrics.map(signalledCount) };
       },
-      ({ calls, waiting, signalled }) =>
-        calls.some((call) => call.ended_at === null) && waiting > 0 && signalled.every((count) => count > 0),
-      'live legs, sessions waiting for a permit and a notification signalled through each receiver',
+      ({ calls, signalled }) =>
+        calls.some((call) => call.ended_at === null) &&
+        new Set(calls.map((call) => call.dest)).size < SESSIONS * PARTICIPANTS &&
+        signalled.every((count) => count > 0),
+      'live legs, participants not yet dialed and a notification signalled through each receiver',
       90_000,
     );
     // The worker to kill: one running an activity now if any, else the one that started the most so far.
@@ -172,10 +173,10 @@ describe('scale-out: 3 workers and 2 receivers on one account', () => {
     expect(new Set(calls.map((call) => call.txn_ref)).size).toBe(calls.length);
     expect(calls.filter((call) => call.ended_at === null)).toEqual([]);
 
-    // The account's limit held across all workers.
+    // The account's 8 lines were the bottleneck (all in use at once), and their limit held across all workers.
     expect(stats.rejections.error_concurrent_call_limit_reached ?? 0).toBe(0);
-    expect(stats.peakConcurrentCalls[DEMO_ACCOUNT.appId]).toBeLessThanOrEqual(LINES);
-    expect(peakFromLedger(calls)).toBeLessThanOrEqual(LINES);
+    expect(stats.peakConcurrentCalls[DEMO_ACCOUNT.appId]).toBe(LINES);
+    expect(peakFromLedger(calls)).toBe(LINES);
     const finalBudget: BudgetState = await budget.query(budgetStateQuery);
     expect({ held: finalBudget.held, waiting: finalBudget.waiting }).toEqual({ held: [], waiting: [] });
 
@@ -184,18 +185,26 @@ describe('scale-out: 3 workers and 2 receivers on one account', () => {
     const ran = await activityWorkers(env, ids);
     const ranOn = workers.filter((w) => ran.has(w.pid));
     expect(ranOn.length).toBeGreaterThanOrEqual(2);
-    expect(ranOn).toContain(victim);
+    // A history records an activity's worker when the activity ends, so the victim's only activity may be the one
+    // the kill cut short (its retry ran elsewhere).
+    if (!midActivity) expect(ranOn).toContain(victim);
     expect(victimReceiverSignalled).toBeGreaterThan(0);
     expect(signalledCount(await receiverMetrics(1))).toBeGreaterThan(survivorSignalledAtKill);
     expect(liveAtKill).toBeGreaterThan(0);
     expect(workers.filter((w) => w !== victim).every((w) => w.running)).toBe(true);
+    // For the record: how the run went (a notification the killed receiver took with it shows as failed, then a poll).
+    const { notifications } = (await (await fetch(`${simulator.origin}/_sim/notifications`)).json()) as {
+      notifications: { outcome: string }[];
+    };
     const endedBy = summaries.map((s) => s.legs.endedBy);
     console.log(
       `scale-out: ${calls.length} legs, ${liveAtKill} up at the kill, victim ${victim.name} ` +
         `${midActivity ? 'mid-activity' : 'between activities'}; activities per worker ` +
         `${workers.map((w) => `${w.name}=${ran.get(w.pid) ?? 0}`).join(' ')}; proxy answered ${proxy.answered.join('/')}; ` +
+        `notifications failed ${notifications.filter((n) => n.outcome !== 'delivered').length}; ` +
         `ended by poll ${endedBy.reduce((n, e) => n + e.poll, 0)}, notification ${endedBy.reduce((n, e) => n + e.notification, 0)}`,
     );
+    passed = true;
   }, 300_000);
 });
 
