@@ -140,12 +140,23 @@ describe('scale-out: 3 workers and 2 receivers on one account', () => {
       'live legs, participants not yet dialed and a notification signalled through each receiver',
       90_000,
     );
-    // The worker to kill: one running an activity now if any, else the one that started the most so far.
+    // The worker to kill: one running an activity now if any, else the one that started the most so far. Both die
+    // while the balancer has a notification in flight to the receiver: that one is lost, as Hoiio does not resend it.
     const { worker: victim, midActivity } = await pickWorker(env, ids, workers);
-    const victimReceiverSignalled = signalledCount(await receiverMetrics(0));
-    const survivorSignalledAtKill = signalledCount(await receiverMetrics(1));
-    const liveAtKill = (await ledger()).filter((call) => call.ended_at === null).length;
-    await Promise.all([victim.stop('SIGKILL', 5_000), receivers[0]!.stop('SIGKILL', 5_000)]);
+    let atKill = { victimSignalled: 0, survivorSignalled: 0, live: 0 };
+    await proxy.onceInFlight(0, async () => {
+      const [victimMetrics, survivorMetrics, calls] = await Promise.all([
+        receiverMetrics(0),
+        receiverMetrics(1),
+        ledger(),
+      ]);
+      atKill = {
+        victimSignalled: signalledCount(victimMetrics),
+        survivorSignalled: signalledCount(survivorMetrics),
+        live: calls.filter((call) => call.ended_at === null).length,
+      };
+      await Promise.all([victim.stop('SIGKILL', 5_000), receivers[0]!.stop('SIGKILL', 5_000)]);
+    });
 
     const summaries = await Promise.all(
       ids.map((id) => env!.client.workflow.getHandle<typeof conferenceSession>(id).result()),
@@ -188,21 +199,24 @@ describe('scale-out: 3 workers and 2 receivers on one account', () => {
     // A history records an activity's worker when the activity ends, so the victim's only activity may be the one
     // the kill cut short (its retry ran elsewhere).
     if (!midActivity) expect(ranOn).toContain(victim);
-    expect(victimReceiverSignalled).toBeGreaterThan(0);
-    expect(signalledCount(await receiverMetrics(1))).toBeGreaterThan(survivorSignalledAtKill);
-    expect(liveAtKill).toBeGreaterThan(0);
+    expect(atKill.victimSignalled).toBeGreaterThan(0);
+    expect(signalledCount(await receiverMetrics(1))).toBeGreaterThan(atKill.survivorSignalled);
+    expect(atKill.live).toBeGreaterThan(0);
     expect(workers.filter((w) => w !== victim).every((w) => w.running)).toBe(true);
-    // For the record: how the run went (a notification the killed receiver took with it shows as failed, then a poll).
+    // The notification lost with the receiver failed at Hoiio's end, and its leg was settled by a poll instead.
     const { notifications } = (await (await fetch(`${simulator.origin}/_sim/notifications`)).json()) as {
       notifications: { outcome: string }[];
     };
+    const failed = notifications.filter((n) => n.outcome !== 'delivered').length;
     const endedBy = summaries.map((s) => s.legs.endedBy);
+    const polled = endedBy.reduce((n, e) => n + e.poll, 0);
+    expect(failed).toBeGreaterThan(0);
+    expect(polled).toBeGreaterThan(0);
     console.log(
-      `scale-out: ${calls.length} legs, ${liveAtKill} up at the kill, victim ${victim.name} ` +
+      `scale-out: ${calls.length} legs, ${atKill.live} up at the kill, victim ${victim.name} ` +
         `${midActivity ? 'mid-activity' : 'between activities'}; activities per worker ` +
         `${workers.map((w) => `${w.name}=${ran.get(w.pid) ?? 0}`).join(' ')}; proxy answered ${proxy.answered.join('/')}; ` +
-        `notifications failed ${notifications.filter((n) => n.outcome !== 'delivered').length}; ` +
-        `ended by poll ${endedBy.reduce((n, e) => n + e.poll, 0)}, notification ${endedBy.reduce((n, e) => n + e.notification, 0)}`,
+        `notifications failed ${failed}; ended by poll ${polled}, notification ${endedBy.reduce((n, e) => n + e.notification, 0)}`,
     );
     passed = true;
   }, 300_000);

@@ -12,6 +12,11 @@ export interface RoundRobinProxy {
   url: string;
   /** Requests each upstream answered, by its index in `upstreams`. */
   answered: number[];
+  /**
+   * Runs `action` once, while the next request to upstream `index` is in flight (its headers sent, its body not yet):
+   * a receiver killed then loses that request, as one killed mid-request does. Resolves when the action has run.
+   */
+  onceInFlight(index: number, action: () => Promise<void>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -21,10 +26,16 @@ interface Forwarded {
   body: Buffer;
 }
 
-function forward(port: number, request: http.IncomingMessage, body: Buffer): Promise<Forwarded> {
+function forward(
+  port: number,
+  request: http.IncomingMessage,
+  body: Buffer,
+  inFlight: (() => Promise<void>) | undefined,
+): Promise<Forwarded> {
   return new Promise((resolve, reject) => {
     const upstream = http.request(
-      { host: '127.0.0.1', port, method: request.method, path: request.url, headers: request.headers },
+      // A fresh connection each time (no keep-alive pool), so `inFlight` runs once it is connected.
+      { host: '127.0.0.1', port, method: request.method, path: request.url, headers: request.headers, agent: false },
       (reply) => {
         const chunks: Buffer[] = [];
         reply.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -35,13 +46,21 @@ function forward(port: number, request: http.IncomingMessage, body: Buffer): Pro
       },
     );
     upstream.on('error', reject);
-    upstream.end(body);
+    if (!inFlight) {
+      upstream.end(body);
+      return;
+    }
+    upstream.flushHeaders();
+    upstream.once('socket', (socket) =>
+      socket.once('connect', () => void inFlight().finally(() => upstream.destroyed || upstream.end(body))),
+    );
   });
 }
 
 export async function startRoundRobinProxy(upstreamPorts: readonly number[]): Promise<RoundRobinProxy> {
   const answered = upstreamPorts.map(() => 0);
   let next = 0;
+  let interception: { index: number; run: () => Promise<void> } | undefined;
   const server = http.createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -52,8 +71,10 @@ export async function startRoundRobinProxy(upstreamPorts: readonly number[]): Pr
         next = (next + 1) % upstreamPorts.length;
         for (let i = 0; i < upstreamPorts.length; i += 1) {
           const index = (first + i) % upstreamPorts.length;
+          const intercepted = interception?.index === index ? interception : undefined;
+          if (intercepted) interception = undefined;
           try {
-            const reply = await forward(upstreamPorts[index]!, request, body);
+            const reply = await forward(upstreamPorts[index]!, request, body, intercepted?.run);
             answered[index] = answered[index]! + 1;
             response.writeHead(reply.status, reply.headers).end(reply.body);
             return;
@@ -71,6 +92,10 @@ export async function startRoundRobinProxy(upstreamPorts: readonly number[]): Pr
   return {
     url: `http://127.0.0.1:${port}`,
     answered,
+    onceInFlight: (index, action) =>
+      new Promise<void>((resolve, reject) => {
+        interception = { index, run: () => action().then(resolve, reject) };
+      }),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
