@@ -200,7 +200,10 @@ describe('scale-out: 3 workers and 2 receivers on one account', () => {
     // the kill cut short (its retry ran elsewhere).
     if (!midActivity) expect(ranOn).toContain(victim);
     expect(atKill.victimSignalled).toBeGreaterThan(0);
-    expect(signalledCount(await receiverMetrics(1))).toBeGreaterThan(atKill.survivorSignalled);
+    const survivorMetrics = await receiverMetrics(1);
+    expect(signalledCount(survivorMetrics)).toBeGreaterThan(atKill.survivorSignalled);
+    // One notify secret for all: no receiver refused a token another process made.
+    expect(survivorMetrics.match(/^bridgekeeper_notifications_rejected_total\{.*\} [1-9].*$/gm)).toBeNull();
     expect(atKill.live).toBeGreaterThan(0);
     expect(workers.filter((w) => w !== victim).every((w) => w.running)).toBe(true);
     // The notification lost with the receiver failed at Hoiio's end, and its leg was settled by a poll instead.
@@ -212,6 +215,7 @@ describe('scale-out: 3 workers and 2 receivers on one account', () => {
     const polled = endedBy.reduce((n, e) => n + e.poll, 0);
     expect(failed).toBeGreaterThan(0);
     expect(polled).toBeGreaterThan(0);
+    expect(polled).toBeLessThanOrEqual(failed);
     console.log(
       `scale-out: ${calls.length} legs, ${atKill.live} up at the kill, victim ${victim.name} ` +
         `${midActivity ? 'mid-activity' : 'between activities'}; activities per worker ` +
