@@ -15,7 +15,10 @@ export interface GreedyResult {
 }
 
 /** Dials every session's numbers through `LINES` slots; resolves once every leg's end has been notified. */
-export async function runGreedyDialer(account: HoiioAccountConfig, sessions: string[][]): Promise<GreedyResult> {
+export async function runGreedyDialer(
+  account: Pick<HoiioAccountConfig, 'baseUrl' | 'appId' | 'accessToken'>,
+  sessions: string[][],
+): Promise<GreedyResult> {
   const client = createHoiioClient({
     baseUrl: account.baseUrl,
     appId: account.appId,
