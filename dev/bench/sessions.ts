@@ -510,6 +510,26 @@ async function main(): Promise<number> {
   });
   const sections: Section[] = [];
   const runs: RunFigures[] = [];
+  const facts = (): string[] => [
+    `Date: ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}`,
+    `Machine: \`nproc\` ${nproc()}, ${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}, ` +
+      `${(os.totalmem() / 1024 ** 3).toFixed(1)} GiB RAM, load average ${os.loadavg()[0]?.toFixed(2)}; Node ${process.version}`,
+    `Simulator: seed ${options.seed}, every leg answered, ringing 3–12 s and talking 30–600 s (simulated); a warm-up session first: ${options.warmup ? 'yes' : 'no'}`,
+    `Bench process RSS peak ${mib(memory.peakRss)} (worker, simulator, receiver and clients in one process; the ` +
+      `Temporal dev server apart); whole run ${((performance.now() - began) / 1000).toFixed(0)} s`,
+  ];
+  // Written after every scenario, so a long run that fails later keeps what it measured.
+  const writeReport = async (done: Section[], known: string[]): Promise<void> =>
+    writeFileSync(options.out, await prettyMarkdown(markdown(done, known), options.out));
+  const finished = async (...added: Section[]): Promise<void> => {
+    sections.push(...added);
+    for (const section of added) {
+      const table = new Table({ head: section.head, style: { head: [], border: [] }, wordWrap: true });
+      for (const row of section.rows) table.push(row);
+      console.log(`\n${section.heading}\n${table.toString()}`);
+    }
+    await writeReport(sections, facts());
+  };
   try {
     if (options.warmup) {
       log('warm-up session (4 participants, not measured)');
@@ -528,7 +548,7 @@ async function main(): Promise<number> {
         histories: true,
       });
       runs.push(reference, ten);
-      sections.push(tenSection(ten, reference), stepsSection(ten));
+      await finished(tenSection(ten, reference), stepsSection(ten));
     }
     if (wants('scale')) {
       log(`1,000 sessions × 5 (time scale ${options.scaleTimeScale})`);
@@ -542,7 +562,7 @@ async function main(): Promise<number> {
       });
       if (run.rss > TARGET.rssMiB * 1024 * 1024) run.failures.push(`RSS ${mib(run.rss)} over ${TARGET.rssMiB} MiB`);
       runs.push(run);
-      sections.push(scaleSection(run, ten));
+      await finished(scaleSection(run, ten));
     }
     if (wants('accounts')) {
       log(`${EXTRA_ACCOUNTS} accounts × 10 sessions × 5 (time scale ${options.scaleTimeScale})`);
@@ -555,28 +575,14 @@ async function main(): Promise<number> {
         histories: false,
       });
       runs.push(run);
-      sections.push(accountsSection(run));
+      await finished(accountsSection(run));
     }
   } finally {
     log('stopping the stack');
     await stack.stop();
   }
   memory.stop();
-
-  const facts = [
-    `Date: ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}`,
-    `Machine: \`nproc\` ${nproc()}, ${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}, ` +
-      `${(os.totalmem() / 1024 ** 3).toFixed(1)} GiB RAM, load average ${os.loadavg()[0]?.toFixed(2)}; Node ${process.version}`,
-    `Simulator: seed ${options.seed}, every leg answered, ringing 3–12 s and talking 30–600 s (simulated); a warm-up session first: ${options.warmup ? 'yes' : 'no'}`,
-    `Bench process RSS peak ${mib(memory.peakRss)} (worker, simulator, receiver and clients in one process; the ` +
-      `Temporal dev server apart); whole run ${((performance.now() - began) / 1000).toFixed(0)} s`,
-  ];
-  for (const section of sections) {
-    const table = new Table({ head: section.head, style: { head: [], border: [] }, wordWrap: true });
-    for (const row of section.rows) table.push(row);
-    console.log(`\n${section.heading}\n${table.toString()}`);
-  }
-  writeFileSync(options.out, await prettyMarkdown(markdown(sections, facts), options.out));
+  await writeReport(sections, facts());
   log(`wrote ${path.relative(process.cwd(), options.out) || options.out}`);
   const failed = runs.filter((r) => r.failures.length > 0);
   for (const r of failed) console.error(`FAILED ${r.title}: ${r.failures.join('; ')}`);
