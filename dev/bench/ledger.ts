@@ -89,6 +89,27 @@ export interface RefillFigures {
   /** Real milliseconds between a line being freed and the next leg being dialed on it: mean and worst. */
   meanGapMs: number;
   maxGapMs: number;
+  /** The targets are on these: half and 99 % of the refills were at most this fast. */
+  p50GapMs: number;
+  p99GapMs: number;
+}
+
+/** The nearest-rank percentile (0 < p ≤ 100) of a list of figures; 0 for none. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
+}
+
+/** The ledger split by Hoiio application: each account has its own 8 lines. */
+export function byAccount(calls: readonly SimCall[]): Map<string, SimCall[]> {
+  const accounts = new Map<string, SimCall[]>();
+  for (const call of calls) {
+    const list = accounts.get(call.app_id);
+    if (list) list.push(call);
+    else accounts.set(call.app_id, [call]);
+  }
+  return accounts;
 }
 
 /**
@@ -126,5 +147,7 @@ export function refillFigures(calls: readonly SimCall[]): RefillFigures {
     refills: gaps.length,
     meanGapMs: gaps.length === 0 ? 0 : total / gaps.length,
     maxGapMs: gaps.length === 0 ? 0 : Math.max(...gaps),
+    p50GapMs: percentile(gaps, 50),
+    p99GapMs: percentile(gaps, 99),
   };
 }
