@@ -89,7 +89,7 @@ export interface RefillFigures {
   /** Real milliseconds between a line being freed and the next leg being dialed on it: mean and worst. */
   meanGapMs: number;
   maxGapMs: number;
-  /** The targets are on these: half and 99 % of the refills were at most this fast. */
+  /** The performance targets are on these: half and 99 % of the refills were at most this fast. */
   p50GapMs: number;
   p99GapMs: number;
 }

@@ -4,7 +4,7 @@
  * An account may hold 8 calls at once, so no orchestration can finish a set of legs sooner than
  * max(longest leg, Σ leg time / 8). The benchmark starts the whole stack on 127.0.0.1 (a throwaway Temporal dev
  * server, the Hoiio simulator, the notification receiver and a worker, all from `dev/stack/local-stack.ts`), makes
- * every leg answer, and runs the scenarios of issue 12:
+ * every leg answer, and runs these scenarios against the performance targets:
  *   ten       10 sessions × 20 participants on one account, beside the greedy in-memory dialer (greedy.ts) on the
  *             same numbers, and where a freed line's idle time goes (steps.ts);
  *   scale     1,000 sessions × 5 participants open at once on one account and one worker;
@@ -51,7 +51,7 @@ const EXTRA_ACCOUNTS = 50;
 /** One scenario may take this long (real time) before the benchmark gives up on it. */
 const SCENARIO_TIMEOUT_MS = 20 * 60_000;
 
-/** The issue's targets. */
+/** The performance targets (docs/benchmarks.md). */
 const TARGET = {
   refillP50Ms: 50,
   refillP99Ms: 250,
@@ -464,7 +464,12 @@ function nproc(): string {
 
 function markdown(sections: Section[], facts: string[]): string {
   const escape = (text: string): string => text.replace(/\|/g, '\\|');
-  const lines = ['# Benchmark: issue 12’s targets', '', 'Written by `npm run bench` (`dev/bench/sessions.ts`).', ''];
+  const lines = [
+    '# Benchmark: the performance targets',
+    '',
+    'Written by `npm run bench` (`dev/bench/sessions.ts`).',
+    '',
+  ];
   lines.push(...facts.map((fact) => `- ${fact}`), '');
   for (const section of sections) {
     lines.push(`## ${section.heading}`, '', `| ${section.head.join(' | ')} |`);

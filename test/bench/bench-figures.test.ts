@@ -1,5 +1,5 @@
 /**
- * The benchmark's own pieces (dev/bench): the refill figures it reports against issue 12's targets, and the greedy
+ * The benchmark's own pieces (dev/bench): the refill figures it reports against the performance targets, and the greedy
  * reference dialer run against a real simulator, which must keep the account's limits like anything else.
  */
 import { DEMO_ACCOUNT, startSimulator, type RunningSimulator, type SimCall, type SimStats } from '../../dev/simulator';
