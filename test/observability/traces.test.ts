@@ -3,10 +3,8 @@ import type { AddressInfo } from 'node:net';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DEMO_ACCOUNT, startSimulator, type RunningSimulator } from '../../dev/simulator';
 import { Worker } from '@temporalio/worker';
-import { legMetricsSinks } from '../../src/observability/leg-metrics';
-import { tracingWorkflowSinks } from '../../src/observability/tracing';
-import { WORKFLOW_INTERCEPTOR_MODULES } from '../../src/observability/workflow-interceptor-modules';
 import { conferenceSession } from '../../src/workflows';
+import { productionReplayOptions } from '../support/replay-options';
 import { freePort, startProcess, stopProcesses, type RunningProcess } from '../support/processes';
 import { startTemporalTestEnv, uniqueId } from '../support/temporal-test-env';
 import { waitFor } from '../support/wait-for';
@@ -140,14 +138,6 @@ describe('traces', () => {
     });
 
     const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
-    await Worker.runReplayHistory(
-      {
-        workflowsPath: require.resolve('../../src/workflows'),
-        interceptors: { workflowModules: WORKFLOW_INTERCEPTOR_MODULES },
-        sinks: { ...legMetricsSinks, ...tracingWorkflowSinks(undefined) },
-      },
-      history,
-      workflowId,
-    );
+    await Worker.runReplayHistory(productionReplayOptions(), history, workflowId);
   }, 180_000);
 });

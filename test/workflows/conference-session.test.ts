@@ -10,6 +10,7 @@ import { resolveTemporalCli } from '../../dev/stack/temporal-cli';
 import { addParticipantsUpdate, endUpdate, kickUpdate, muteUpdate, statusQuery } from '../../src/workflows/messages';
 import { startSessionStack, type SessionStack } from '../support/session-stack';
 import { LONG_CALL, expectSummaryMatchesLedger, numbers, resetSimulator, sessionKit } from './support/session-kit';
+import { productionReplayOptions } from '../support/replay-options';
 
 const DEMO_TOKEN = 'demo-token';
 
@@ -411,10 +412,7 @@ describe('conferenceSession', () => {
       });
     }
     // Every session this file ran replays against today's workflow code: the code is deterministic.
-    const replays = Worker.runReplayHistories(
-      { workflowsPath: require.resolve('../../src/workflows') },
-      sessionHistories,
-    );
+    const replays = Worker.runReplayHistories(productionReplayOptions(), sessionHistories);
     let replayed = 0;
     for await (const result of replays) {
       expect(result.error).toBeUndefined();

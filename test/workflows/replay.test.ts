@@ -9,9 +9,7 @@ import { join } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { installQuietRuntime } from '../../dev/stack/local-stack';
-import { legMetricsSinks } from '../../src/observability/leg-metrics';
-import { tracingWorkflowSinks } from '../../src/observability/tracing';
-import { WORKFLOW_INTERCEPTOR_MODULES } from '../../src/observability/workflow-interceptor-modules';
+import { productionReplayOptions } from '../support/replay-options';
 
 const root = join(__dirname, '..', 'histories');
 
@@ -38,11 +36,7 @@ describe('recorded histories', () => {
     for await (const result of Worker.runReplayHistories(
       // With the interceptors every worker bundles (leg metrics, gated trace spans): they must not change a command.
       // Traces: the SDK's OpenTelemetry interceptors alone fail every recording here; ours turn them on per run.
-      {
-        workflowsPath: require.resolve('../../src/workflows'),
-        interceptors: { workflowModules: WORKFLOW_INTERCEPTOR_MODULES },
-        sinks: { ...legMetricsSinks, ...tracingWorkflowSinks(undefined) },
-      },
+      productionReplayOptions(),
       histories,
     )) {
       if (result.error) failures.push(`${result.workflowId}: ${String(result.error)}`);
