@@ -120,7 +120,8 @@ interface TrackedEscalation {
   failure?: string;
 }
 
-interface Tracked {
+/** A session the run started, and how it ended. */
+export interface Tracked {
   plan: SessionPlan;
   handle: WorkflowHandle<typeof conferenceSession>;
   status: string;

@@ -15,14 +15,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
-import type { SessionSummary } from '../../src/domain/session-types';
+import { Client, Connection } from '@temporalio/client';
 import type { conferenceSession } from '../../src/workflows';
 import { APP_ID, LINES, type SimStats } from '../bench/ledger';
 import { checkRun, type SessionOutcome } from '../chaos/checks';
 import { PROJECT_ROOT, ProcessRegistry } from '../chaos/processes';
-import { budgetViews, settledLedger } from '../chaos/run';
-import { planSessions, REDIAL_RULES, simulatorScripts, type SessionPlan } from '../chaos/scenario';
+import { budgetViews, settledLedger, type Tracked } from '../chaos/run';
+import { planSessions, REDIAL_RULES, simulatorScripts } from '../chaos/scenario';
 import { countDialReplies } from '../chaos/stack';
 import { simGet } from '../simulator/inspection-client';
 import { resolveTemporalCli } from '../stack/temporal-cli';
@@ -84,14 +83,6 @@ function parseOptions(argv: string[]) {
 
 const started = Date.now();
 const log = (line: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${line}`);
-
-interface Tracked {
-  plan: SessionPlan;
-  handle: WorkflowHandle<typeof conferenceSession>;
-  status: string;
-  summary?: SessionSummary;
-  failure?: string;
-}
 
 /** Until `timeoutMs`: live legs on the account and a dial request the simulator has not answered yet. */
 async function waitForLiveLegsAndDial(bk: Bridgekeeper, minLive: number, timeoutMs: number) {

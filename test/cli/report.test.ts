@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import type { ScheduleHandle } from '@temporalio/client';
 import { formatMoney, parseMoney, sumMoney } from '../../src/domain/money';
 import type { Report } from '../../src/reports/report-model';
-import { startSessionStack, type SessionStack } from '../support/session-stack';
+import { cliEnvFor, startSessionStack, type SessionStack } from '../support/session-stack';
 import { uniqueId } from '../support/temporal-test-env';
 import { DEMO_APP_ID, resetSimulator, sessionKit } from '../workflows/support/session-kit';
 import { runCli } from './run-cli';
@@ -94,11 +94,7 @@ function parseCsv(text: string): Record<string, string>[] {
 
 beforeAll(async () => {
   stack = await startSessionStack({ timeScale: 600, seed: 23 });
-  cliEnv = {
-    TEMPORAL_ADDRESS: stack.env.address,
-    TEMPORAL_NAMESPACE: stack.env.namespace ?? 'default',
-    TEMPORAL_TASK_QUEUE: stack.taskQueue,
-  };
+  cliEnv = cliEnvFor(stack);
   dir = await mkdtemp(path.join(tmpdir(), 'bk-report-'));
   await resetSimulator(stack);
   // Ana talks both times, Ben never answers, Cho is busy, then talks.

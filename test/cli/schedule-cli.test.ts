@@ -11,10 +11,9 @@ import { formatInZone } from '../../src/cli/schedule-report';
 import type { SessionSummary } from '../../src/domain/session-types';
 import type { conferenceSession } from '../../src/workflows';
 import { endUpdate } from '../../src/workflows/messages';
-import { startSessionStack, type SessionStack } from '../support/session-stack';
+import { cliEnvFor, startSessionStack, type SessionStack } from '../support/session-stack';
 import { uniqueId } from '../support/temporal-test-env';
 import {
-  DEMO_APP_ID,
   LONG_CALL,
   expectSummaryMatchesLedger,
   numbers,
@@ -33,11 +32,7 @@ let cliEnv: NodeJS.ProcessEnv;
 
 beforeAll(async () => {
   stack = await startSessionStack({ timeScale: 600, seed: 29 });
-  cliEnv = {
-    TEMPORAL_ADDRESS: stack.env.address,
-    TEMPORAL_NAMESPACE: stack.env.namespace ?? 'default',
-    TEMPORAL_TASK_QUEUE: stack.taskQueue,
-  };
+  cliEnv = cliEnvFor(stack);
 });
 
 afterAll(async () => {
@@ -66,11 +61,7 @@ afterEach(async () => {
 });
 
 const kit = sessionKit(() => stack);
-const { ledger, waitForStatus } = kit;
-
-async function setCredit(amount: string) {
-  await stack.simPost('/_sim/config', { accounts: [{ appId: DEMO_APP_ID, points: amount, bonus: '0.000' }] });
-}
+const { ledger, waitForStatus, setCredit } = kit;
 
 /** Runs the CLI and expects it to succeed; returns its stdout. */
 async function cli(...args: string[]): Promise<string> {

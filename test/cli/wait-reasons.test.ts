@@ -8,7 +8,7 @@ import type { SimCall } from '../../dev/simulator';
 import type { SessionStatus } from '../../src/domain/session-types';
 import type { conferenceSession } from '../../src/workflows';
 import { addParticipantsUpdate, callBudgetWorkflowId, endUpdate } from '../../src/workflows/messages';
-import { startSessionStack, type SessionStack } from '../support/session-stack';
+import { cliEnvFor, startSessionStack, type SessionStack } from '../support/session-stack';
 import { uniqueId } from '../support/temporal-test-env';
 import { DEMO_APP_ID, LONG_CALL, numbers, resetSimulator, sessionKit } from '../workflows/support/session-kit';
 import { runCli, startCli } from './run-cli';
@@ -18,11 +18,7 @@ let cliEnv: NodeJS.ProcessEnv;
 
 beforeAll(async () => {
   stack = await startSessionStack({ timeScale: 600, seed: 11 });
-  cliEnv = {
-    TEMPORAL_ADDRESS: stack.env.address,
-    TEMPORAL_NAMESPACE: stack.env.namespace ?? 'default',
-    TEMPORAL_TASK_QUEUE: stack.taskQueue,
-  };
+  cliEnv = cliEnvFor(stack);
 });
 
 afterAll(async () => {

@@ -20,3 +20,12 @@ export async function startSessionStack(
     startTemporal: startTemporalTestEnv,
   });
 }
+
+/** The environment a CLI process needs to reach the stack's Temporal and task queue, and nothing else. */
+export function cliEnvFor(stack: SessionStack): NodeJS.ProcessEnv {
+  return {
+    TEMPORAL_ADDRESS: stack.env.address,
+    TEMPORAL_NAMESPACE: stack.env.namespace ?? 'default',
+    TEMPORAL_TASK_QUEUE: stack.taskQueue,
+  };
+}

@@ -10,16 +10,9 @@ import { formatMoney, parseMoney, sumMoney } from '../../src/domain/money';
 import type { SessionSummary } from '../../src/domain/session-types';
 import { addParticipantsUpdate, endUpdate } from '../../src/workflows/messages';
 import { runCli } from '../cli/run-cli';
-import { startSessionStack, type SessionStack } from '../support/session-stack';
+import { cliEnvFor, startSessionStack, type SessionStack } from '../support/session-stack';
 import { uniqueId } from '../support/temporal-test-env';
-import {
-  DEMO_APP_ID,
-  LONG_CALL,
-  expectSummaryMatchesLedger,
-  numbers,
-  resetSimulator,
-  sessionKit,
-} from './support/session-kit';
+import { LONG_CALL, expectSummaryMatchesLedger, numbers, resetSimulator, sessionKit } from './support/session-kit';
 
 /** Answered after a short ring; the callee hangs up after `minutes` simulated minutes (billed exactly that many). */
 const talk = (minutes: number) => ({ outcome: 'answered', ringSeconds: 1, talkSeconds: minutes * 60 }) as const;
@@ -52,17 +45,12 @@ afterEach(async () => {
 });
 
 const kit = sessionKit(() => stack);
-const { ledger, waitForStatus } = kit;
+const { ledger, waitForStatus, setCredit } = kit;
 const startSession: typeof kit.startSession = async (input, workflowId) => {
   const handle = await kit.startSession(input, workflowId);
   sessions.push(handle.workflowId);
   return handle;
 };
-
-/** The demo account's credit, set as Hoiio would hold it (points; no bonus). */
-async function setCredit(amount: string) {
-  await stack.simPost('/_sim/config', { accounts: [{ appId: DEMO_APP_ID, points: amount, bonus: '0.000' }] });
-}
 
 function participant(summary: SessionSummary, number: string) {
   return summary.participants.find((p) => p.number === number)!;
@@ -183,11 +171,7 @@ describe('maxCost', () => {
     });
     const id = uniqueId('max-cost');
     sessions.push(id);
-    const cliEnv: NodeJS.ProcessEnv = {
-      TEMPORAL_ADDRESS: stack.env.address,
-      TEMPORAL_NAMESPACE: stack.env.namespace ?? 'default',
-      TEMPORAL_TASK_QUEUE: stack.taskQueue,
-    };
+    const cliEnv: NodeJS.ProcessEnv = cliEnvFor(stack);
     const started = await runCli(
       [
         'call',

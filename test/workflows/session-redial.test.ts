@@ -9,7 +9,7 @@ import type { SessionStatus, SessionSummary } from '../../src/domain/session-typ
 import type { conferenceSession } from '../../src/workflows';
 import { endUpdate, kickUpdate, redialUpdate } from '../../src/workflows/messages';
 import { runCli } from '../cli/run-cli';
-import { startSessionStack, type SessionStack } from '../support/session-stack';
+import { cliEnvFor, startSessionStack, type SessionStack } from '../support/session-stack';
 import { uniqueId } from '../support/temporal-test-env';
 import { LONG_CALL, expectSummaryMatchesLedger, numbers, resetSimulator, sessionKit } from './support/session-kit';
 
@@ -191,11 +191,7 @@ describe('redial', () => {
 
 describe('bridgekeeper CLI on the real stack', () => {
   it('redial, add pointing to redial, end --reason in the summary, call --id of a finished session', async () => {
-    const cliEnv: NodeJS.ProcessEnv = {
-      TEMPORAL_ADDRESS: stack.env.address,
-      TEMPORAL_NAMESPACE: stack.env.namespace ?? 'default',
-      TEMPORAL_TASK_QUEUE: stack.taskQueue,
-    };
+    const cliEnv: NodeJS.ProcessEnv = cliEnvFor(stack);
     const [host, dropped] = numbers(2, 83_000_000);
     await stack.simPost('/_sim/config', { scripts: { [host!]: LONG_CALL, [dropped!]: [SHORT_CALL, LONG_CALL] } });
     const id = uniqueId('cli-redial');

@@ -91,7 +91,11 @@ export function sessionKit(stack: () => SessionStack) {
     }
   };
 
-  return { startSession, runSession, ledger, budget, waitForStatus, waitForBudget, waitForRequests };
+  /** The demo account's credit, set as Hoiio would hold it (points; no bonus). */
+  const setCredit = async (amount: string) =>
+    await stack().simPost('/_sim/config', { accounts: [{ appId: DEMO_APP_ID, points: amount, bonus: '0.000' }] });
+
+  return { startSession, runSession, ledger, budget, waitForStatus, waitForBudget, waitForRequests, setCredit };
 }
 
 /** Back to a clean simulator between tests: no calls, no scripts, no faults, no history lag. */
