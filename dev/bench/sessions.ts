@@ -30,7 +30,7 @@ import { startLocalStack, type LocalStack } from '../stack/local-stack';
 import { conferenceSession } from '../../src/workflows';
 import { callBudgetWorkflowId } from '../../src/workflows/messages';
 import { runGreedyDialer } from './greedy';
-import { historyFigures } from './history';
+import { addCounts, countByType, historyFigures } from './history';
 import {
   LINES,
   byAccount,
@@ -128,7 +128,13 @@ interface RunFigures {
   accounts: number;
   concurrentRejections: number;
   conferenceCallRequests: number;
-  history?: { sessionEvents: number; budgetEvents: number };
+  history?: {
+    sessionEvents: number;
+    budgetEvents: number;
+    /** Events by type, over every session's runs and the budget's events of this scenario. */
+    sessionByType: Map<string, number>;
+    budgetByType: Map<string, number>;
+  };
   steps?: StepRow[];
   rss: number;
   failures: string[];
@@ -294,15 +300,24 @@ async function runTemporal(stack: LocalStack, options: Options, memory: MemorySa
     const ledger = new Map(calls.map((call) => [call.txn_ref, call]));
     const samples: StepSamples = new Map();
     let sessionEvents = 0;
+    const sessionByType = new Map<string, number>();
     for (const { workflowId } of inputs) {
       const events = (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
-      sessionEvents += (await historyFigures(client, workflowId)).events;
+      const figures = await historyFigures(client, workflowId);
+      sessionEvents += figures.events;
+      addCounts(sessionByType, figures.byType);
       addHistorySteps(samples, 'session', events, ledger);
     }
     const budgetEvents = (await client.workflow.getHandle(budgetId).fetchHistory()).events ?? [];
     const since = budgetEvents.findIndex((event) => Number(event.eventTime?.seconds ?? 0) * 1000 >= startedAtMs);
-    addHistorySteps(samples, 'budget', since < 0 ? [] : budgetEvents.slice(since), ledger);
-    history = { sessionEvents, budgetEvents: (await historyFigures(client, budgetId)).events - budgetBefore.events };
+    const scenarioBudgetEvents = since < 0 ? [] : budgetEvents.slice(since);
+    addHistorySteps(samples, 'budget', scenarioBudgetEvents, ledger);
+    history = {
+      sessionEvents,
+      budgetEvents: (await historyFigures(client, budgetId)).events - budgetBefore.events,
+      sessionByType,
+      budgetByType: countByType(scenarioBudgetEvents, new Map()),
+    };
     steps = stepRows(samples);
   }
   return {
@@ -409,6 +424,23 @@ function stepsSection(run: RunFigures): Section {
     heading: 'Where a freed line’s idle time goes (10 × 20, real ms per step, from histories and the ledger)',
     head: ['Step', 'samples', 'p50', 'p99'],
     rows: (run.steps ?? []).map((row) => [row.step, String(row.count), ms(row.p50Ms), ms(row.p99Ms)]),
+  };
+}
+
+function eventsSection(run: RunFigures): Section {
+  const { sessionByType = new Map<string, number>(), budgetByType = new Map<string, number>() } = run.history ?? {};
+  const perLeg = (n: number | undefined): string => (n ? (n / run.legs).toFixed(2) : '–');
+  const types = [...new Set([...sessionByType.keys(), ...budgetByType.keys()])].sort(
+    (a, b) =>
+      (sessionByType.get(b) ?? 0) +
+      (budgetByType.get(b) ?? 0) -
+      (sessionByType.get(a) ?? 0) -
+      (budgetByType.get(a) ?? 0),
+  );
+  return {
+    heading: 'History events per participant, by type (10 × 20)',
+    head: ['Event', 'sessions', 'call budget'],
+    rows: types.map((type) => [type, perLeg(sessionByType.get(type)), perLeg(budgetByType.get(type))]),
   };
 }
 
@@ -553,7 +585,7 @@ async function main(): Promise<number> {
         histories: true,
       });
       runs.push(reference, ten);
-      await finished(tenSection(ten, reference), stepsSection(ten));
+      await finished(tenSection(ten, reference), stepsSection(ten), eventsSection(ten));
     }
     if (wants('scale')) {
       log(`1,000 sessions × 5 (time scale ${options.scaleTimeScale})`);

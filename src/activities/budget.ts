@@ -1,10 +1,11 @@
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { type z } from 'zod';
 import { callBudget, type CallBudgetInput } from '../workflows/call-budget';
 import {
   callBudgetWorkflowId,
   describeMessageIssues,
+  permitHoldingsQuery,
   permitRenewalSchema,
   permitRequestSchema,
   renewPermitsSignal,
@@ -41,6 +42,18 @@ export type HolderStatus =
   | 'TIMED_OUT'
   | 'NOT_FOUND'
   | 'UNKNOWN';
+
+/** What `describeBudgetHolder` finds. */
+export interface HolderDescription {
+  status: HolderStatus;
+  /** A gone holder's permits and the leg each covered when it stopped, when it could say. */
+  holdings?: PermitRenewal;
+}
+
+/** Statuses of a holder that will never release its permits. */
+const GONE: ReadonlySet<HolderStatus> = new Set(['COMPLETED', 'FAILED', 'CANCELLED', 'TERMINATED', 'TIMED_OUT']);
+/** A gone holder's history is replayed to answer; past this, its budget goes by what it was told. */
+const HOLDINGS_QUERY_MS = 20_000;
 
 /** At most this many holders are asked to report after a budget reset (visibility is paged; this bounds one run). */
 const MAX_PROMPTED_HOLDERS = 5_000;
@@ -107,14 +120,38 @@ export function createBudgetActivities(client: Client) {
     },
 
     /** Whether a holder workflow (its latest run) is still running. Not found is an answer, not a failure. */
-    async describeBudgetHolder(request: { workflowId: string }): Promise<{ status: HolderStatus }> {
+    /**
+     * Whether a holder still runs; for one that is gone, also what it held when it stopped (`permitHoldings`, answered
+     * from its history), since it need not have told its budget of its last binds. A holder that cannot answer (no
+     * such query in its code, no worker) is described without them, and the budget goes by what it was told.
+     */
+    async describeBudgetHolder(request: { workflowId: string }): Promise<HolderDescription> {
+      let status: HolderStatus;
       try {
         const description = await client.workflow.getHandle(request.workflowId).describe();
-        return { status: (description.status.name as HolderStatus | undefined) ?? 'UNKNOWN' };
+        status = (description.status.name as HolderStatus | undefined) ?? 'UNKNOWN';
       } catch (error) {
         if (error instanceof WorkflowNotFoundError) return { status: 'NOT_FOUND' };
         throw error;
       }
+      if (!GONE.has(status)) return { status };
+      try {
+        const holdings = await client.withDeadline(Date.now() + HOLDINGS_QUERY_MS, () =>
+          client.workflow.getHandle(request.workflowId).query(permitHoldingsQuery),
+        );
+        const parsed = permitRenewalSchema.safeParse(holdings);
+        if (parsed.success) return { status, holdings: parsed.data };
+        log.warn('A gone holder answered permitHoldings with something unreadable', {
+          workflowId: request.workflowId,
+          issues: describeMessageIssues(parsed.error),
+        });
+      } catch (error) {
+        log.warn('Could not ask a gone holder what it held', {
+          workflowId: request.workflowId,
+          error: error instanceof Error ? error.message : String(error),
+        });
+      }
+      return { status };
     },
 
     /**

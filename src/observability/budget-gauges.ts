@@ -21,7 +21,9 @@ export function watchCallBudgets(client: Client, hoiio: HoiioConfig): () => void
           client.workflow.getHandle(callBudgetWorkflowId(budgetKey)).query(budgetStateQuery),
         );
         const labels = { account: state.account };
-        activeCalls.set(labels, state.held.filter((permit) => permit.txnRef !== undefined).length);
+        // Holders hand a permit from call to call and tell the budget its leg only at their next renewal, so the budget
+        // knows which lines are in use, not which leg is on each: every held permit is a call or a dial in flight.
+        activeCalls.set(labels, state.held.length);
         permitsHeld.set(labels, state.held.length);
         permitsWaiting.set(
           labels,

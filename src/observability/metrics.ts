@@ -61,7 +61,7 @@ export const notificationSignalSeconds = new Histogram({
 
 export const activeCalls = new Gauge({
   name: 'bridgekeeper_active_calls',
-  help: "Legs up on the account's lines: permits of its call budget bound to a leg",
+  help: 'Lines in use on the account: permits of its call budget held for a call or a dial about to be placed',
   labelNames: ['account'] as const,
   registers: [registry],
 });

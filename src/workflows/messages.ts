@@ -101,6 +101,13 @@ export type PermitCancellation = z.infer<typeof permitCancellationSchema>;
 export const reportPermitsRequestSchema = z.object({ budgetKey: id });
 export type ReportPermitsRequest = z.infer<typeof reportPermitsRequestSchema>;
 
+/**
+ * Sent by a budget to the holders of its permits when a more urgent request waits: stop reusing the permits you hold
+ * now for your own next calls, and give each back as its call ends, so that the urgent request gets it.
+ */
+export const recallPermitsSchema = z.object({ budgetKey: id });
+export type RecallPermits = z.infer<typeof recallPermitsSchema>;
+
 export interface HeldPermit {
   permitId: string;
   holder: string;
@@ -176,7 +183,14 @@ export const cancelPermitRequestSignal = defineSignal<[PermitCancellation]>('can
 export const permitsGrantedSignal = defineSignal<[PermitGrant]>('permitsGranted');
 /** Sent by a budget (or its activity) to a holder: report what you have to me with `renewPermits`. */
 export const reportPermitsSignal = defineSignal<[ReportPermitsRequest]>('reportPermits');
+/** Sent by a budget to its holders while a more urgent request waits (see the schema). */
+export const recallPermitsSignal = defineSignal<[RecallPermits]>('recallPermits');
 export const budgetStateQuery = defineQuery<BudgetState>('budgetState');
+/**
+ * Asked of a holder (a session, an escalation) by its budget once the holder is gone: the permits it held and the leg
+ * each covered when it stopped, which its last report may not have said. Answered from history for a closed workflow.
+ */
+export const permitHoldingsQuery = defineQuery<PermitRenewal>('permitHoldings');
 
 /**
  * The budget's workflow id. `budgetKey` is the Hoiio application id of the account (Hoiio's 8-call limit is per

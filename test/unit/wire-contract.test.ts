@@ -65,7 +65,9 @@ describe('wire contract', () => {
       cancelPermitRequestSignal: 'signal cancelPermitRequest',
       permitsGrantedSignal: 'signal permitsGranted',
       reportPermitsSignal: 'signal reportPermits',
+      recallPermitsSignal: 'signal recallPermits',
       budgetStateQuery: 'query budgetState',
+      permitHoldingsQuery: 'query permitHoldings',
       // escalation
       ivrEventSignal: 'signal ivrEvent',
       acknowledgeUpdate: 'update acknowledge',
@@ -89,6 +91,7 @@ describe('wire contract', () => {
       permitRenewalSchema: ['bindings', 'budgetKey', 'holder', 'holderType', 'leaseMs', 'pending', 'permitIds'],
       permitCancellationSchema: ['holder', 'requestId'],
       reportPermitsRequestSchema: ['budgetKey'],
+      recallPermitsSchema: ['budgetKey'],
     });
     expect(objectKeys(callEndedSchema)).toEqual([
       'callStatus',

@@ -69,6 +69,42 @@ describe('conferenceSession', () => {
     for (const summary of summaries) expect(stats.peakRoomParticipants[summary.room]).toBeLessThanOrEqual(8);
   });
 
+  it('hands a freed line to its own next participant while another session waits, and to that session once it has nobody left', async () => {
+    // A fills the 8 lines with a ninth participant waiting for room; B asks for a line behind it.
+    const a = numbers(9, 84_000_000);
+    const [b] = numbers(1, 85_000_000);
+    await stack.simPost('/_sim/config', {
+      scripts: {
+        ...Object.fromEntries(a.map((number) => [number, LONG_CALL])),
+        // 3,000 simulated seconds: 5 s of the test, long enough for B to be waiting when it ends.
+        [a[0]!]: { outcome: 'answered', ringSeconds: 1, talkSeconds: 3_000 },
+        [b!]: LONG_CALL,
+      },
+    });
+    const sessionA = await startSession({ participants: a });
+    await waitForStatus(sessionA, (status) => status.activeLegs === 8);
+    const sessionB = await startSession({ participants: [b!] });
+    await waitForBudget((state) => state.waiting.some((request) => request.holder === sessionB.workflowId));
+
+    // a[0]'s call ends: its line goes straight to A's ninth participant, without a round trip through the budget.
+    await waitForStatus(sessionA, (status) => status.activeLegs === 8 && status.counts.answered === 1, 20_000);
+    const { calls } = await ledger();
+    expect(calls.map((call) => call.dest)).toEqual(a);
+    const state = await waitForBudget(() => true);
+    expect(state.waiting).toMatchObject([{ holder: sessionB.workflowId, remaining: 1 }]);
+    expect(state.held.filter((permit) => permit.holder === sessionA.workflowId)).toHaveLength(8);
+
+    // A has nobody left to dial: the next line it frees goes back to the budget, and to B.
+    await sessionA.executeUpdate(kickUpdate, { args: [{ number: a[1]! }] });
+    await waitForStatus(sessionB, (status) => status.activeLegs === 1);
+    await Promise.all([sessionA, sessionB].map((handle) => handle.executeUpdate(endUpdate, { args: [{}] })));
+    const summaries = await Promise.all([sessionA.result(), sessionB.result()]);
+    const after = await ledger();
+    for (const summary of summaries) expectSummaryMatchesLedger(summary, after.calls);
+    expect(after.stats.peakConcurrentCalls['demo-app']).toBe(8);
+    expect(after.stats.rejections.error_concurrent_call_limit_reached ?? 0).toBe(0);
+  });
+
   it('retries rate-limited requests with backoff and still completes, reporting every retry', async () => {
     // Every dial is refused until two have been, so the retries are certain rather than left to the seeded dice
     // (whose sequence shifts with every other request, pre-flight's reads included); then half of them.

@@ -311,6 +311,38 @@ describe('escalation (real stack)', () => {
     expect(stats.peakConcurrentCalls[DEMO_APP_ID]).toBeLessThanOrEqual(8);
   });
 
+  it('a page recalls the lines a stand-up would hand to its own next participants: the first line freed goes to the page', async () => {
+    // The stand-up fills the 8 lines, calls ending one by one from 5 s on, with 2 more participants waiting for room:
+    // as its calls end it would dial those on the lines they free, and no line would come back to the budget.
+    const standup = numbers(10, 97_300_000);
+    await script({
+      ...Object.fromEntries(
+        standup.map((number, i) => [number, { outcome: 'answered', ringSeconds: 1, talkSeconds: 300 + 60 * i }]),
+      ),
+      [E]: { outcome: 'answered', ringSeconds: 2, keys: '1', keyAfterSeconds: 2, talkSeconds: 60 },
+    });
+    const session = await startSession({ participants: standup });
+    await waitFor(ledger, ({ calls }) => calls.length === 8, 'the stand-up on every line');
+    const page = await startEscalation({
+      policy: { steps: [{ notify: [E], waitSeconds: 120 }] },
+      bridge: { room: room() },
+    });
+
+    const result = await page.result();
+    await session.result();
+    const { calls, stats } = await ledger();
+    const pageCall = calls.find((call) => call.dest === E)!;
+    const waitingDialed = calls.filter((call) => standup.slice(8).includes(call.dest)).map((call) => call.dialed_at!);
+    expect(result.outcome).toBe('acknowledged');
+    expect(waitingDialed).toHaveLength(2);
+    for (const dialedAt of waitingDialed) expect(pageCall.dialed_at! <= dialedAt).toBe(true);
+    const signals = (await session.fetchHistory()).events!.map(
+      (event) => event.workflowExecutionSignaledEventAttributes?.signalName,
+    );
+    expect(signals.filter((name) => name === 'recallPermits')).toHaveLength(1);
+    expect(stats.peakConcurrentCalls[DEMO_APP_ID]).toBeLessThanOrEqual(8);
+  });
+
   it('a worker restart while a page is being dialed changes nothing: no one is rung twice, the page is acknowledged', async () => {
     await script({
       [A]: { outcome: 'answered', ringSeconds: 240, keys: '1', keyAfterSeconds: 3, talkSeconds: 60 },

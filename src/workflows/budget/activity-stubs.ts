@@ -2,7 +2,7 @@ import { proxyActivities } from '@temporalio/workflow';
 import type { BudgetActivities } from '../../activities/budget';
 import type { ConferenceActivities } from '../../activities/conference';
 
-/** Whether a holder workflow still runs. */
+/** Whether a holder workflow still runs, and what a gone one held. */
 export const holderChecks = proxyActivities<BudgetActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 5 },

@@ -1,4 +1,12 @@
-import { allHandlersFinished, condition, getExternalWorkflowHandle, log, workflowInfo } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  condition,
+  getExternalWorkflowHandle,
+  log,
+  patched,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { ROUTINE_PRIORITY } from '../../domain/permit-priority';
 import type { z } from 'zod';
 import {
   describeMessageIssues,
@@ -7,6 +15,7 @@ import {
   permitRenewalSchema,
   permitRequestSchema,
   permitsGrantedSignal,
+  recallPermitsSignal,
   reportPermitsSignal,
   type BudgetState,
 } from '../messages';
@@ -16,6 +25,9 @@ import { HolderChecks } from './holder-checks';
 import { budgetOptions, type BudgetOptions, type CallBudgetInput } from './options';
 import { PermitLedger, type Delivery } from './permit-ledger';
 import { Recovery } from './recovery';
+
+/** Recalling permits for an urgent request is patched in: budget histories from before it replay without a recall. */
+const RECALL_PATCH = 'permit-recall';
 
 /**
  * One run of a `callBudget` workflow: it takes the messages, grants permits by signal, checks on holders whose leases
@@ -36,6 +48,8 @@ export class CallBudgetRun {
   private readonly recovery: Recovery;
   private signalsThisRun = 0;
   private deliveriesInFlight = 0;
+  /** Holders asked to give their permits back for the urgent request now at the head of the queue. */
+  private readonly recalled = new Set<string>();
   /** Set while preparing to continue-as-new: no new grants, so nothing is in flight when the state is handed over. */
   private draining = false;
 
@@ -130,6 +144,31 @@ export class CallBudgetRun {
   private dispatch(): void {
     if (this.draining || this.recovery.recovering) return;
     for (const delivery of this.ledger.grantFree()) void this.deliver(delivery);
+    this.recallForUrgent();
+  }
+
+  /**
+   * Holders reuse the permits of their ended calls for their own next calls (permit handoff, docs/design.md), so a
+   * permit may not come back for a long while. When an urgent request (a page) waits with nothing free, every other
+   * holder is asked, once, to give its permits back as its calls end. Budgets from before handoff sent no recall; their
+   * histories replay without it.
+   */
+  private recallForUrgent(): void {
+    const head = this.ledger.head();
+    if (!head || head.priority >= ROUTINE_PRIORITY) {
+      this.recalled.clear();
+      return;
+    }
+    const holders = this.ledger.holders();
+    holders.delete(head.holder);
+    const toRecall = [...holders].filter((holder) => !this.recalled.has(holder));
+    if (toRecall.length === 0 || !patched(RECALL_PATCH)) return;
+    for (const holder of toRecall) {
+      this.recalled.add(holder);
+      void this.sendToHolder(holder, 'recall the permits of a holder', (handle) =>
+        handle.signal(recallPermitsSignal, { budgetKey: this.options.budgetKey }),
+      );
+    }
   }
 
   private async deliver(delivery: Delivery): Promise<void> {
@@ -150,12 +189,23 @@ export class CallBudgetRun {
   }
 
   /** Asks a holder to report everything it has (it released a permit this budget does not know). */
-  private async askToReport(holder: string): Promise<void> {
+  private askToReport(holder: string): Promise<void> {
+    return this.sendToHolder(holder, 'ask a holder to report', (handle) =>
+      handle.signal(reportPermitsSignal, { budgetKey: this.options.budgetKey }),
+    );
+  }
+
+  /** A request to a holder that may be gone: a failure is only logged. Counted in flight until it settles. */
+  private async sendToHolder(
+    holder: string,
+    what: string,
+    send: (handle: ReturnType<typeof getExternalWorkflowHandle>) => Promise<void>,
+  ): Promise<void> {
     this.deliveriesInFlight++;
     try {
-      await getExternalWorkflowHandle(holder).signal(reportPermitsSignal, { budgetKey: this.options.budgetKey });
+      await send(getExternalWorkflowHandle(holder));
     } catch (error) {
-      log.info('callBudget: could not ask a holder to report', { holder, error: errorMessage(error) });
+      log.info(`callBudget: could not ${what}`, { holder, error: errorMessage(error) });
     } finally {
       this.deliveriesInFlight--;
     }

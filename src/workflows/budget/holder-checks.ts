@@ -1,7 +1,8 @@
 import { isCancellation, log } from '@temporalio/workflow';
-import type { HolderStatus } from '../../activities/budget';
+import type { HolderDescription, HolderStatus } from '../../activities/budget';
 import { holderChecks, legControl } from './activity-stubs';
 import { errorMessage } from './error-message';
+import type { PermitBinding } from '../messages';
 import type { PermitLedger } from './permit-ledger';
 
 /** How soon a holder whose state could not be read, or whose leg could not be hung up, is looked at again. */
@@ -46,20 +47,21 @@ export class HolderChecks {
   /** Never throws. */
   private async check(holder: string): Promise<void> {
     try {
-      let status: HolderStatus;
+      let description: HolderDescription;
       try {
-        status = (await holderChecks.describeBudgetHolder({ workflowId: holder })).status;
+        description = await holderChecks.describeBudgetHolder({ workflowId: holder });
       } catch (error) {
         log.warn('callBudget: could not find out whether a holder still runs; looking again later', {
           holder,
           error: errorMessage(error),
         });
-        status = 'UNKNOWN';
+        description = { status: 'UNKNOWN' };
       }
+      let { status } = description;
       // A run that continued-as-new has a successor holding the same permits (a race: describe reads the latest run).
       if (status === 'CONTINUED_AS_NEW') status = 'RUNNING';
       if (status === 'RUNNING' || status === 'UNKNOWN') this.keep(holder, status);
-      else await this.takeBack(holder, status);
+      else await this.takeBack(holder, status, description.holdings?.bindings ?? []);
     } catch (error) {
       if (isCancellation(error)) throw error;
       log.error('callBudget: checking a holder failed', { holder, error: errorMessage(error) });
@@ -84,9 +86,16 @@ export class HolderChecks {
     }
   }
 
-  /** Gone: nobody will hang up its legs or release its permits. Its legs go first, then its permits. */
-  private async takeBack(holder: string, status: HolderStatus): Promise<void> {
-    const permits = this.ledger.permitsOf(holder);
+  /**
+   * Gone: nobody will hang up its legs or release its permits. Its legs go first, then its permits. Which leg a permit
+   * covered is taken from what the holder held when it stopped (`finalBindings`), else from its last report: a holder
+   * that reuses its permits need not have reported its last binds.
+   */
+  private async takeBack(holder: string, status: HolderStatus, finalBindings: PermitBinding[]): Promise<void> {
+    const lastLegOf = new Map(finalBindings.map((binding) => [binding.permitId, binding.txnRef]));
+    const permits = this.ledger
+      .permitsOf(holder)
+      .map((permit) => ({ ...permit, txnRef: lastLegOf.get(permit.permitId) ?? permit.txnRef }));
     log.warn('callBudget: a holder is gone; hanging up its legs and taking its permits back', {
       holder,
       status,

@@ -251,6 +251,16 @@ export class PermitLedger {
     this.waiting = this.waiting.filter((w) => w.holder !== holder);
   }
 
+  /** The request served next, if any waits. */
+  head(): WaitingRequest | undefined {
+    return this.waiting[0];
+  }
+
+  /** Every holder of a permit. */
+  holders(): Set<string> {
+    return new Set([...this.held.values()].map((permit) => permit.holder));
+  }
+
   permitsOf(holder: string): HeldPermit[] {
     return [...this.held.values()].filter((p) => p.holder === holder);
   }

@@ -49,6 +49,12 @@ export interface CallLegEngineOptions {
   /** Something the caller waits on may have changed (a poll settled a leg). */
   changed(): void;
   /**
+   * How many more numbers the caller would dial right now than it has permits on hand for. When a leg ends, that many
+   * of the freed permits stay with the caller for its next dial instead of going back to the budget (permit handoff,
+   * docs/design.md). Unset: none, every freed permit goes back.
+   */
+  reuseWanted?(): number;
+  /**
    * How urgent this caller's permit requests are at the account's budget: 1 (served first) to 5, as Temporal's task
    * priorities. Unset: routine (3), and the requests carry none, as they always have (a session's recorded histories
    * stay as they were). An escalation pages with `PAGE_PRIORITY` (`src/domain/permit-priority.ts`). Priority only
@@ -104,8 +110,10 @@ export class CallLegEngine {
     const { account } = this.options;
     const budgetKey = resume?.budgetKey ?? (await accounts.resolveAccount({ account })).budgetKey;
     const { priority } = this.options;
-    const permits = new DialPermits({ account, budgetKey, state: resume?.pool, priority }, () =>
-      this.options.legs.permitsOfActiveLegs(),
+    const permits = new DialPermits(
+      { account, budgetKey, state: resume?.pool, priority },
+      () => this.options.legs.permitsOfActiveLegs(),
+      () => this.options.reuseWanted?.() ?? 0,
     );
     this.permits = permits;
     this.budgetKey = budgetKey;

@@ -25,6 +25,8 @@ export class DialPermits {
     options: { account: string; budgetKey: string; state?: PermitPoolState; priority?: number },
     /** The permits of legs still active: kept until those legs end. */
     private readonly covering: () => string[],
+    /** How many more permits the caller would dial with right now: that many freed ones are kept for it. */
+    private readonly reuseWanted: () => number = () => 0,
   ) {
     const { priority, ...poolOptions } = options;
     this.priority = priority;
@@ -48,6 +50,7 @@ export class DialPermits {
    * goes to the budget goes out together, in one workflow task.
    */
   keepFor(wanted: number | undefined): Promise<unknown> {
+    this.handOff();
     const work: Promise<unknown>[] = [];
     if (wanted !== undefined) {
       const moves = permitMoves(wanted, this.pool);
@@ -84,7 +87,22 @@ export class DialPermits {
     return releasablePermits(this.taken, this.dialing, this.covering());
   }
 
+  /**
+   * Keeps as many freed permits as the caller can dial with at once for its next dial (permit handoff,
+   * docs/design.md): no round trip through the budget between a call's end and the next dial. Synchronous, so that
+   * whichever of the caller's loop and the release loop looks first, a freed permit is handed off before it is given
+   * back or more are asked for.
+   */
+  handOff(): void {
+    const ids = this.releasable();
+    const wanted = ids.length > 0 ? this.reuseWanted() : 0;
+    if (wanted <= 0) return;
+    for (const id of this.pool.recycle(ids, wanted)) this.taken.delete(id);
+  }
+
+  /** Gives back the permits no longer needed, once the caller's next dial has had those it can use. */
   async releaseFinished(): Promise<void> {
+    this.handOff();
     const ids = this.releasable();
     for (const id of ids) this.taken.delete(id);
     await this.pool.release(ids);

@@ -21,6 +21,8 @@ export interface PermitPoolState {
   malformed?: number;
   /** A report was still due or on its way (e.g. a bind's): the next run sends one at once. */
   reportDue?: boolean;
+  /** Held permits the budget has recalled: given back when their calls end, never reused (absent: none). */
+  recalled?: string[];
 }
 
 export interface PermitPoolOptions {

@@ -26,6 +26,7 @@ import {
   condition,
   getExternalWorkflowHandle,
   log,
+  patched,
   proxyActivities,
   setHandler,
   uuid4,
@@ -42,7 +43,10 @@ import {
   cancelPermitRequestSignal,
   describeMessageIssues,
   permitGrantSchema,
+  permitHoldingsQuery,
   permitsGrantedSignal,
+  recallPermitsSchema,
+  recallPermitsSignal,
   releasePermitsSignal,
   renewPermitsSignal,
   reportPermitsRequestSchema,
@@ -52,6 +56,12 @@ import {
 } from '../messages';
 
 export type { PermitPoolOptions, PermitPoolState } from './permit-pool-state';
+
+/**
+ * Permit handoff (docs/design.md): a permit whose call ended may serve its holder's next call, and binds are no longer
+ * signalled one by one. Patched in, so that runs recorded before replay as they ran.
+ */
+const PERMIT_HANDOFF_PATCH = 'permit-handoff';
 
 /**
  * Permits of one holder workflow. Construct at most one per workflow: it registers the `permitsGranted` and
@@ -71,6 +81,8 @@ export class PermitPool {
   private readonly pendingRequests: Map<string, { remaining: number; priority?: number }>;
   private readonly released: RecentlyReleased;
   private readonly bindings: Map<string, string>;
+  /** Held permits the budget asked back (see {@link reusable}). */
+  private readonly recalled: Set<string>;
   private malformedCount: number;
   private readonly reports: BudgetReports;
 
@@ -95,6 +107,7 @@ export class PermitPool {
     this.bindings = new Map(
       (state?.bindings ?? []).filter((b) => this.heldIds.has(b.permitId)).map((b) => [b.permitId, b.txnRef]),
     );
+    this.recalled = new Set((state?.recalled ?? []).filter((id) => this.heldIds.has(id)));
     this.malformedCount = state?.malformed ?? 0;
     this.reports = new BudgetReports({
       account: options.account,
@@ -107,6 +120,8 @@ export class PermitPool {
     });
     setHandler(permitsGrantedSignal, (grant: unknown) => this.onGrant(grant));
     setHandler(reportPermitsSignal, (request: unknown) => this.onReportRequest(request));
+    setHandler(recallPermitsSignal, (request: unknown) => this.onRecall(request));
+    setHandler(permitHoldingsQuery, () => this.buildReport());
     // The previous run handed over before its last report (a bind's, say) was surely delivered.
     if (state?.reportDue) void this.reports.report().catch(() => undefined);
   }
@@ -201,9 +216,13 @@ export class PermitPool {
   }
 
   /**
-   * Records that `permitId` covers the leg `txnRef` and tells the budget at once (no need to await): if this holder
-   * is gone when the lease runs out, the budget hangs that leg up before it reuses the permit. Call it as soon as a
-   * dialed leg is adopted. A permit this pool does not hold is ignored.
+   * Records that `permitId` covers the leg `txnRef`: if this holder is gone when the lease runs out, the budget hangs
+   * that leg up before it reuses the permit. Call it as soon as a dialed leg is adopted. A permit this pool does not
+   * hold is ignored.
+   *
+   * The budget learns the binding from the next renewal, or, if the holder is gone before that, by asking it with
+   * `permitHoldings` (answered from its history). Runs from before permit handoff told the budget of every bind at
+   * once, a signal and a budget task per dial; they replay so.
    */
   bind(permitId: string, txnRef: string): void {
     if (!this.heldIds.has(permitId)) {
@@ -212,8 +231,28 @@ export class PermitPool {
     }
     if (this.bindings.get(permitId) === txnRef) return;
     this.bindings.set(permitId, txnRef);
+    if (patched(PERMIT_HANDOFF_PATCH)) return;
     // Binds of one dial batch (one workflow task) share one report.
     void this.reports.report().catch(() => undefined);
+  }
+
+  /**
+   * Whether a held permit may serve this holder's next call once its current one has ended (permit handoff,
+   * docs/design.md): not once the budget has recalled it for a more urgent request, nor in a run from before handoff.
+   */
+  reusable(permitId: string): boolean {
+    return this.heldIds.has(permitId) && !this.recalled.has(permitId) && patched(PERMIT_HANDOFF_PATCH);
+  }
+
+  /**
+   * Puts up to `max` held permits whose calls have ended back on hand for this holder's next dial, instead of giving
+   * them back (only those {@link reusable}). Returns those it put back; the binding to the ended leg stays until the
+   * next bind.
+   */
+  recycle(permitIds: readonly string[], max: number): string[] {
+    const reused = permitIds.filter((id) => this.reusable(id) && !this.availableIds.includes(id)).slice(0, max);
+    this.availableIds.push(...reused);
+    return reused;
   }
 
   /** Gives permits back. Ids this pool does not hold (unknown, already released) are skipped. */
@@ -223,6 +262,7 @@ export class PermitPool {
     for (const id of ids) {
       this.heldIds.delete(id);
       this.bindings.delete(id);
+      this.recalled.delete(id);
       this.released.add(id);
     }
     this.availableIds = this.availableIds.filter((id) => this.heldIds.has(id));
@@ -270,6 +310,7 @@ export class PermitPool {
       bindings: this.bindingList(),
       malformed: this.malformedCount,
       ...(this.reports.due ? { reportDue: true } : {}),
+      ...(this.recalled.size > 0 ? { recalled: [...this.recalled] } : {}),
     };
   }
 
@@ -293,6 +334,16 @@ export class PermitPool {
       for (const id of unwanted) this.heldIds.add(id);
       void this.release(unwanted).catch(() => undefined);
     }
+  }
+
+  /** Our budget wants the permits held now back as their calls end (a more urgent request waits). */
+  private onRecall(payload: unknown): void {
+    const recall = this.accept(recallPermitsSchema, payload, 'recallPermits');
+    if (!recall || recall.budgetKey !== this.options.budgetKey) return;
+    for (const id of this.heldIds) this.recalled.add(id);
+    // Permits already back on hand for the next dial go back too: the urgent request is first in line for them.
+    const onHand = this.availableIds.filter((id) => this.recalled.has(id));
+    if (onHand.length > 0) void this.release(this.takeNow(onHand.length)).catch(() => undefined);
   }
 
   /** A budget asks for this pool's report: ours gets it; another budget is told this holder is not its own. */

@@ -135,6 +135,7 @@ export class ConferenceSessionRun {
       changed: () => {
         this.changed = true;
       },
+      reuseWanted: () => (this.phase === 'running' ? this.dialableNow() - this.engine.permitsAvailable : 0),
     });
   }
 
@@ -309,7 +310,7 @@ export class ConferenceSessionRun {
       }
 
       const running = this.phase === 'running';
-      await engine.keepPermitsFor(running ? Math.min(state.vacancies(), state.ready(now).length) : undefined);
+      await engine.keepPermitsFor(running ? this.dialableNow(now) : undefined);
 
       if (this.phase === 'running') {
         const batch = state.nextBatch(now, engine.permitsAvailable);
@@ -393,6 +394,11 @@ export class ConferenceSessionRun {
       endRequestReason: this.endRequestReason,
       ...(this.preflightFigures ? { preflight: this.preflightFigures } : {}),
     });
+  }
+
+  /** How many participants could be dialed now: ready to dial, and with room for them. */
+  private dialableNow(now = Date.now()): number {
+    return Math.min(this.state.vacancies(), this.state.ready(now).length);
   }
 
   private messagesPerRun(): number {
