@@ -5,7 +5,8 @@
  * application id (Hoiio's limit is per application, so every account name that points at one application shares one
  * budget), holds `capacity` permits (8 by default) shared by every session on every worker. A holder takes one permit
  * per call leg before dialing it, binds it to the leg once placed, reports what it holds (which renews the leases),
- * and gives each permit back when its leg has ended. The budget keeps the account name it was started with: its
+ * and once the leg has ended dials its next call on the permit or gives it back (permit handoff; a waiting page
+ * recalls it). The budget keeps the account name it was started with: its
  * credentials hang up the legs of holders that are gone. It runs forever, continuing-as-new with what it knows.
  *
  * The rules live in `budget/`: the permits and their queue (`permit-ledger.ts`), holders whose leases ran out

@@ -19,8 +19,9 @@
  * ```
  *
  * The budget must always know what this pool has, even after it was terminated or reset. So every renewal is a full
- * report (held permits, the leg of each, requests still owed), a bind sends one at once, and the pool answers a
- * budget's `reportPermits` with one; how reports travel is `permit-reports.ts`.
+ * report (held permits, the leg of each, requests still owed), the pool answers a budget's `reportPermits` with one,
+ * and a budget whose holder is gone asks it `permitHoldings` (answered from history) for the legs it bound since its
+ * last report; how reports travel is `permit-reports.ts`.
  */
 import {
   condition,
