@@ -121,6 +121,8 @@ export interface HeldPermit {
   txnRef?: string;
   /** Learned from a holder's report rather than granted by this budget (e.g. after the budget was reset). */
   adopted?: boolean;
+  /** The priority of the request it was granted for, when not routine (3); none for an adopted permit. */
+  priority?: number;
 }
 
 export interface WaitingRequest {

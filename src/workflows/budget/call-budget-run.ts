@@ -150,8 +150,8 @@ export class CallBudgetRun {
   /**
    * Holders reuse the permits of their ended calls for their own next calls (permit handoff, docs/design.md), so a
    * permit may not come back for a long while. When an urgent request (a page) waits with nothing free, every other
-   * holder is asked, once, to give its permits back as its calls end. Budgets from before handoff sent no recall; their
-   * histories replay without it.
+   * holder of permits granted for less urgent requests is asked, once, to give them back as its calls end. Budgets from
+   * before handoff sent no recall; their histories replay without it.
    */
   private recallForUrgent(): void {
     const head = this.ledger.head();
@@ -159,7 +159,7 @@ export class CallBudgetRun {
       this.recalled.clear();
       return;
     }
-    const holders = this.ledger.holders();
+    const holders = this.ledger.holdersLessUrgentThan(head.priority);
     holders.delete(head.holder);
     const toRecall = [...holders].filter((holder) => !this.recalled.has(holder));
     if (toRecall.length === 0 || !patched(RECALL_PATCH)) return;

@@ -199,6 +199,7 @@ export class PermitLedger {
           grantedAt: now,
           leaseExpiresAt: now + head.leaseMs,
           leaseMs: head.leaseMs,
+          ...(head.priority !== ROUTINE_PRIORITY ? { priority: head.priority } : {}),
         });
       }
       this.counters.granted += count;
@@ -256,9 +257,13 @@ export class PermitLedger {
     return this.waiting[0];
   }
 
-  /** Every holder of a permit. */
-  holders(): Set<string> {
-    return new Set([...this.held.values()].map((permit) => permit.holder));
+  /** Every holder of a permit granted for a request less urgent than `priority` (adopted ones count as routine). */
+  holdersLessUrgentThan(priority: number): Set<string> {
+    const holders = new Set<string>();
+    for (const permit of this.held.values()) {
+      if ((permit.priority ?? ROUTINE_PRIORITY) > priority) holders.add(permit.holder);
+    }
+    return holders;
   }
 
   permitsOf(holder: string): HeldPermit[] {

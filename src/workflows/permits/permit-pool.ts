@@ -341,10 +341,8 @@ export class PermitPool {
   private onRecall(payload: unknown): void {
     const recall = this.accept(recallPermitsSchema, payload, 'recallPermits');
     if (!recall || recall.budgetKey !== this.options.budgetKey) return;
+    // Only handoff stops: a permit on hand is still dialed with, and none is ever taken from a call.
     for (const id of this.heldIds) this.recalled.add(id);
-    // Permits already back on hand for the next dial go back too: the urgent request is first in line for them.
-    const onHand = this.availableIds.filter((id) => this.recalled.has(id));
-    if (onHand.length > 0) void this.release(this.takeNow(onHand.length)).catch(() => undefined);
   }
 
   /** A budget asks for this pool's report: ours gets it; another budget is told this holder is not its own. */
