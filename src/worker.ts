@@ -37,6 +37,7 @@ export interface BridgekeeperWorkerOptions {
   /** See `src/config/worker.ts`. */
   shutdownGraceMs?: number;
   historySettleMs?: number;
+  maxCachedWorkflows?: number;
   /** OpenTelemetry traces (`src/observability/tracing.ts`); absent, none. */
   tracing?: Tracing;
 }
@@ -68,6 +69,7 @@ export async function createWorker(options: BridgekeeperWorkerOptions): Promise<
     activities,
     // A deploy's SIGTERM lets a dial in flight finish instead of cancelling it under its request.
     shutdownGraceTime: options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS,
+    ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
   });
 }
 

@@ -16,6 +16,19 @@ describe('workerTuningFromEnv', () => {
     );
   });
 
+  it('reads the workflow cache size, refusing one the SDK would not take', () => {
+    expect(workerTuningFromEnv({ BRIDGEKEEPER_MAX_CACHED_WORKFLOWS: '250' })).toMatchObject({
+      maxCachedWorkflows: 250,
+    });
+    expect(workerTuningFromEnv({ BRIDGEKEEPER_MAX_CACHED_WORKFLOWS: '0' })).toMatchObject({ maxCachedWorkflows: 0 });
+    expect(() => workerTuningFromEnv({ BRIDGEKEEPER_MAX_CACHED_WORKFLOWS: '1' })).toThrow(
+      'BRIDGEKEEPER_MAX_CACHED_WORKFLOWS must be 0 (no cache) or at least 2',
+    );
+    expect(() => workerTuningFromEnv({ BRIDGEKEEPER_MAX_CACHED_WORKFLOWS: 'lots' })).toThrow(
+      'BRIDGEKEEPER_MAX_CACHED_WORKFLOWS must be a whole number, at most 9999999',
+    );
+  });
+
   it('names the variable and the rule of a bad value', () => {
     expect(() => workerTuningFromEnv({ BRIDGEKEEPER_SHUTDOWN_GRACE_MS: '30s' })).toThrow(
       'Invalid worker configuration: BRIDGEKEEPER_SHUTDOWN_GRACE_MS must be a whole number of milliseconds, at most 999999999',
