@@ -21,6 +21,15 @@ type Quote = Omit<PreflightReadings['rates'][number], 'number'>;
  */
 const RATE_PREFIX_LENGTH = '+6591'.length;
 
+/** A rate read is reused by this worker's pre-flights for this long: Hoiio's rates change rarely. */
+export const RATE_REUSE_MS = 60 * 60_000;
+/**
+ * Pre-flights of one account starting within this long on one worker share one balance read. Sessions started
+ * together (a schedule's runs, a batch from a script) would otherwise each spend one of get_balance's 60 requests a
+ * minute on the same figure; a session's own calls only start after its read.
+ */
+export const BALANCE_SHARE_MS = 10_000;
+
 /** Heartbeat details: the rates read so far, so a retry after a rate limit goes on where the last attempt stopped. */
 interface RatesSoFar {
   byPrefix: [string, Quote][];
@@ -28,6 +37,8 @@ interface RatesSoFar {
 
 /** The reads a session makes before its first dial: nothing here dials, and nothing the workflow gets is a secret. */
 export function createPreflightActivities(clientFor: (account: string) => HoiioClient) {
+  const sharedRates = new SharedReads<Quote>(RATE_REUSE_MS);
+  const sharedBalances = new SharedReads<PreflightReadings['balance']>(BALANCE_SHARE_MS);
   return {
     /**
      * The per-minute rate of a conference leg to each number (voice/get_rate, once per prefix), then the balance
@@ -45,7 +56,17 @@ export function createPreflightActivities(clientFor: (account: string) => HoiioC
           const prefix = number.slice(0, RATE_PREFIX_LENGTH);
           let quote = byPrefix.get(prefix);
           if (!quote) {
-            quote = await legRate(client, number);
+            let ours = false;
+            const shared = await sharedRates.read(
+              `${request.account} ${prefix}`,
+              () => {
+                ours = true;
+                return legRate(client, number);
+              },
+              (q) => !!q.rate,
+            );
+            // Another number's refusal says nothing of this one: it is asked about itself.
+            quote = shared.rate || ours ? shared : await legRate(client, number);
             // A refusal is the number's own (an invalid one): the next number of its prefix is asked about itself.
             if (quote.rate) {
               byPrefix.set(prefix, quote);
@@ -54,8 +75,15 @@ export function createPreflightActivities(clientFor: (account: string) => HoiioC
           }
           rates.push({ number, ...quote });
         }
-        const balance = await client.getBalance({ signal: attemptSignal() });
-        return { balance: { currency: balance.currency, amount: formatMoney(balance.balance) }, rates };
+        const balance = await sharedBalances.read(
+          request.account,
+          async () => {
+            const read = await client.getBalance({ signal: attemptSignal() });
+            return { currency: read.currency, amount: formatMoney(read.balance) };
+          },
+          () => true,
+        );
+        return { balance, rates };
       } catch (error) {
         throw toFailure(error);
       }
@@ -76,5 +104,29 @@ async function legRate(client: HoiioClient, number: string): Promise<Quote> {
   } catch (error) {
     if (error instanceof HoiioApiError && error.scope === 'number') return { refused: error.status };
     throw error;
+  }
+}
+
+/**
+ * Reads shared by this worker's activities for a while: a read in flight or done less than `reuseMs` ago answers
+ * whoever asks for the same key, so concurrent pre-flights make one request. A failed read is not kept.
+ */
+class SharedReads<T> {
+  private readonly reads = new Map<string, { at: number; value: Promise<T> }>();
+
+  constructor(private readonly reuseMs: number) {}
+
+  read(key: string, fetch: () => Promise<T>, keep: (value: T) => boolean): Promise<T> {
+    const now = Date.now();
+    const earlier = this.reads.get(key);
+    if (earlier && now - earlier.at < this.reuseMs) return earlier.value;
+    const value = fetch();
+    const entry = { at: now, value };
+    this.reads.set(key, entry);
+    const forget = (): void => {
+      if (this.reads.get(key) === entry) this.reads.delete(key);
+    };
+    value.then((result) => (keep(result) ? undefined : forget()), forget);
+    return value;
   }
 }
