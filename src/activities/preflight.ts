@@ -24,11 +24,11 @@ const RATE_PREFIX_LENGTH = '+6591'.length;
 /** A rate read is reused by this worker's pre-flights for this long: Hoiio's rates change rarely. */
 export const RATE_REUSE_MS = 60 * 60_000;
 /**
- * Pre-flights of one account starting within this long on one worker share one balance read. Sessions started
- * together (a schedule's runs, a batch from a script) would otherwise each spend one of get_balance's 60 requests a
- * minute on the same figure; a session's own calls only start after its read.
+ * A balance read serves the pre-flights of its account that start while it is in flight, and for this long after:
+ * sessions started together (a schedule's runs, a script's batch) would otherwise each spend one of get_balance's
+ * 60 requests a minute on the same figure. Short, since a top-up or a spend should show at once.
  */
-export const BALANCE_SHARE_MS = 10_000;
+export const BALANCE_SHARE_MS = 2_000;
 
 /** Heartbeat details: the rates read so far, so a retry after a rate limit goes on where the last attempt stopped. */
 interface RatesSoFar {
@@ -108,25 +108,23 @@ async function legRate(client: HoiioClient, number: string): Promise<Quote> {
 }
 
 /**
- * Reads shared by this worker's activities for a while: a read in flight or done less than `reuseMs` ago answers
- * whoever asks for the same key, so concurrent pre-flights make one request. A failed read is not kept.
+ * Reads shared by this worker's activities: a read in flight, or done less than `reuseMs` ago, answers whoever asks
+ * for the same key, so concurrent pre-flights make one request. A failed read is not kept.
  */
 class SharedReads<T> {
-  private readonly reads = new Map<string, { at: number; value: Promise<T> }>();
+  private readonly reads = new Map<string, { doneAt?: number; value: Promise<T> }>();
 
   constructor(private readonly reuseMs: number) {}
 
   read(key: string, fetch: () => Promise<T>, keep: (value: T) => boolean): Promise<T> {
-    const now = Date.now();
     const earlier = this.reads.get(key);
-    if (earlier && now - earlier.at < this.reuseMs) return earlier.value;
-    const value = fetch();
-    const entry = { at: now, value };
+    if (earlier && (earlier.doneAt === undefined || Date.now() - earlier.doneAt < this.reuseMs)) return earlier.value;
+    const entry: { doneAt?: number; value: Promise<T> } = { value: fetch() };
     this.reads.set(key, entry);
     const forget = (): void => {
       if (this.reads.get(key) === entry) this.reads.delete(key);
     };
-    value.then((result) => (keep(result) ? undefined : forget()), forget);
-    return value;
+    entry.value.then((result) => (keep(result) ? (entry.doneAt = Date.now()) : forget()), forget);
+    return entry.value;
   }
 }

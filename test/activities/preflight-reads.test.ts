@@ -1,6 +1,7 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { createConferenceActivities } from '../../src/activities/conference';
+import { BALANCE_SHARE_MS } from '../../src/activities/preflight';
 import type { PreflightReadings } from '../../src/domain/preflight';
 import { hoiioConfigFromEnv } from '../../src/hoiio/config';
 import { numbers, useSimHarness } from '../hoiio/sim-harness';
@@ -39,7 +40,11 @@ test('100 pre-flights at once on one account make one balance read and one rate 
     expect(reading.balance).toEqual(readings[0]!.balance);
   });
 
-  // Another worker (its own activities) reads for itself.
-  await run(preflightActivities(), rosters[0]!);
+  // A balance is not reused for long: a top-up or a spend shows 2 s later. Another worker reads for itself.
+  await new Promise((resolve) => setTimeout(resolve, BALANCE_SHARE_MS + 100));
+  await run(activities, rosters[0]!);
   expect((await harness().stats()).requests['user/get_balance']).toBe(2);
+  await run(preflightActivities(), rosters[0]!);
+  expect((await harness().stats()).requests['user/get_balance']).toBe(3);
+  expect((await harness().stats()).requests['voice/get_rate']).toBe(4);
 });
