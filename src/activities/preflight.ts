@@ -24,11 +24,11 @@ const RATE_PREFIX_LENGTH = '+6591'.length;
 /** A rate read is reused by this worker's pre-flights for this long: Hoiio's rates change rarely. */
 export const RATE_REUSE_MS = 60 * 60_000;
 /**
- * A balance read serves the pre-flights of its account that start while it is in flight, and for this long after:
- * sessions started together (a schedule's runs, a script's batch) would otherwise each spend one of get_balance's
- * 60 requests a minute on the same figure. Short, since a top-up or a spend should show at once.
+ * A balance read serves the pre-flights of its account that start while it is in flight, and no later one: sessions
+ * started together (a schedule's runs, a script's batch) share it instead of each spending one of get_balance's 60
+ * requests a minute, while a session started after a top-up or a spend sees it.
  */
-export const BALANCE_SHARE_MS = 2_000;
+export const BALANCE_SHARE_MS = 0;
 
 /** Heartbeat details: the rates read so far, so a retry after a rate limit goes on where the last attempt stopped. */
 interface RatesSoFar {
