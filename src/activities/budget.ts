@@ -121,11 +121,12 @@ export function createBudgetActivities(client: Client) {
 
     /** Whether a holder workflow (its latest run) is still running. Not found is an answer, not a failure. */
     /**
-     * Whether a holder still runs; for one that is gone, also what it held when it stopped (`permitHoldings`, answered
-     * from its history), since it need not have told its budget of its last binds. A holder that cannot answer (no
-     * such query in its code, no worker) is described without them, and the budget goes by what it was told.
+     * Whether a holder still runs; with `holdings`, for one that is gone, also what it held when it stopped
+     * (`permitHoldings`, answered by replaying its history, so asked only when its permits are to be taken back), since
+     * it need not have told its budget of its last binds. A holder that cannot answer (no such query in its code, no
+     * worker) is described without them, and the budget goes by what it was told.
      */
-    async describeBudgetHolder(request: { workflowId: string }): Promise<HolderDescription> {
+    async describeBudgetHolder(request: { workflowId: string; holdings?: boolean }): Promise<HolderDescription> {
       let status: HolderStatus;
       try {
         const description = await client.workflow.getHandle(request.workflowId).describe();
@@ -134,7 +135,7 @@ export function createBudgetActivities(client: Client) {
         if (error instanceof WorkflowNotFoundError) return { status: 'NOT_FOUND' };
         throw error;
       }
-      if (!GONE.has(status)) return { status };
+      if (!request.holdings || !GONE.has(status)) return { status };
       try {
         const holdings = await client.withDeadline(Date.now() + HOLDINGS_QUERY_MS, () =>
           client.workflow.getHandle(request.workflowId).query(permitHoldingsQuery),

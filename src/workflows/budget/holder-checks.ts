@@ -49,7 +49,7 @@ export class HolderChecks {
     try {
       let description: HolderDescription;
       try {
-        description = await holderChecks.describeBudgetHolder({ workflowId: holder });
+        description = await holderChecks.describeBudgetHolder({ workflowId: holder, holdings: true });
       } catch (error) {
         log.warn('callBudget: could not find out whether a holder still runs; looking again later', {
           holder,
