@@ -1,6 +1,7 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { createConferenceActivities } from '../../src/activities/conference';
+import type { PreflightRequest } from '../../src/activities/preflight';
 import type { PreflightReadings } from '../../src/domain/preflight';
 import { hoiioConfigFromEnv } from '../../src/hoiio/config';
 import { numbers, useSimHarness } from '../hoiio/sim-harness';
@@ -20,7 +21,10 @@ function preflightActivities() {
 
 function run(activities: ReturnType<typeof preflightActivities>, roster: string[]): Promise<PreflightReadings> {
   const env = new MockActivityEnvironment({}, { logger: new DefaultLogger('ERROR') });
-  return env.run(activities.preflightCheck, { account: 'default', numbers: roster });
+  return env.run((request: PreflightRequest) => activities.preflightCheck(request), {
+    account: 'default',
+    numbers: roster,
+  });
 }
 
 test('100 pre-flights at once on one account make one balance read and one rate read per prefix', async () => {
