@@ -119,7 +119,6 @@ export function createBudgetActivities(client: Client) {
       });
     },
 
-    /** Whether a holder workflow (its latest run) is still running. Not found is an answer, not a failure. */
     /**
      * Whether a holder still runs; with `holdings`, for one that is gone, also what it held when it stopped
      * (`permitHoldings`, answered by replaying its history, so asked only when its permits are to be taken back), since
@@ -159,10 +158,15 @@ export function createBudgetActivities(client: Client) {
      * Asks every running workflow of the given types to report its permits to the budget `budgetKey` (a holder of
      * another budget answers with an empty report, so the budget knows it has heard from everyone it asked). Returns
      * the workflow ids that took the signal; a workflow that closed meanwhile is left out.
+     *
+     * A budget whose workflow id has never run before is starting for the first time: nobody can hold its permits, so
+     * nobody is asked. Asking would signal every running session of every account, twice over with the answers, for
+     * each account's first session (50 accounts with 10 sessions each: 25,000 prompts that held up every session).
      */
     async promptBudgetHolders(request: { budgetKey: string; workflowTypes: string[] }): Promise<string[]> {
-      const types = request.workflowTypes.filter((type) => /^[A-Za-z0-9_.:-]+$/.test(type));
+      const types = request.workflowTypes.filter(isPlainName);
       if (types.length === 0) return [];
+      if (!(await ranBefore(Context.current().info.workflowExecution))) return [];
       const query = `ExecutionStatus = 'Running' AND WorkflowType IN (${types.map((t) => `'${t}'`).join(', ')})`;
       const ids: string[] = [];
       for await (const execution of client.workflow.list({ query })) {
@@ -186,6 +190,25 @@ export function createBudgetActivities(client: Client) {
       return prompted;
     },
   };
+
+  /**
+   * Whether any other run of this workflow id is known to visibility: a run before a terminate, a reset or a failure
+   * (a run that continued-as-new carries its state, and its successor does not ask). Every run is listed from its
+   * start, so a run closed a moment ago is found; one past the namespace's retention is not, and its holders, whose
+   * signals to it fail, announce themselves to the new run anyway. An id that cannot be quoted safely, or no workflow
+   * at all, counts as seen.
+   */
+  async function ranBefore(execution: { workflowId: string; runId: string } | undefined): Promise<boolean> {
+    if (!execution || !isPlainName(execution.workflowId) || !isPlainName(execution.runId)) return true;
+    const query = `WorkflowId = '${execution.workflowId}' AND RunId != '${execution.runId}'`;
+    const first = await client.workflow.list({ query, pageSize: 1 })[Symbol.asyncIterator]().next();
+    return first.done !== true;
+  }
+}
+
+/** A name that goes into a visibility query between quotes as it is. */
+function isPlainName(name: string): boolean {
+  return /^[A-Za-z0-9_.:-]+$/.test(name);
 }
 
 /** The payload as the schema reads it, or a non-retryable failure naming what is wrong (a retry cannot fix it). */

@@ -16,6 +16,7 @@ import {
   callBudgetWorkflowId,
   permitsGrantedSignal,
   releasePermitsSignal,
+  reportPermitsSignal,
   type BudgetState,
 } from '../../src/workflows/messages';
 import {
@@ -667,6 +668,50 @@ test('a lease that runs out while its holder still runs is extended; once the ho
 
   await Promise.all([R, W].map((h) => h.signal(holderFinishSignal)));
   await budgetHandle(account).terminate('test done');
+});
+
+test('a budget starting for the first time asks no holder of another budget to report; restarted, it asks them all', async () => {
+  const keyA = uniqueId('acct-first-a');
+  const keyB = uniqueId('acct-first-b');
+  const H = await startScripted(keyA, 'H', { capacity: 1 });
+  await request(H, 1);
+  await waitFor(
+    () => view(H),
+    (v) => v.received.length === 1,
+    'H received 1 from budget A',
+  );
+  /** The `reportPermits` prompts H has taken, by the budget that sent them. */
+  const promptsTo = async (holder: WorkflowHandle<typeof scriptedHolder>) =>
+    ((await holder.fetchHistory()).events ?? [])
+      .map((e) => e.workflowExecutionSignaledEventAttributes)
+      .filter((signaled) => signaled?.signalName === reportPermitsSignal.name)
+      .map((signaled) =>
+        env.client.options.loadedDataConverter.payloadConverter.fromPayload(signaled!.input!.payloads![0]!),
+      )
+      .map((payload) => (payload as { budgetKey: string }).budgetKey);
+
+  // Budget B's first run: granting G's request means its recovery is over, and it asked nobody.
+  const G = await startScripted(keyB, 'G', { capacity: 1 });
+  await request(G, 1);
+  await waitFor(
+    () => view(G),
+    (v) => v.received.length === 1,
+    'G received 1 from a budget B starting for the first time',
+  );
+  expect(await promptsTo(H)).toEqual([]);
+  expect(await promptsTo(G)).toEqual([]);
+
+  // Restarted after a terminate, B cannot tell who holds its permits: every running holder is asked, H too.
+  await budgetHandle(keyB).terminate('operator reset');
+  await G.executeUpdate(holderRenewUpdate);
+  await waitFor(
+    () => promptsTo(H),
+    (budgets) => budgets.length === 1,
+    'H prompted by the restarted budget B',
+  );
+  expect(await promptsTo(H)).toEqual([keyB]);
+  await Promise.all([H, G].map((h) => h.signal(holderFinishSignal)));
+  await Promise.all([keyA, keyB].map((key) => budgetHandle(key).terminate('test done')));
 });
 
 test('a grant to a holder that no longer exists is taken back and goes to the next in line', async () => {
