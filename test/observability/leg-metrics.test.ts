@@ -1,4 +1,6 @@
-import { legsEnded } from '../../src/observability/metrics';
+import type { WorkflowInfo } from '@temporalio/workflow';
+import { legMetricsSinks } from '../../src/observability/leg-metrics';
+import { costThousandths, legsEnded } from '../../src/observability/metrics';
 import { callEndedSignal, endUpdate } from '../../src/workflows/messages';
 import { waitFor } from '../support/wait-for';
 import { startSessionStack, type SessionStack } from '../support/session-stack';
@@ -71,3 +73,30 @@ it('does not count a leg again when its notification comes again after continue-
   expect(ended).toBe(20);
   expect((await legsCounted()) - before).toBe(ended);
 }, 120_000);
+
+it('counts a leg and its bill once when the workflow task that ended it runs again and calls the sink again', async () => {
+  // The worker calls a sink after the task has run, before the server accepts (or refuses) its completion; a refused
+  // or timed-out task runs again from history and makes the same calls. Those calls are what reach the worker then.
+  const { legEnded, legBilled } = legMetricsSinks.bridgekeeperMetrics;
+  const info = workflowInfoFor('rerun-session');
+  const account = 'sink-rerun';
+  const leg = { account, txnRef: 'TX-sink-rerun-1', outcome: 'answered' };
+  const bill = { currency: 'SGD', debit: '0.070' };
+
+  await legEnded.fn(info, leg);
+  await legEnded.fn(info, leg); // the task ran again
+  await legBilled.fn(info, { ...leg, bill });
+  await legBilled.fn(info, { ...leg, bill });
+  await legEnded.fn(info, { ...leg, txnRef: 'TX-sink-rerun-2', bill });
+  await legEnded.fn(info, { ...leg, txnRef: 'TX-sink-rerun-2', bill });
+
+  const ends = (await legsEnded.get()).values.filter((value) => value.labels.account === account);
+  expect(ends.reduce((sum, value) => sum + value.value, 0)).toBe(2);
+  const cost = (await costThousandths.get()).values.filter((value) => value.labels.account === account);
+  expect(cost.map((value) => value.value)).toEqual([140]);
+});
+
+/** What the worker passes a sink with each call; the leg sinks do not read it. */
+function workflowInfoFor(workflowId: string): WorkflowInfo {
+  return { workflowId, runId: `${workflowId}-run`, workflowType: 'conferenceSession' } as WorkflowInfo;
+}

@@ -31,10 +31,10 @@ export const interceptors = (): WorkflowInterceptors => {
     const billed = counted.get(txnRef);
     if (billed === undefined) {
       counted.set(txnRef, end.bill !== undefined);
-      bridgekeeperMetrics.legEnded({ account, ...end });
+      bridgekeeperMetrics.legEnded({ account, txnRef, ...end });
     } else if (!billed && end.bill !== undefined) {
       counted.set(txnRef, true);
-      bridgekeeperMetrics.legBilled({ account, bill: end.bill });
+      bridgekeeperMetrics.legBilled({ account, txnRef, bill: end.bill });
     }
   };
 

@@ -12,7 +12,7 @@ import type {
   WaitingRequest,
 } from '../messages';
 import type { CallBudgetCarriedState } from './carried-state';
-import { RecentIds } from './recent-ids';
+import { RecentIds } from '../../domain/recent-ids';
 
 /** How many recent request ids are remembered to ignore duplicate requests. */
 const RECENT_REQUEST_IDS = 1_000;
