@@ -1,6 +1,7 @@
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { type z } from 'zod';
+import { holderGone, type HolderStatus } from '../domain/holder-status';
 import { callBudget, type CallBudgetInput } from '../workflows/call-budget';
 import {
   callBudgetWorkflowId,
@@ -31,17 +32,7 @@ export type BudgetPermitRequest = PermitRequest & BudgetAddress;
 /** What a holder workflow passes to the `announcePermits` activity. */
 export type BudgetAnnouncement = BudgetAddress & { report: PermitRenewal };
 
-/** A holder workflow's state as the budget needs it: running (keeps its permits) or gone (they come back). */
-export type HolderStatus =
-  | 'RUNNING'
-  | 'COMPLETED'
-  | 'FAILED'
-  | 'CANCELLED'
-  | 'TERMINATED'
-  | 'CONTINUED_AS_NEW'
-  | 'TIMED_OUT'
-  | 'NOT_FOUND'
-  | 'UNKNOWN';
+export type { HolderStatus };
 
 /** What `describeBudgetHolder` finds. */
 export interface HolderDescription {
@@ -50,8 +41,6 @@ export interface HolderDescription {
   holdings?: PermitRenewal;
 }
 
-/** Statuses of a holder that will never release its permits. */
-const GONE: ReadonlySet<HolderStatus> = new Set(['COMPLETED', 'FAILED', 'CANCELLED', 'TERMINATED', 'TIMED_OUT']);
 /** A gone holder's history is replayed to answer; past this, its budget goes by what it was told. */
 const HOLDINGS_QUERY_MS = 20_000;
 
@@ -134,7 +123,7 @@ export function createBudgetActivities(client: Client) {
         if (error instanceof WorkflowNotFoundError) return { status: 'NOT_FOUND' };
         throw error;
       }
-      if (!request.holdings || !GONE.has(status)) return { status };
+      if (!request.holdings || !holderGone(status)) return { status };
       try {
         const holdings = await client.withDeadline(Date.now() + HOLDINGS_QUERY_MS, () =>
           client.workflow.getHandle(request.workflowId).query(permitHoldingsQuery),

@@ -1,5 +1,6 @@
 import { isCancellation, log } from '@temporalio/workflow';
-import type { HolderDescription, HolderStatus } from '../../activities/budget';
+import type { HolderDescription } from '../../activities/budget';
+import { holderGone, type HolderStatus } from '../../domain/holder-status';
 import { holderChecks, legControl } from './activity-stubs';
 import { errorMessage } from './error-message';
 import type { PermitBinding } from '../messages';
@@ -57,10 +58,9 @@ export class HolderChecks {
         });
         description = { status: 'UNKNOWN' };
       }
-      let { status } = description;
+      const { status } = description;
       // A run that continued-as-new has a successor holding the same permits (a race: describe reads the latest run).
-      if (status === 'CONTINUED_AS_NEW') status = 'RUNNING';
-      if (status === 'RUNNING' || status === 'UNKNOWN') this.keep(holder, status);
+      if (!holderGone(status)) this.keep(holder, status === 'UNKNOWN' ? 'UNKNOWN' : 'RUNNING');
       else await this.takeBack(holder, status, description.holdings?.bindings ?? []);
     } catch (error) {
       if (isCancellation(error)) throw error;

@@ -1,4 +1,5 @@
 import { condition, log } from '@temporalio/workflow';
+import { holderGone } from '../../domain/holder-status';
 import { holderChecks, prompting } from './activity-stubs';
 import { errorMessage } from './error-message';
 
@@ -81,9 +82,7 @@ export class Recovery {
           .describeBudgetHolder({ workflowId: holder })
           .then((d) => d.status)
           .catch(() => 'UNKNOWN' as const);
-        if (status !== 'RUNNING' && status !== 'CONTINUED_AS_NEW' && status !== 'UNKNOWN') {
-          this.awaitingReports.delete(holder);
-        }
+        if (holderGone(status)) this.awaitingReports.delete(holder);
       }),
     );
   }
