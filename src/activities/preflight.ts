@@ -24,11 +24,10 @@ const RATE_PREFIX_LENGTH = '+6591'.length;
 /** A rate read is reused by this worker's pre-flights for this long: Hoiio's rates change rarely. */
 export const RATE_REUSE_MS = 60 * 60_000;
 /**
- * A balance read serves the pre-flights of its account that start while it is in flight, and no later one: sessions
- * started together (a schedule's runs, a script's batch) share it instead of each spending one of get_balance's 60
- * requests a minute, while a session started after a top-up or a spend sees it.
+ * Balance reads of one account start at least this far apart, so one worker stays within get_balance's 60 requests a
+ * minute however many sessions start at once; the pre-flights that ask meanwhile share the next read.
  */
-export const BALANCE_SHARE_MS = 0;
+export const BALANCE_READ_SPACING_MS = 1_000;
 
 /** Heartbeat details: the rates read so far, so a retry after a rate limit goes on where the last attempt stopped. */
 interface RatesSoFar {
@@ -38,7 +37,7 @@ interface RatesSoFar {
 /** The reads a session makes before its first dial: nothing here dials, and nothing the workflow gets is a secret. */
 export function createPreflightActivities(clientFor: (account: string) => HoiioClient) {
   const sharedRates = new SharedReads<Quote>(RATE_REUSE_MS);
-  const sharedBalances = new SharedReads<PreflightReadings['balance']>(BALANCE_SHARE_MS);
+  const balances = new FreshReads<PreflightReadings['balance']>(BALANCE_READ_SPACING_MS);
   return {
     /**
      * The per-minute rate of a conference leg to each number (voice/get_rate, once per prefix), then the balance
@@ -75,14 +74,10 @@ export function createPreflightActivities(clientFor: (account: string) => HoiioC
           }
           rates.push({ number, ...quote });
         }
-        const balance = await sharedBalances.read(
-          request.account,
-          async () => {
-            const read = await client.getBalance({ signal: attemptSignal() });
-            return { currency: read.currency, amount: formatMoney(read.balance) };
-          },
-          () => true,
-        );
+        const balance = await balances.read(request.account, async () => {
+          const read = await client.getBalance({ signal: attemptSignal() });
+          return { currency: read.currency, amount: formatMoney(read.balance) };
+        });
         return { balance, rates };
       } catch (error) {
         throw toFailure(error);
@@ -108,8 +103,8 @@ async function legRate(client: HoiioClient, number: string): Promise<Quote> {
 }
 
 /**
- * Reads shared by this worker's activities: a read in flight, or done less than `reuseMs` ago, answers whoever asks
- * for the same key, so concurrent pre-flights make one request. A failed read is not kept.
+ * Rate reads shared by this worker's activities: a read in flight, or done less than `reuseMs` ago, answers whoever
+ * asks for the same key, so concurrent pre-flights make one request. A failed read is not kept.
  */
 class SharedReads<T> {
   private readonly reads = new Map<string, { doneAt?: number; value: Promise<T> }>();
@@ -126,5 +121,34 @@ class SharedReads<T> {
     };
     entry.value.then((result) => (keep(result) ? (entry.doneAt = Date.now()) : forget()), forget);
     return entry.value;
+  }
+}
+
+/**
+ * Reads that are never older than the question, shared by this worker's activities: whoever asks is answered by a
+ * read of its key that starts after it asked (a session started after a top-up or a spend sees it), and reads of one
+ * key start at least `spacingMs` apart, so everyone who asks while the next read waits for its turn shares it.
+ */
+class FreshReads<T> {
+  private readonly keys = new Map<string, { lastStart: number; next?: Promise<T> }>();
+
+  constructor(private readonly spacingMs: number) {}
+
+  read(key: string, fetch: () => Promise<T>): Promise<T> {
+    let line = this.keys.get(key);
+    if (!line) this.keys.set(key, (line = { lastStart: Number.NEGATIVE_INFINITY }));
+    if (line.next) return line.next;
+    const wait = line.lastStart + this.spacingMs - Date.now();
+    if (wait <= 0) {
+      line.lastStart = Date.now();
+      return fetch();
+    }
+    const next = new Promise<void>((resolve) => setTimeout(resolve, wait)).then(() => {
+      line.next = undefined;
+      line.lastStart = Date.now();
+      return fetch();
+    });
+    line.next = next;
+    return next;
   }
 }
