@@ -15,11 +15,13 @@ export class RecentIds {
     return this.known.has(id);
   }
 
-  add(id: string): void {
-    if (this.known.has(id)) return;
+  /** Remembers `id`; false if it was known already. */
+  add(id: string): boolean {
+    if (this.known.has(id)) return false;
     this.order.push(id);
     this.known.add(id);
     while (this.order.length > this.limit) this.known.delete(this.order.shift()!);
+    return true;
   }
 
   toArray(): string[] {

@@ -26,8 +26,7 @@ export const legMetricsSinks: InjectedSinks<LegMetricsSinks> = {
   bridgekeeperMetrics: {
     legEnded: {
       fn(_info, leg) {
-        if (countedEnds.has(leg.txnRef)) return;
-        countedEnds.add(leg.txnRef);
+        if (!countedEnds.add(leg.txnRef)) return;
         legsEnded.inc({ account: leg.account, outcome: leg.outcome });
         if (leg.bill) countBill(leg.txnRef, leg.account, leg.bill);
       },
@@ -43,7 +42,6 @@ export const legMetricsSinks: InjectedSinks<LegMetricsSinks> = {
 };
 
 function countBill(txnRef: string, account: string, bill: { currency: string; debit: string }): void {
-  if (countedBills.has(txnRef)) return;
-  countedBills.add(txnRef);
+  if (!countedBills.add(txnRef)) return;
   addCost(account, bill);
 }
