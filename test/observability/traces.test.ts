@@ -4,6 +4,8 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DEMO_ACCOUNT, startSimulator, type RunningSimulator } from '../../dev/simulator';
 import { Worker } from '@temporalio/worker';
 import { conferenceSession } from '../../src/workflows';
+import { TRACING_PATCH } from '../../src/observability/workflow/tracing-patch';
+import { patchMarkers } from '../support/patch-markers';
 import { productionReplayOptions } from '../support/replay-options';
 import { freePort, startProcess, stopProcesses, type RunningProcess } from '../support/processes';
 import { startTemporalTestEnv, uniqueId } from '../support/temporal-test-env';
@@ -137,7 +139,9 @@ describe('traces', () => {
       service: 'bridgekeeper-worker',
     });
 
+    // A worker with an endpoint takes the run's tracing up at its start (src/observability/workflow/tracing-patch.ts).
     const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+    expect(patchMarkers(history)).toContain(TRACING_PATCH);
     await Worker.runReplayHistory(productionReplayOptions(), history, workflowId);
   }, 180_000);
 });

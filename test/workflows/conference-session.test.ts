@@ -10,6 +10,8 @@ import { resolveTemporalCli } from '../../dev/stack/temporal-cli';
 import { addParticipantsUpdate, endUpdate, kickUpdate, muteUpdate, statusQuery } from '../../src/workflows/messages';
 import { startSessionStack, type SessionStack } from '../support/session-stack';
 import { LONG_CALL, expectSummaryMatchesLedger, numbers, resetSimulator, sessionKit } from './support/session-kit';
+import { TRACING_PATCH } from '../../src/observability/workflow/tracing-patch';
+import { patchMarkers } from '../support/patch-markers';
 import { productionReplayOptions } from '../support/replay-options';
 
 const DEMO_TOKEN = 'demo-token';
@@ -447,6 +449,10 @@ describe('conferenceSession', () => {
         history: await stack.env.client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory(),
       });
     }
+    // Run by a worker without a trace endpoint: no session took tracing up, and every other patch was taken.
+    const markers = new Set(sessionHistories.flatMap(({ history }) => patchMarkers(history)));
+    expect(markers).toContain('preflight');
+    expect(markers).not.toContain(TRACING_PATCH);
     // Every session this file ran replays against today's workflow code: the code is deterministic.
     const replays = Worker.runReplayHistories(productionReplayOptions(), sessionHistories);
     let replayed = 0;
