@@ -41,9 +41,10 @@ export function tracingClientInterceptors(tracing: Tracing | undefined) {
 }
 
 /**
- * The worker's end of the workflow spans' sink (src/observability/workflow/tracing-interceptor.ts). The interceptor
- * runs in every worker, since a run's commands must not depend on whether tracing is on; without an endpoint its spans
- * are dropped here. Sinks are not called during replay, so a replayed span is not sent twice.
+ * The worker's end of the workflow spans' sink (src/observability/workflow/tracing-interceptor.ts). Every worker
+ * bundles the interceptor, and a run that took tracing up is traced wherever it runs next, since its commands depend
+ * on it; without an endpoint its spans are dropped here. Sinks are not called during replay, so a replayed span is not
+ * sent twice.
  */
 export function tracingWorkflowSinks(tracing: Tracing | undefined): InjectedSinks<OpenTelemetrySinks> {
   if (tracing) return { exporter: makeWorkflowExporter(tracing.processor, tracing.resource) };
