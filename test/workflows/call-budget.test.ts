@@ -27,6 +27,7 @@ import {
   type TestWorker,
 } from '../support/temporal-test-env';
 import {
+  closingHolder,
   dialingHolder,
   greedyHolder,
   holderCancelUpdate,
@@ -1013,4 +1014,47 @@ test('malformed messages to the budget and to a pool are dropped and counted; no
   );
   await A.signal(holderFinishSignal);
   await budget.terminate('test done');
+});
+
+test('a grant handed back in a holder’s last workflow task reaches the budget before the holder completes', async () => {
+  const account = uniqueId('acct-late-grant');
+  const S = await startScripted(account, 'S');
+  await request(S, 1); // starts the budget
+  await waitFor(
+    () => budgetState(account),
+    (st) => heldBy(st, S.workflowId) === 1,
+    'S holding 1',
+  );
+  const H = await env.client.workflow.start(closingHolder, {
+    taskQueue: worker.taskQueue,
+    workflowId: uniqueId('holder-H'),
+    args: [{ account, budgetKey: account }],
+  });
+  await view(H);
+
+  // A grant that crossed the cancel of its request, and the end: the worker is down while both arrive, so H reads
+  // them in one workflow task, hands the permit straight back and has nothing left to wait for.
+  await worker.stop();
+  await H.signal(permitsGrantedSignal, { requestId: 'withdrawn', permitIds: [`${account}-late`] });
+  await H.signal(holderFinishSignal);
+  worker = await startTestWorker(env, {
+    workflowsPath,
+    activities: createBudgetActivities(env.client),
+    taskQueue: worker.taskQueue,
+  });
+  await H.result();
+
+  // The server drops a signal whose sender has closed: the release must have arrived before H completed.
+  const events = (await H.fetchHistory()).events ?? [];
+  const releases = events.filter(
+    (e) => e.signalExternalWorkflowExecutionInitiatedEventAttributes?.signalName === releasePermitsSignal.name,
+  );
+  const delivered = new Set(
+    events.map((e) => String(e.externalWorkflowExecutionSignaledEventAttributes?.initiatedEventId ?? '')),
+  );
+  expect(releases.map((e) => ({ event: String(e.eventId), delivered: delivered.has(String(e.eventId)) }))).toEqual([
+    { event: String(releases[0]?.eventId), delivered: true },
+  ]);
+  await S.signal(holderFinishSignal);
+  await budgetHandle(account).terminate('test done');
 });

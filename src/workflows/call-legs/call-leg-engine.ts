@@ -227,9 +227,12 @@ export class CallLegEngine {
     await Promise.all(this.background.map((task) => task.stop()));
   }
 
-  /** Gives back the permits of legs that have ended and of numbers a dial did not place. */
-  releaseFinished(): Promise<void> {
-    return this.connected().releaseFinished();
+  /**
+   * Before a continue-as-new: gives back the permits of legs that have ended and of numbers a dial did not place, and
+   * waits until the budget has every signal sent (one still on its way when the run closes is dropped).
+   */
+  releaseForHandover(): Promise<void> {
+    return this.connected().releaseForHandover();
   }
 
   carry(): EngineCarry {

@@ -130,10 +130,15 @@ export class DialPermits {
     return this.pool.cancelPending();
   }
 
-  /** Withdraws what is asked for and gives every permit back. */
+  /** Withdraws what is asked for and gives every permit back, all of it delivered before the run may end. */
   async giveAllBack(): Promise<void> {
-    await this.pool.cancelPending();
-    await this.pool.release(this.pool.held);
+    await this.pool.close();
+  }
+
+  /** Gives back the permits no longer needed and waits until the budget has every signal: before a continue-as-new. */
+  async releaseForHandover(): Promise<void> {
+    await this.releaseFinished();
+    await this.pool.settle();
   }
 
   state(): PermitPoolState {

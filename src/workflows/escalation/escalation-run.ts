@@ -702,7 +702,7 @@ export class EscalationRun {
     if (this.stopped()) return;
     await this.engine.pause();
     await condition(allHandlersFinished);
-    await this.engine.releaseFinished();
+    await this.engine.releaseForHandover();
     this.record.forgetFinished(() => false);
     const resume: EscalationResume = {
       key: this.key,

@@ -15,7 +15,7 @@
  * // when a leg is placed:        pool.bind(permitId, leg.txnRef);
  * // when a leg ends:             await pool.release([leg.permitId]);
  * // every few minutes:           await pool.renewAll();
- * // when no more will be dialed: await pool.cancelPending();
+ * // when no more will be dialed: await pool.close(); // before the run ends or continues as new
  * ```
  *
  * The budget must always know what this pool has, even after it was terminated or reset. So every renewal is a full
@@ -63,6 +63,8 @@ export type { PermitPoolOptions, PermitPoolState } from './permit-pool-state';
  * signalled one by one. Patched in, so that runs recorded before replay as they ran.
  */
 const PERMIT_HANDOFF_PATCH = 'permit-handoff';
+/** A run with this marker waits for its signals to the budget before it ends ({@link PermitPool.settle}). */
+const SETTLE_PATCH = 'settle-budget-signals';
 
 /**
  * Permits of one holder workflow. Construct at most one per workflow: it registers the `permitsGranted` and
@@ -299,6 +301,25 @@ export class PermitPool {
       ),
     );
     if (outcomes.includes(false)) await this.reports.report();
+  }
+
+  /**
+   * Waits until every signal this pool sent has reached the budget (or failed). A holder must before it completes or
+   * continues as new: the server drops a signal still on its way when its sender's run closes, so a release sent in
+   * the run's last workflow task (a grant that crossed the cancel of its request is handed straight back) would never
+   * arrive, and the permit would stay held at the budget until its lease ran out, a line lost meanwhile. Runs from
+   * before this wait complete as they did.
+   */
+  async settle(): Promise<void> {
+    if (this.reports.idle || !patched(SETTLE_PATCH)) return;
+    await condition(() => this.reports.idle);
+  }
+
+  /** No more dialing: withdraws what is asked for, gives every permit back, and waits until the budget has it all. */
+  async close(): Promise<void> {
+    await this.cancelPending();
+    await this.release(this.held);
+    await this.settle();
   }
 
   /** The pool as plain JSON, for the holder's continue-as-new input. */

@@ -27,12 +27,19 @@ export class BudgetReports {
   private queuedReport: Promise<void> | undefined;
   /** Reports queued or being sent. */
   private outstanding = 0;
+  /** Signals of any kind on their way to the budget. */
+  private sending = 0;
 
   constructor(private readonly options: BudgetReportsOptions) {}
 
   /** A report is queued or on its way. */
   get due(): boolean {
     return this.outstanding > 0;
+  }
+
+  /** Nothing is on its way to the budget: every signal sent has arrived or failed, and no report is queued. */
+  get idle(): boolean {
+    return this.outstanding === 0 && this.sending === 0;
   }
 
   /** Queues a report (or joins the one queued and not yet started). */
@@ -57,6 +64,7 @@ export class BudgetReports {
    * sending scope was cancelled (nothing more to do then). Never rejects.
    */
   async signal(what: string, send: () => Promise<void>): Promise<boolean | undefined> {
+    this.sending += 1;
     try {
       await send();
       return true;
@@ -67,6 +75,8 @@ export class BudgetReports {
         error: message(error),
       });
       return false;
+    } finally {
+      this.sending -= 1;
     }
   }
 

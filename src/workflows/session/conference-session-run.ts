@@ -382,7 +382,7 @@ export class ConferenceSessionRun {
     await this.engine.pause();
     // An update accepted while the background stopped (an end, a kick) must finish here, not be cut off.
     await condition(allHandlersFinished);
-    await this.engine.releaseFinished();
+    await this.engine.releaseForHandover();
     const { budgetKey, pool } = this.engine.carry();
     return await continueAsNew<(input: SessionInput, resume?: SessionResume) => Promise<SessionSummary>>(this.input, {
       state: this.state.snapshot(),

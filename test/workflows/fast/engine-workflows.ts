@@ -59,7 +59,7 @@ export async function ringAll(input: RingAllInput): Promise<RingAllResult> {
     const numbers = waiting.splice(0, Math.min(8, engine.permitsAvailable));
     batchNumber += 1;
     outcomes.push(await engine.dial({ room: input.room, numbers, tag: `${input.tag}-${batchNumber}` }));
-    await engine.releaseFinished();
+    await engine.releaseForHandover();
   }
   await condition(() => legs.activeLegs().length === 0);
   await engine.close();

@@ -234,3 +234,18 @@ export async function scriptedHolder(input: ScriptedHolderInput): Promise<Holder
   await condition(allHandlersFinished);
   return view();
 }
+
+/**
+ * Takes nothing and asks for nothing on its own: it ends when told to (`holderFinish`) the way a session does, giving
+ * everything back through `PermitPool.close()`. For what happens to a grant that arrives in its last workflow task.
+ */
+export async function closingHolder(input: ScriptedHolderInput): Promise<HolderView> {
+  const pool = poolFor(input);
+  let finished = false;
+  const view = (): HolderView => ({ received: [], held: pool.held, pending: pool.pending, malformed: pool.malformed });
+  setHandler(holderFinishSignal, () => void (finished = true));
+  setHandler(holderViewQuery, view);
+  await condition(() => finished);
+  await pool.close();
+  return view();
+}
