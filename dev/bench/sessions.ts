@@ -44,7 +44,8 @@ import {
 } from './ledger';
 import { MemorySampler, mib } from './memory';
 import { addHistorySteps, stepRows, type StepRow, type StepSamples } from './steps';
-import { startWorkerProcess, type WorkerProcess } from './worker-process';
+import { startWorkerProcess, WORKFLOW_BUNDLE_PATH, type WorkerProcess } from './worker-process';
+import { measureWorkflowCost, type WorkflowCost } from './workflow-cost';
 
 const SCENARIOS = ['ten', 'scale', 'accounts'] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
@@ -475,7 +476,7 @@ function eventsSection(run: RunFigures): Section {
   };
 }
 
-function scaleSection(run: RunFigures, ten: RunFigures | undefined): Section {
+function scaleSection(run: RunFigures, ten: RunFigures | undefined, cost: WorkflowCost): Section {
   return {
     heading: `1,000 sessions × 5 participants at once, one account, one worker (time scale ${run.timeScale})`,
     head: ['Figure', 'target', 'measured'],
@@ -499,6 +500,11 @@ function scaleSection(run: RunFigures, ten: RunFigures | undefined): Section {
         mib(run.rss),
       ],
       ['makespan ÷ lower bound; wall (real)', '', `${x(vsBound(run))}; ${ms(run.wallMs)}`],
+      [
+        `each workflow created from the built bundle (${cost.workflows} in one reusable V8 context): heap kept; CPU; modules evaluated for it alone`,
+        '',
+        `${cost.heapKiBEach.toFixed(0)} KiB; ${cost.createMsEach.toFixed(1)} ms; ${cost.modulesEach}`,
+      ],
     ],
   };
 }
@@ -638,7 +644,8 @@ async function main(): Promise<number> {
       });
       if (run.rss > TARGET.rssMiB * 1024 * 1024) run.failures.push(`RSS ${mib(run.rss)} over ${TARGET.rssMiB} MiB`);
       runs.push(run);
-      await finished(scaleSection(run, ten));
+      // The scenario's worker ran the built bundle: what each workflow it cached cost it.
+      await finished(scaleSection(run, ten, await measureWorkflowCost(WORKFLOW_BUNDLE_PATH)));
     }
     if (wants('accounts')) {
       log(`${EXTRA_ACCOUNTS} accounts × 10 sessions × 5 (time scale ${options.scaleTimeScale})`);

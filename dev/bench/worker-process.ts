@@ -9,7 +9,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { WORKFLOW_BUNDLE_FILE } from '../../src/bundle-workflows';
 import { ProcessRegistry, type ManagedProcess } from '../chaos/processes';
+
+/** What `npm run build` writes and the worker runs (src/bundle-workflows.ts). */
+export const WORKFLOW_BUNDLE_PATH = path.join('dist', WORKFLOW_BUNDLE_FILE);
 
 export interface WorkerProcess {
   taskQueue: string;
