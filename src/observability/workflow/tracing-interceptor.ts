@@ -33,7 +33,7 @@ interface Traced {
 
 type Intercept = (input: unknown, next: (input: unknown) => unknown) => unknown;
 
-/** The methods `names` of `side`, each calling the traced interceptor's once the run carries the patch, and plain `next` before. */
+/** The methods `names` of `side`, each calling the traced interceptor's once the run carries the patch, else `next`. */
 function gated<T extends object>(traced: () => Traced, side: 'inbound' | 'outbound', names: (keyof T & string)[]) {
   return Object.fromEntries(
     names.map((name) => {

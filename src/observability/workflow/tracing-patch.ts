@@ -8,9 +8,9 @@ export const TRACING_PATCH = 'otel-workflow-tracing';
  * The worker's `patchActivationCallback`: whether a run takes up a patch it reaches live for the first time. Every
  * other patch, always (as without a callback). The tracing patch only on a worker that exports traces: elsewhere a new
  * run records no marker and never loads the trace interceptors, whose modules, tracer provider and AsyncLocalStorage
- * would cost it about 240 KiB and 6 ms at every start and replay (docs/benchmarks.md) for spans nobody receives. The SDK asks
- * only while the marker is absent, so a run that carries it is traced on any worker and replays alike; a run without
- * it takes it up, from its next new workflow task, on the first worker with an endpoint that runs one.
+ * would cost it about 240 KiB and 6 ms at every start and replay (docs/benchmarks.md) for spans nobody receives. The
+ * SDK asks only while the marker is absent, so a run that carries it is traced on any worker and replays alike; a run
+ * without it takes it up, from its next new workflow task, on the first worker with an endpoint that runs one.
  */
 export function tracingPatchActivation(tracing: boolean): (input: { patchId: string }) => boolean {
   return ({ patchId }) => patchId !== TRACING_PATCH || tracing;
