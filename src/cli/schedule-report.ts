@@ -11,6 +11,7 @@ import {
   type ScheduleSpecDescription,
 } from '@temporalio/client';
 import type { SessionSummary } from '../domain/session-types';
+import { formatCost } from './summary-table';
 
 /** How many upcoming runs `describe` shows. */
 export const NEXT_RUNS_SHOWN = 5;
@@ -86,20 +87,16 @@ export function formatScheduleView(view: ScheduleView): string {
   return lines.join('\n');
 }
 
-/** `<id> | <started> | completed | 2/3 answered | SGD 0.120`, or the failure's reason. */
+/** `<id> | <started> | completed | 2/3 answered | cost SGD 0.120`, or the failure's reason. */
 function formatRun(run: ScheduleRun & { startedLocal: string }): string {
   const parts = [run.workflowId, run.startedLocal];
   if (run.status === 'completed') {
     parts.push(run.endedBy === undefined || run.endedBy === 'completed' ? 'completed' : `completed (${run.endedBy})`);
     parts.push(`${run.answered ?? 0}/${run.participants ?? 0} answered`);
-    parts.push(formatCost(run.cost ?? []));
+    parts.push(`cost ${formatCost(run.cost ?? [])}`);
   } else if (run.failure !== undefined) parts.push(`${run.status}: ${run.failure}`);
   else parts.push(run.status);
   return parts.join(' | ');
-}
-
-export function formatCost(totals: SessionSummary['totals']): string {
-  return totals.length > 0 ? totals.map((total) => `${total.currency} ${total.debit}`).join(', ') : 'cost 0';
 }
 
 function describeSession(input: unknown): string {

@@ -174,7 +174,7 @@ describe('bridgekeeper schedule', () => {
 
     const text = await cli('schedule', 'describe', id);
     const cost = summary.totals.map((total) => `${total.currency} ${total.debit}`).join(', ');
-    expect(text).toContain(`${workflowId} | ${view.runs[0]!.startedLocal} | completed | 2/2 answered | ${cost}`);
+    expect(text).toContain(`${workflowId} | ${view.runs[0]!.startedLocal} | completed | 2/2 answered | cost ${cost}`);
     expect(text).toContain(`next runs (Asia/Singapore):\n  ${view.nextRuns[0]!.local}`);
 
     expect(await cli('schedule', 'pause', id, '--note', 'office closed')).toContain('paused: office closed');
