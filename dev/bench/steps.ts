@@ -30,6 +30,8 @@ export const REFILL_PATH = [
 ];
 
 function add(samples: StepSamples, step: string, ms: number): void {
+  // A step whose first event is outside the events read (the budget's, from before the scenario) has no duration.
+  if (Number.isNaN(ms)) return;
   const list = samples.get(step);
   if (list) list.push(ms);
   else samples.set(step, [ms]);
@@ -45,7 +47,7 @@ export function addHistorySteps(
   ledger: ReadonlyMap<string, SimCall>,
 ): void {
   const byId = new Map(events.map((event) => [id(event.eventId), event]));
-  const at = (event: HistoryEvent | undefined): number => tsToMs(event?.eventTime);
+  const at = (event: HistoryEvent | undefined): number => (event?.eventTime ? tsToMs(event.eventTime) : NaN);
   events.forEach((event, index) => {
     const signaled = event.workflowExecutionSignaledEventAttributes;
     if (signaled) {
