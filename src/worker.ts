@@ -21,7 +21,7 @@ import {
   type Tracing,
 } from './observability/tracing';
 import { metricsConfigFromEnv, startWorkerTelemetry } from './observability/worker-telemetry';
-import { tracingPatchActivation } from './observability/workflow/tracing-patch';
+import { withoutTracingPatch } from './observability/workflow/tracing-patch';
 
 export interface BridgekeeperWorkerOptions {
   connection: NativeConnection;
@@ -67,7 +67,7 @@ export async function createWorker(options: BridgekeeperWorkerOptions): Promise<
       workflowModules: options.workflowBundle ? [] : WORKFLOW_INTERCEPTOR_MODULES,
     },
     sinks: { ...legMetricsSinks, ...tracingWorkflowSinks(options.tracing) },
-    patchActivationCallback: tracingPatchActivation(options.tracing !== undefined),
+    ...(options.tracing ? {} : { patchActivationCallback: withoutTracingPatch }),
     activities,
     // A deploy's SIGTERM lets a dial in flight finish instead of cancelling it under its request.
     shutdownGraceTime: options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS,
