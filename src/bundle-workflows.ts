@@ -2,6 +2,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { WORKFLOW_INTERCEPTOR_MODULES } from './observability/workflow-interceptor-modules';
+import { WORKFLOW_BUNDLER_OPTIONS } from './workflow-bundler-options';
 
 /**
  * The prebuilt workflow bundle: `npm run build` writes it beside the compiled worker, and `node dist/worker.js`
@@ -16,7 +17,11 @@ export function prebuiltWorkflowBundle(dir: string = __dirname): string | undefi
   return existsSync(codePath) ? codePath : undefined;
 }
 
-/** `node dist/bundle-workflows.js` (the last step of `npm run build`): bundles the compiled workflows beside it. */
+/**
+ * `tsx src/bundle-workflows.ts` (the last step of `npm run build`): bundles the workflows into dist/. From the
+ * TypeScript sources, not tsc's CommonJS output: only ES modules can be tree-shaken and joined (see
+ * WORKFLOW_BUNDLER_OPTIONS), and a CommonJS `require('zod')` would pull in zod's CommonJS build, locales and all.
+ */
 async function main(): Promise<void> {
   // The bundler's INFO lines are webpack's whole module report: a build should print one line, or the error.
   const logger = new DefaultLogger('WARN');
@@ -25,8 +30,9 @@ async function main(): Promise<void> {
     workflowsPath: require.resolve('./workflows'),
     workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
     logger,
+    ...WORKFLOW_BUNDLER_OPTIONS,
   });
-  const codePath = path.join(__dirname, WORKFLOW_BUNDLE_FILE);
+  const codePath = path.join(__dirname, '..', 'dist', WORKFLOW_BUNDLE_FILE);
   writeFileSync(codePath, code);
   console.log(
     `Wrote the workflow bundle ${path.relative(process.cwd(), codePath)} (${Math.round(code.length / 1024)} KiB)`,

@@ -22,6 +22,7 @@ import {
 } from './observability/tracing';
 import { metricsConfigFromEnv, startWorkerTelemetry } from './observability/worker-telemetry';
 import { withoutTracingPatch } from './observability/workflow/tracing-patch';
+import { WORKFLOW_BUNDLER_OPTIONS } from './workflow-bundler-options';
 
 export interface BridgekeeperWorkerOptions {
   connection: NativeConnection;
@@ -61,7 +62,7 @@ export async function createWorker(options: BridgekeeperWorkerOptions): Promise<
     // A prebuilt bundle carries the interceptor modules itself (bundleWorkflowCode's workflowInterceptorModules).
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
-      : { workflowsPath: require.resolve('./workflows') }),
+      : { workflowsPath: require.resolve('./workflows'), bundlerOptions: WORKFLOW_BUNDLER_OPTIONS }),
     interceptors: {
       activity: [activityLogContext, ...tracingActivityInterceptors(options.tracing)],
       workflowModules: options.workflowBundle ? [] : WORKFLOW_INTERCEPTOR_MODULES,

@@ -1,11 +1,11 @@
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { type z } from 'zod';
+import type * as z from 'zod/mini';
+import { describePayloadIssues, parsePayload } from '../domain/input-text';
 import { holderGone, type HolderStatus } from '../domain/holder-status';
 import { callBudget, type CallBudgetInput } from '../workflows/call-budget';
 import {
   callBudgetWorkflowId,
-  describeMessageIssues,
   permitHoldingsQuery,
   permitRenewalSchema,
   permitRequestSchema,
@@ -128,11 +128,11 @@ export function createBudgetActivities(client: Client) {
         const holdings = await client.withDeadline(Date.now() + HOLDINGS_QUERY_MS, () =>
           client.workflow.getHandle(request.workflowId).query(permitHoldingsQuery),
         );
-        const parsed = permitRenewalSchema.safeParse(holdings);
+        const parsed = parsePayload(permitRenewalSchema, holdings);
         if (parsed.success) return { status, holdings: parsed.data };
         log.warn('A gone holder answered permitHoldings with something unreadable', {
           workflowId: request.workflowId,
-          issues: describeMessageIssues(parsed.error),
+          issues: describePayloadIssues(parsed.error),
         });
       } catch (error) {
         log.warn('Could not ask a gone holder what it held', {
@@ -201,11 +201,11 @@ function isPlainName(name: string): boolean {
 }
 
 /** The payload as the schema reads it, or a non-retryable failure naming what is wrong (a retry cannot fix it). */
-function checkPayload<S extends z.ZodType>(schema: S, payload: unknown): z.infer<S> {
-  const parsed = schema.safeParse(payload);
+function checkPayload<S extends z.ZodMiniType>(schema: S, payload: unknown): z.infer<S> {
+  const parsed = parsePayload(schema, payload);
   if (!parsed.success) {
     throw ApplicationFailure.nonRetryable(
-      `Invalid call budget message: ${describeMessageIssues(parsed.error)}`,
+      `Invalid call budget message: ${describePayloadIssues(parsed.error)}`,
       'InvalidBudgetMessage',
     );
   }

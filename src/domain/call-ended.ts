@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { E164_PATTERN, E164_RULE, FINAL_CALL_STATUSES, MAX_TAG_LENGTH } from './hoiio-rules';
 
 /**
@@ -10,31 +10,31 @@ import { E164_PATTERN, E164_RULE, FINAL_CALL_STATUSES, MAX_TAG_LENGTH } from './
 const MONEY = /^\d{1,12}\.\d{3}$/;
 const MONEY_RULE = 'must be a non-negative decimal with exactly 3 decimals, such as "0.020"';
 /** Money as the receiver writes it into a signal: exactly three decimals ("0.020"). */
-export const signalMoney = z.string().regex(MONEY, MONEY_RULE);
-export const txnRefSchema = z.string().regex(/^[\x21-\x7e]{1,128}$/, 'must be 1 to 128 visible ASCII characters');
-export const currencySchema = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 currency code such as SGD');
+export const signalMoney = z.string().check(z.regex(MONEY, MONEY_RULE));
+export const txnRefSchema = z
+  .string()
+  .check(z.regex(/^[\x21-\x7e]{1,128}$/, 'must be 1 to 128 visible ASCII characters'));
+export const currencySchema = z.string().check(z.regex(/^[A-Z]{3}$/, 'must be an ISO 4217 currency code such as SGD'));
 /** Hoiio's "YYYY-MM-DD HH:MM:SS" (GMT+8). */
-export const hoiioDateText = z.string().regex(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
+export const hoiioDateText = z.string().check(z.regex(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/));
+/** Whole billed minutes. */
+export const billedMinutes = z.number().check(z.int(), z.minimum(0), z.maximum(999_999_999));
+/** A tag as Hoiio echoes it back. */
+export const echoedTag = z.string().check(z.minLength(1), z.maxLength(MAX_TAG_LENGTH));
 
 export const callEndedSchema = z.strictObject({
   txnRef: txnRefSchema,
-  dest: z.string().regex(E164_PATTERN, E164_RULE),
+  dest: z.string().check(z.regex(E164_PATTERN, E164_RULE)),
   callStatus: z.enum(FINAL_CALL_STATUSES),
-  /** Whole billed minutes. */
-  durationMinutes: z.number().int().min(0).max(999_999_999),
+  durationMinutes: billedMinutes,
   currency: currencySchema,
   /** Per-minute rate, e.g. "0.020". */
   rate: signalMoney,
   /** Total charge, e.g. "0.140". */
   debit: signalMoney,
   /** GMT+8 "YYYY-MM-DD HH:MM:SS", as Hoiio wrote it. */
-  date: hoiioDateText.optional(),
-  tag: z.string().min(1).max(MAX_TAG_LENGTH).optional(),
+  date: z.optional(hoiioDateText),
+  tag: z.optional(echoedTag),
 });
 
 export type CallEnded = z.infer<typeof callEndedSchema>;
-
-/** The problems of a payload in one line, for a log: paths and rules, never the values. */
-export function describeCallEndedIssues(error: z.ZodError): string {
-  return error.issues.map((issue) => `${issue.path.join('.') || '(payload)'}: ${issue.message}`).join('; ');
-}

@@ -6,7 +6,7 @@
  * A *policy file* (`bridgekeeper page --policy`, the receiver's policies directory) holds the same input without the
  * incident, and with `bridge` optional: its room then comes from the incident id.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { E164_PATTERN, E164_RULE, MAX_ROOM_PARTICIPANTS, ROOM_PATTERN, ROOM_RULE } from './hoiio-rules';
 import { NON_NEGATIVE_MONEY_RULE, NON_NEGATIVE_MONEY_TEXT } from './money';
 import {
@@ -37,82 +37,91 @@ export const MAX_TITLE_LENGTH = 200;
 const DIGIT = /^[0-9*#]$/;
 const DIGIT_RULE = 'must be one keypad key: 0-9, * or #';
 
+const wholeNumber = (min: number, max: number) => z.number().check(z.int(), z.minimum(min), z.maximum(max));
+const keypadKey = (defaultKey: string) => z._default(z.string().check(z.regex(DIGIT, DIGIT_RULE)), defaultKey);
+
 const stepSchema = z.strictObject({
-  notify: participantsSchema
-    .min(1, 'a step needs at least one responder')
-    .max(MAX_RESPONDERS_PER_STEP, `a step may list at most ${MAX_RESPONDERS_PER_STEP} responders`),
-  mode: z.enum(STEP_MODES).default('simultaneous'),
+  notify: participantsSchema.check(
+    z.minLength(1, 'a step needs at least one responder'),
+    z.maxLength(MAX_RESPONDERS_PER_STEP, `a step may list at most ${MAX_RESPONDERS_PER_STEP} responders`),
+  ),
+  mode: z._default(z.enum(STEP_MODES), 'simultaneous'),
   /** How long the step rings before the next starts; in `sequential` and `round-robin` it is shared among responders. */
-  waitSeconds: z.number().int().min(10).max(86_400),
+  waitSeconds: wholeNumber(10, 86_400),
 });
 
 export const policySchema = z
   .strictObject({
-    steps: z.array(stepSchema).min(1, 'needs at least one step').max(MAX_STEPS),
+    steps: z.array(stepSchema).check(z.minLength(1, 'needs at least one step'), z.maxLength(MAX_STEPS)),
     /** Further passes over the steps after the first, or `until-acknowledged` (bounded by maxMinutes and maxCost). */
-    repeat: z.union([z.number().int().min(0).max(MAX_REPEATS), z.literal('until-acknowledged')]).default(0),
+    repeat: z._default(z.union([wholeNumber(0, MAX_REPEATS), z.literal('until-acknowledged')]), 0),
     /** The step (0-based) each repeat starts from. */
-    repeatFrom: z.number().int().min(0).default(0),
-    ackDigit: z.string().regex(DIGIT, DIGIT_RULE).default('1'),
-    declineDigit: z.string().regex(DIGIT, DIGIT_RULE).default('2'),
+    repeatFrom: z._default(z.number().check(z.int(), z.minimum(0)), 0),
+    ackDigit: keypadKey('1'),
+    declineDigit: keypadKey('2'),
     /** The escalation stops paging after this many minutes (default one day when repeating until acknowledged). */
-    maxMinutes: z
-      .number()
-      .int()
-      .min(1)
-      .max(30 * 24 * 60)
-      .optional(),
+    maxMinutes: z.optional(wholeNumber(1, 30 * 24 * 60)),
     /** The escalation stops paging once its calls have cost this much, in the account's currency ("5.000"). */
-    maxCost: z.string().regex(NON_NEGATIVE_MONEY_TEXT, NON_NEGATIVE_MONEY_RULE).optional(),
+    maxCost: z.optional(z.string().check(z.regex(NON_NEGATIVE_MONEY_TEXT, NON_NEGATIVE_MONEY_RULE))),
   })
-  .superRefine((policy, ctx) => {
-    if (policy.steps.length > 0 && policy.repeatFrom >= policy.steps.length) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['repeatFrom'],
-        message: `must name one of the ${policy.steps.length} steps (0 to ${policy.steps.length - 1})`,
-      });
-    }
-    if (policy.ackDigit === policy.declineDigit) {
-      ctx.addIssue({ code: 'custom', path: ['declineDigit'], message: 'must differ from ackDigit' });
-    }
-  });
+  .check(
+    z.superRefine((policy, ctx) => {
+      if (policy.steps.length > 0 && policy.repeatFrom >= policy.steps.length) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['repeatFrom'],
+          message: `must name one of the ${policy.steps.length} steps (0 to ${policy.steps.length - 1})`,
+        });
+      }
+      if (policy.ackDigit === policy.declineDigit) {
+        ctx.addIssue({ code: 'custom', path: ['declineDigit'], message: 'must differ from ackDigit' });
+      }
+    }),
+  );
 
 const bridgeSchema = z.strictObject({
-  room: z.string().regex(ROOM_PATTERN, ROOM_RULE),
+  room: z.string().check(z.regex(ROOM_PATTERN, ROOM_RULE)),
   /** Dialed into the room once someone acknowledges; the acknowledger takes the room's last place. */
-  alsoDial: participantsSchema
-    .max(MAX_ROOM_PARTICIPANTS - 1, `at most ${MAX_ROOM_PARTICIPANTS - 1}: the room holds 8 with the acknowledger`)
-    .default([]),
+  alsoDial: z._default(
+    participantsSchema.check(
+      z.maxLength(
+        MAX_ROOM_PARTICIPANTS - 1,
+        `at most ${MAX_ROOM_PARTICIPANTS - 1}: the room holds 8 with the acknowledger`,
+      ),
+    ),
+    [],
+  ),
 });
 
 const callerId = z
   .string()
-  .refine(
-    (value) => value === 'private' || E164_PATTERN.test(value),
-    `must be "private" or ${E164_RULE.replace('must be ', '')}`,
+  .check(
+    z.refine(
+      (value) => value === 'private' || E164_PATTERN.test(value),
+      `must be "private" or ${E164_RULE.replace('must be ', '')}`,
+    ),
   );
-const account = z.string().regex(ACCOUNT_NAME_PATTERN, ACCOUNT_NAME_RULE);
+const account = z.string().check(z.regex(ACCOUNT_NAME_PATTERN, ACCOUNT_NAME_RULE));
 
 export const incidentSchema = z.strictObject({
-  id: z.string().regex(INCIDENT_ID_PATTERN, INCIDENT_ID_RULE),
-  title: z.string().trim().min(1, 'must not be empty').max(MAX_TITLE_LENGTH),
+  id: z.string().check(z.regex(INCIDENT_ID_PATTERN, INCIDENT_ID_RULE)),
+  title: z.string().check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(MAX_TITLE_LENGTH)),
 });
 
 export const escalationInputSchema = z.strictObject({
   incident: incidentSchema,
   policy: policySchema,
   bridge: bridgeSchema,
-  callerId: callerId.optional(),
-  account: account.optional(),
+  callerId: z.optional(callerId),
+  account: z.optional(account),
 });
 
 /** What a policy file holds: the input without the incident; the bridge room defaults from the incident id. */
 export const policyFileSchema = z.strictObject({
   policy: policySchema,
-  bridge: bridgeSchema.partial({ room: true }).optional(),
-  callerId: callerId.optional(),
-  account: account.optional(),
+  bridge: z.optional(z.partial(bridgeSchema, { room: true })),
+  callerId: z.optional(callerId),
+  account: z.optional(account),
 });
 
 export type EscalationInput = z.input<typeof escalationInputSchema>;

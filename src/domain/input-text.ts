@@ -3,7 +3,7 @@
  * and one cut for long values, so a 300-character mistake costs one line of the terminal, not five. Pure: workflow
  * code, the CLI, the receiver and the Hoiio client all render problems with it.
  */
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 
 /** Characters of a bad value an error message shows; the rest is counted, not printed. */
 export const SHOWN_VALUE_LENGTH = 40;
@@ -41,6 +41,22 @@ export function formatPath(path: readonly PropertyKey[]): string {
     if (typeof key === 'number') return `${text}[${key}]`;
     return text ? `${text}.${String(key)}` : String(key);
   }, '');
+}
+
+/**
+ * A signal's or message's payload checked against its schema, every problem in our wording: workflow code loads no
+ * zod locale (zod/mini), so a rule without our wording would read only "Invalid input".
+ */
+export function parsePayload<S extends z.ZodMiniType>(
+  schema: S,
+  payload: unknown,
+): z.core.util.SafeParseResult<z.output<S>> {
+  return schema.safeParse(payload, { error: inputRule });
+}
+
+/** The problems of a payload in one line, for a log: paths and rules, never the values. */
+export function describePayloadIssues(error: z.core.$ZodError): string {
+  return error.issues.map((issue) => `${issue.path.join('.') || '(payload)'}: ${issue.message}`).join('; ');
 }
 
 /**

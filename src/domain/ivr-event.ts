@@ -4,9 +4,17 @@
  * conference leg (docs/hoiio-api.md, "IVR notifications"). As with `callEnded`, the escalation checks what it
  * receives against this schema, since anyone can signal it: what does not parse is dropped and counted.
  */
-import { z } from 'zod';
-import { E164_PATTERN, E164_RULE, FINAL_CALL_STATUSES, MAX_TAG_LENGTH } from './hoiio-rules';
-import { currencySchema, hoiioDateText, signalMoney, txnRefSchema, type CallEnded } from './call-ended';
+import * as z from 'zod/mini';
+import { E164_PATTERN, E164_RULE, FINAL_CALL_STATUSES } from './hoiio-rules';
+import {
+  billedMinutes,
+  currencySchema,
+  echoedTag,
+  hoiioDateText,
+  signalMoney,
+  txnRefSchema,
+  type CallEnded,
+} from './call-ended';
 
 export const IVR_CALL_STATES = ['ringing', 'ongoing', 'ended'] as const;
 export type IvrCallState = (typeof IVR_CALL_STATES)[number];
@@ -17,23 +25,20 @@ export const ivrEventSchema = z.strictObject({
   session: txnRefSchema,
   callState: z.enum(IVR_CALL_STATES),
   /** The tag of the block that finished (ours name the block and the try, e.g. `bk-esc:INC-42:t3:gather`). */
-  tag: z.string().min(1).max(MAX_TAG_LENGTH).optional(),
-  dest: z.string().regex(E164_PATTERN, E164_RULE).optional(),
+  tag: z.optional(echoedTag),
+  dest: z.optional(z.string().check(z.regex(E164_PATTERN, E164_RULE))),
   /** How the Dial block went. */
-  dialStatus: z.enum(FINAL_CALL_STATUSES).optional(),
+  dialStatus: z.optional(z.enum(FINAL_CALL_STATUSES)),
   /** Keys pressed in a Gather block; empty when none were. */
-  digits: z
-    .string()
-    .regex(/^[0-9*#]{0,255}$/, 'must be keypad keys')
-    .optional(),
+  digits: z.optional(z.string().check(z.regex(/^[0-9*#]{0,255}$/, 'must be keypad keys'))),
   /** How a Transfer block went. */
-  transferStatus: z.enum(FINAL_CALL_STATUSES).optional(),
+  transferStatus: z.optional(z.enum(FINAL_CALL_STATUSES)),
   /** Only once the call has ended: whole billed minutes, and what they cost. */
-  durationMinutes: z.number().int().min(0).max(999_999_999).optional(),
-  currency: currencySchema.optional(),
-  rate: signalMoney.optional(),
-  debit: signalMoney.optional(),
-  date: hoiioDateText.optional(),
+  durationMinutes: z.optional(billedMinutes),
+  currency: z.optional(currencySchema),
+  rate: z.optional(signalMoney),
+  debit: z.optional(signalMoney),
+  date: z.optional(hoiioDateText),
 });
 
 export type IvrEvent = z.infer<typeof ivrEventSchema>;

@@ -3,7 +3,7 @@
  * the CLI. Its field names are part of the wire contract (`test/unit/wire-contract.test.ts`). It names an account,
  * never a token: tokens live in the worker's configuration (docs/design.md, invariant 5).
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { currencySchema } from './call-ended';
 import { E164_PATTERN, E164_RULE, ROOM_PATTERN, ROOM_RULE } from './hoiio-rules';
 import { formatPath, formatProblem, inputRule } from './input-text';
@@ -20,64 +20,73 @@ export const DEFAULT_ACCOUNT = 'default';
 export const ACCOUNT_NAME_PATTERN = /^[a-z][a-z0-9_-]{0,63}$/;
 export const ACCOUNT_NAME_RULE = 'must name a configured Hoiio account (lowercase letters, digits, _ and -)';
 
-const number = z.string().regex(E164_PATTERN, E164_RULE);
-const participant = z.union([number, z.strictObject({ number, name: z.string().trim().min(1).max(100).optional() })]);
+const number = z.string().check(z.regex(E164_PATTERN, E164_RULE));
+const participant = z.union([
+  number,
+  z.strictObject({ number, name: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(100))) }),
+]);
+
+const wholeNumber = (min: number, max: number) => z.number().check(z.int(), z.minimum(min), z.maximum(max));
 
 const redialRule = z.strictObject({
-  attempts: z.number().int().min(0).max(10),
-  delaySeconds: z.number().int().min(0).max(86_400),
+  attempts: wholeNumber(0, 10),
+  delaySeconds: wholeNumber(0, 86_400),
 });
 
 /** A cap in one currency: money as the project writes it everywhere, and more than 0 (a cap of 0 would dial nobody). */
-const capAmount = z
-  .string()
-  .regex(NON_NEGATIVE_MONEY_TEXT, NON_NEGATIVE_MONEY_RULE)
-  .refine((text) => !NON_NEGATIVE_MONEY_TEXT.test(text) || parseMoney(text) > 0, 'must be more than 0');
+const capAmount = z.string().check(
+  z.regex(NON_NEGATIVE_MONEY_TEXT, NON_NEGATIVE_MONEY_RULE),
+  z.refine((text) => !NON_NEGATIVE_MONEY_TEXT.test(text) || parseMoney(text) > 0, 'must be more than 0'),
+);
 
-export const participantsSchema = z.array(participant).superRefine((list, ctx) => {
-  const seen = new Map<string, number>();
-  list.forEach((entry, index) => {
-    const value = typeof entry === 'string' ? entry : entry.number;
-    const first = seen.get(value);
-    if (first === undefined) seen.set(value, index);
-    // The number is shown as the bad value, from `[i].number` for an entry with a name.
-    else {
-      const path = typeof entry === 'string' ? [index] : [index, 'number'];
-      ctx.addIssue({ code: 'custom', path, message: `is listed twice (first at [${first}])` });
-    }
-  });
-});
+export const participantsSchema = z.array(participant).check(
+  z.superRefine((list, ctx) => {
+    const seen = new Map<string, number>();
+    list.forEach((entry, index) => {
+      const value = typeof entry === 'string' ? entry : entry.number;
+      const first = seen.get(value);
+      if (first === undefined) seen.set(value, index);
+      // The number is shown as the bad value, from `[i].number` for an entry with a name.
+      else {
+        const path = typeof entry === 'string' ? [index] : [index, 'number'];
+        ctx.addIssue({ code: 'custom', path, message: `is listed twice (first at [${first}])` });
+      }
+    });
+  }),
+);
+
+/** The participants of one session or one step: at least one, each number once. */
+const someParticipants = participantsSchema.check(z.minLength(1, 'needs at least one participant'));
 
 export const sessionInputSchema = z.strictObject({
-  participants: participantsSchema.min(1, 'needs at least one participant').max(MAX_PARTICIPANTS),
-  room: z.string().regex(ROOM_PATTERN, ROOM_RULE).optional(),
-  callerId: z
-    .string()
-    .refine((value) => value === 'private' || E164_PATTERN.test(value), 'must be E.164 or "private"')
-    .optional(),
-  tag: z.string().min(1).max(MAX_USER_TAG_LENGTH).optional(),
-  account: z.string().regex(ACCOUNT_NAME_PATTERN, ACCOUNT_NAME_RULE).optional(),
-  redial: z.strictObject({ busy: redialRule, unanswered: redialRule, failed: redialRule }).partial().optional(),
+  participants: someParticipants.check(z.maxLength(MAX_PARTICIPANTS)),
+  room: z.optional(z.string().check(z.regex(ROOM_PATTERN, ROOM_RULE))),
+  callerId: z.optional(
+    z
+      .string()
+      .check(z.refine((value) => value === 'private' || E164_PATTERN.test(value), 'must be E.164 or "private"')),
+  ),
+  tag: z.optional(z.string().check(z.minLength(1), z.maxLength(MAX_USER_TAG_LENGTH))),
+  account: z.optional(z.string().check(z.regex(ACCOUNT_NAME_PATTERN, ACCOUNT_NAME_RULE))),
+  redial: z.optional(z.partial(z.strictObject({ busy: redialRule, unanswered: redialRule, failed: redialRule }))),
   /** A leg with no notification this long after it was dialed is looked up with voice/query_status. */
-  notificationGraceSeconds: z.number().int().min(1).max(86_400).optional(),
+  notificationGraceSeconds: z.optional(wholeNumber(1, 86_400)),
   /** After this long the session ends as if `end` had been called. */
-  deadlineSeconds: z
-    .number()
-    .int()
-    .min(1)
-    .max(30 * 86_400)
-    .optional(),
+  deadlineSeconds: z.optional(wholeNumber(1, 30 * 86_400)),
   /** Continue-as-new after this many messages in one run (default 2,000; the server caps signals per run at 10,000). */
-  messagesPerRun: z.number().int().min(10).max(9_000).optional(),
+  messagesPerRun: z.optional(wholeNumber(10, 9_000)),
   /** Pre-flight: minutes each participant is expected to talk, for the cost forecast (default 30). */
-  expectedMinutes: z.number().int().min(1).max(MAX_EXPECTED_MINUTES).optional(),
+  expectedMinutes: z.optional(wholeNumber(1, MAX_EXPECTED_MINUTES)),
   /** Pre-flight: when the balance does not cover the forecast, fail (`refuse`, the default) or dial who it covers. */
-  onShortCredit: z.enum(['refuse', 'partial']).optional(),
+  onShortCredit: z.optional(z.enum(['refuse', 'partial'])),
   /** End the session like `end` once its cost so far reaches this, per currency: `{ "SGD": "5.000" }`. */
-  maxCost: z
-    .record(currencySchema, capAmount)
-    .refine((caps) => Object.keys(caps).length > 0, 'must name at least one currency, e.g. { "SGD": "5.000" }')
-    .optional(),
+  maxCost: z.optional(
+    z
+      .record(currencySchema, capAmount)
+      .check(
+        z.refine((caps) => Object.keys(caps).length > 0, 'must name at least one currency, e.g. { "SGD": "5.000" }'),
+      ),
+  ),
 });
 
 export type SessionInput = z.infer<typeof sessionInputSchema>;
@@ -100,7 +109,7 @@ export function validateSessionInput(
 export function validateParticipants(
   list: unknown,
 ): { ok: true; value: ParticipantInput[] } | { ok: false; problems: InputProblem[] } {
-  const parsed = participantsSchema.min(1, 'needs at least one participant').safeParse(list, { error: inputRule });
+  const parsed = someParticipants.safeParse(list, { error: inputRule });
   if (parsed.success) return { ok: true, value: parsed.data };
   return {
     ok: false,

@@ -7,7 +7,7 @@
  * time, not at compile time, so `test/unit/wire-contract.test.ts` pins them; change one only with a deprecation path.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { CallEnded } from '../domain/call-ended';
 import { HIGHEST_PRIORITY, LOWEST_PRIORITY, PRIORITY_RULE } from '../domain/permit-priority';
 import type { EscalationStatus } from '../domain/escalation-types';
@@ -25,13 +25,16 @@ import type { ParticipantInput, SessionStatus } from '../domain/session-types';
 const MAX_ID = 512;
 /** More than any real message carries (a holder has at most a few dozen permits); keeps a hostile payload small. */
 const MAX_LIST = 1_000;
-const id = z.string().min(1).max(MAX_ID);
-const positiveInt = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+const id = z.string().check(z.minLength(1), z.maxLength(MAX_ID));
+const positiveInt = z.number().check(z.int(), z.positive(), z.maximum(Number.MAX_SAFE_INTEGER));
+const idList = z.array(id).check(z.maxLength(MAX_LIST));
 /**
  * How urgent a request is, as Temporal's task priorities: 1 (served first) to 5; absent means 3 (`ROUTINE_PRIORITY`
  * in `src/domain/permit-priority.ts`, which also names the escalation's `PAGE_PRIORITY`). It only orders the queue.
  */
-const priority = z.number().int(PRIORITY_RULE).min(HIGHEST_PRIORITY, PRIORITY_RULE).max(LOWEST_PRIORITY, PRIORITY_RULE);
+const priority = z
+  .number()
+  .check(z.int(PRIORITY_RULE), z.minimum(HIGHEST_PRIORITY, PRIORITY_RULE), z.maximum(LOWEST_PRIORITY, PRIORITY_RULE));
 
 export const permitRequestSchema = z.object({
   /** Unique per request; grants and cancellations refer to it. */
@@ -41,23 +44,23 @@ export const permitRequestSchema = z.object({
   /** How many permits are wanted; they may arrive over several grants. */
   count: positiveInt,
   /** How long a granted permit may be held without renewal before the budget checks on its holder. */
-  leaseMs: positiveInt.optional(),
+  leaseMs: z.optional(positiveInt),
   /** Workflow type of the holder (set by the activity that delivers the request): whom to ask after a reset. */
-  holderType: id.optional(),
+  holderType: z.optional(id),
   /** Waiting requests are served by priority, lowest number first, then in the order they came; absent: 3. */
-  priority: priority.optional(),
+  priority: z.optional(priority),
 });
 export type PermitRequest = z.infer<typeof permitRequestSchema>;
 
 export const permitGrantSchema = z.object({
   requestId: id,
-  permitIds: z.array(id).max(MAX_LIST),
+  permitIds: idList,
 });
 export type PermitGrant = z.infer<typeof permitGrantSchema>;
 
 export const permitReleaseSchema = z.object({
   holder: id,
-  permitIds: z.array(id).max(MAX_LIST),
+  permitIds: idList,
 });
 export type PermitRelease = z.infer<typeof permitReleaseSchema>;
 
@@ -69,7 +72,7 @@ export const pendingRequestSchema = z.object({
   requestId: id,
   remaining: positiveInt,
   /** The request's priority, so that a budget that learns of it from this report serves it in its place; absent: 3. */
-  priority: priority.optional(),
+  priority: z.optional(priority),
 });
 
 /**
@@ -81,16 +84,16 @@ export const pendingRequestSchema = z.object({
  */
 export const permitRenewalSchema = z.object({
   holder: id,
-  permitIds: z.array(id).max(MAX_LIST),
+  permitIds: idList,
   /** The budget the holder belongs to; a report for another budget (an answer to its `reportPermits`) adopts nothing. */
-  budgetKey: id.optional(),
-  bindings: z.array(permitBindingSchema).max(MAX_LIST).optional(),
+  budgetKey: z.optional(id),
+  bindings: z.optional(z.array(permitBindingSchema).check(z.maxLength(MAX_LIST))),
   /** Every request of the holder not yet fully granted, with what is still owed. */
-  pending: z.array(pendingRequestSchema).max(MAX_LIST).optional(),
+  pending: z.optional(z.array(pendingRequestSchema).check(z.maxLength(MAX_LIST))),
   /** Lease of the holder's permits (adopted permits get it). */
-  leaseMs: positiveInt.optional(),
+  leaseMs: z.optional(positiveInt),
   /** Workflow type of the holder. */
-  holderType: id.optional(),
+  holderType: z.optional(id),
 });
 export type PermitRenewal = z.infer<typeof permitRenewalSchema>;
 
@@ -200,11 +203,6 @@ export const permitHoldingsQuery = defineQuery<PermitRenewal>('permitHoldings');
  */
 export function callBudgetWorkflowId(budgetKey: string): string {
   return `call-budget:${budgetKey}`;
-}
-
-/** The problems of a payload in one line, for a log: paths and rules, never the values. */
-export function describeMessageIssues(error: z.ZodError): string {
-  return error.issues.map((issue) => `${issue.path.join('.') || '(payload)'}: ${issue.message}`).join('; ');
 }
 
 // ---------------------------------------------------------------------------------------------------------------

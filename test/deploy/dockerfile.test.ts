@@ -61,7 +61,7 @@ describe('Dockerfile', () => {
     const pkg = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as {
       scripts: Record<string, string>;
     };
-    expect(pkg.scripts.build).toBe('tsc -p tsconfig.build.json && node dist/bundle-workflows.js');
+    expect(pkg.scripts.build).toBe('tsc -p tsconfig.build.json && tsx src/bundle-workflows.ts');
     expect(readFileSync(path.join(PROJECT_ROOT, 'test', 'e2e', 'build.test.ts'), 'utf8')).toContain(
       "spawnSync('npm', ['run', '--silent', 'build']",
     );

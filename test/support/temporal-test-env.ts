@@ -13,6 +13,7 @@
  * ```
  */
 import { Worker, type WorkerOptions } from '@temporalio/worker';
+import { WORKFLOW_BUNDLER_OPTIONS } from '../../src/workflow-bundler-options';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startLocalTemporal } from '../../dev/stack/local-stack';
 import { runInBackground } from '../../src/worker';
@@ -56,6 +57,7 @@ export async function startTestWorker(
     namespace: env.namespace ?? 'default',
     taskQueue,
     workflowsPath: options.workflowsPath ?? require.resolve('../../src/workflows'),
+    bundlerOptions: WORKFLOW_BUNDLER_OPTIONS,
     activities: options.activities,
     ...options.workerOptions,
   });

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { callEndedSchema } from '../../src/domain/call-ended';
 import { escalationInputSchema, validateEscalationInput } from '../../src/domain/escalation-input';
 import { ivrEventSchema } from '../../src/domain/ivr-event';
@@ -29,8 +29,8 @@ function exportsOf<T>(module: object, keep: (value: unknown) => value is T): Rec
   return Object.fromEntries(Object.entries(module).filter((entry): entry is [string, T] => keep(entry[1])));
 }
 
-function objectKeys(schema: z.ZodType): string[] {
-  return schema instanceof z.ZodObject ? Object.keys(schema.shape).sort() : [];
+function objectKeys(schema: z.ZodMiniType): string[] {
+  return schema instanceof z.ZodMiniObject ? Object.keys(schema.shape).sort() : [];
 }
 
 describe('wire contract', () => {
@@ -79,7 +79,7 @@ describe('wire contract', () => {
   });
 
   it('keeps the fields of every message payload with a schema', () => {
-    const schemas = exportsOf(messages, (value): value is z.ZodType => value instanceof z.ZodType);
+    const schemas = exportsOf(messages, (value): value is z.ZodMiniType => value instanceof z.ZodMiniType);
     expect(
       Object.fromEntries(Object.entries(schemas).map(([exported, schema]) => [exported, objectKeys(schema)])),
     ).toEqual({

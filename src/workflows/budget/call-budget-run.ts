@@ -7,9 +7,9 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { ROUTINE_PRIORITY } from '../../domain/permit-priority';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
+import { describePayloadIssues, parsePayload } from '../../domain/input-text';
 import {
-  describeMessageIssues,
   permitCancellationSchema,
   permitReleaseSchema,
   permitRenewalSchema,
@@ -223,12 +223,12 @@ export class CallBudgetRun {
   }
 
   /** Counts the signal; returns the payload as `schema` reads it, otherwise drops, logs and counts it. */
-  private accept<S extends z.ZodType>(schema: S, payload: unknown, signal: string): z.infer<S> | undefined {
+  private accept<S extends z.ZodMiniType>(schema: S, payload: unknown, signal: string): z.infer<S> | undefined {
     this.signalsThisRun++;
-    const parsed = schema.safeParse(payload);
+    const parsed = parsePayload(schema, payload);
     if (parsed.success) return parsed.data;
     this.ledger.count('malformed');
-    log.warn('callBudget: dropped a malformed signal', { signal, issues: describeMessageIssues(parsed.error) });
+    log.warn('callBudget: dropped a malformed signal', { signal, issues: describePayloadIssues(parsed.error) });
     return undefined;
   }
 }

@@ -14,7 +14,8 @@
 import { CancellationScope, isCancellation, log, patched } from '@temporalio/workflow';
 import type { StatusScope } from '../../hoiio/statuses';
 import type { IvrDialOptions, PlaceCallRequest, PlaceCallResult, PlacedLeg } from '../../activities/place-call';
-import { callEndedSchema, describeCallEndedIssues } from '../../domain/call-ended';
+import { callEndedSchema } from '../../domain/call-ended';
+import { describePayloadIssues, parsePayload } from '../../domain/input-text';
 import type { CallCounters } from '../../domain/call-counters';
 import { pairWithPermits, sortUnplaced } from '../../domain/call-leg-rules';
 import type { EndOutcome, LegBook } from '../../domain/leg-book';
@@ -184,10 +185,10 @@ export class CallLegEngine {
 
   /** A `callEnded` notification, parsed here since anyone can signal: one that does not parse is only counted. */
   notified(payload: unknown): EndOutcome | 'malformed' {
-    const parsed = callEndedSchema.safeParse(payload);
+    const parsed = parsePayload(callEndedSchema, payload);
     if (!parsed.success) {
       this.options.counters.malformedMessage();
-      log.warn('Malformed callEnded signal dropped', { problems: describeCallEndedIssues(parsed.error) });
+      log.warn('Malformed callEnded signal dropped', { problems: describePayloadIssues(parsed.error) });
       return 'malformed';
     }
     const outcome = this.options.legs.recordEnd(parsed.data, 'notification', Date.now());

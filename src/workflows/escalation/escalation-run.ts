@@ -43,7 +43,7 @@ import type {
   ResponderTry,
   TryState,
 } from '../../domain/escalation-types';
-import { formatProblem } from '../../domain/input-text';
+import { describePayloadIssues, formatProblem, parsePayload } from '../../domain/input-text';
 import { ivrEventAsCallEnded, ivrEventSchema, type IvrEvent } from '../../domain/ivr-event';
 import { LegBook, type LegBookSnapshot, type LegRecord } from '../../domain/leg-book';
 import { formatMoney, parseMoney, sumMoney } from '../../domain/money';
@@ -185,10 +185,10 @@ export class EscalationRun {
   }
 
   ivrEvent(payload: unknown): void {
-    const parsed = ivrEventSchema.safeParse(payload);
+    const parsed = parsePayload(ivrEventSchema, payload);
     if (!parsed.success) {
       this.counters.malformedMessage();
-      log.warn('Malformed ivrEvent signal dropped', { problems: parsed.error.issues.map((i) => i.path.join('.')) });
+      log.warn('Malformed ivrEvent signal dropped', { problems: describePayloadIssues(parsed.error) });
       return;
     }
     const event = parsed.data;

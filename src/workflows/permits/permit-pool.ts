@@ -33,8 +33,9 @@ import {
   uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import type { BudgetActivities } from '../../activities/budget';
+import { describePayloadIssues, parsePayload } from '../../domain/input-text';
 import { isPriority, PRIORITY_RULE } from '../../domain/permit-priority';
 import { DEFAULT_CAPACITY } from '../budget/options';
 import { RecentlyReleased, type PermitPoolOptions, type PermitPoolState } from './permit-pool-state';
@@ -42,7 +43,6 @@ import { BudgetReports } from './permit-reports';
 import {
   callBudgetWorkflowId,
   cancelPermitRequestSignal,
-  describeMessageIssues,
   permitGrantSchema,
   permitHoldingsQuery,
   permitsGrantedSignal,
@@ -407,11 +407,11 @@ export class PermitPool {
     return [...this.bindings].map(([permitId, txnRef]) => ({ permitId, txnRef }));
   }
 
-  private accept<S extends z.ZodType>(schema: S, payload: unknown, signal: string): z.infer<S> | undefined {
-    const parsed = schema.safeParse(payload);
+  private accept<S extends z.ZodMiniType>(schema: S, payload: unknown, signal: string): z.infer<S> | undefined {
+    const parsed = parsePayload(schema, payload);
     if (parsed.success) return parsed.data;
     this.malformedCount += 1;
-    log.warn('PermitPool: dropped a malformed signal', { signal, issues: describeMessageIssues(parsed.error) });
+    log.warn('PermitPool: dropped a malformed signal', { signal, issues: describePayloadIssues(parsed.error) });
     return undefined;
   }
 }
