@@ -501,7 +501,7 @@ function scaleSection(run: RunFigures, ten: RunFigures | undefined, cost: Workfl
       ],
       ['makespan ÷ lower bound; wall (real)', '', `${x(vsBound(run))}; ${ms(run.wallMs)}`],
       [
-        `each workflow created from the built bundle (${cost.workflows} in one reusable V8 context): heap kept; CPU; modules evaluated for it alone`,
+        `each session started from the built bundle (${cost.workflows} in one reusable V8 context): heap kept; CPU; modules evaluated for it alone`,
         '',
         `${cost.heapKiBEach.toFixed(0)} KiB; ${cost.createMsEach.toFixed(1)} ms; ${cost.modulesEach}`,
       ],
@@ -642,9 +642,9 @@ async function main(): Promise<number> {
         accounts: [scaleAccount],
         ownWorker: true,
       });
-      if (run.rss > TARGET.rssMiB * 1024 * 1024) run.failures.push(`RSS ${mib(run.rss)} over ${TARGET.rssMiB} MiB`);
       runs.push(run);
-      // The scenario's worker ran the built bundle: what each workflow it cached cost it.
+      // The scenario's worker ran the built bundle: what each session it cached cost it. RSS, like every speed and
+      // memory figure, is reported beside its target, not failed: failures are broken invariants.
       await finished(scaleSection(run, ten, await measureWorkflowCost(WORKFLOW_BUNDLE_PATH)));
     }
     if (wants('accounts')) {
