@@ -40,8 +40,6 @@ export interface BridgekeeperWorkerOptions {
   shutdownGraceMs?: number;
   historySettleMs?: number;
   maxCachedWorkflows?: number;
-  /** Where the sessions' activities start a call budget; see `createWorkers`. Unset: this worker's task queue. */
-  budgetTaskQueue?: string;
   /** OpenTelemetry traces (`src/observability/tracing.ts`); absent, none. */
   tracing?: Tracing;
 }
@@ -49,7 +47,7 @@ export interface BridgekeeperWorkerOptions {
 /** The one place that says what a bridgekeeper worker serves, for `npm start`, `npm run worker` and tests alike. */
 export async function createWorker(options: BridgekeeperWorkerOptions): Promise<Worker> {
   const activities = {
-    ...createBudgetActivities(options.client, { budgetTaskQueue: options.budgetTaskQueue }),
+    ...createBudgetActivities(options.client),
     ...createConferenceActivities({
       hoiio: options.hoiio,
       publicUrl: options.publicUrl,
@@ -78,50 +76,18 @@ export async function createWorker(options: BridgekeeperWorkerOptions): Promise<
   });
 }
 
-/**
- * The workers of one bridgekeeper process: one on its task queue and, when `budgetTaskQueue` names another queue, a
- * second on that one, where the call budgets its sessions start run. Each SDK worker has its own workflow thread and
- * task slots, so a budget's tasks (every line that changes hands) wait behind no session's, and its activations are
- * not slowed by a thousand cached sessions in the same thread. Both serve every workflow and activity alike: a budget
- * started on the main queue before the setting still runs there.
- */
-export async function createWorkers(options: BridgekeeperWorkerOptions): Promise<Worker[]> {
-  const main = await createWorker(options);
-  const { budgetTaskQueue } = options;
-  if (budgetTaskQueue === undefined || budgetTaskQueue === options.taskQueue) return [main];
-  return [main, await createWorker({ ...options, taskQueue: budgetTaskQueue })];
-}
-
-/**
- * Runs workers until every one has stopped. One that fails stops the others, and its error is rethrown: a process
- * serving only some of its queues would look alive while the rest stall.
- */
-export async function runWorkers(workers: Worker[]): Promise<void> {
-  const runs = workers.map((worker) => worker.run());
-  try {
-    await Promise.all(runs);
-  } finally {
-    shutDown(workers);
-    await Promise.allSettled(runs);
-  }
-}
-
-function shutDown(workers: Worker[]): void {
-  for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
-}
-
 export interface RunningWorker {
-  /** Asks the workers to stop, waits until in-flight tasks are done, and rethrows a worker failure. */
+  /** Asks the worker to stop, waits until in-flight tasks are done, and rethrows a worker failure. */
   stop(): Promise<void>;
 }
 
-/** Runs workers until stop(); a failure before stop() is awaited is kept for it, not left unhandled. */
-export function runInBackground(...workers: Worker[]): RunningWorker {
-  const running = runWorkers(workers);
+/** Runs a worker until stop(); a failure before stop() is awaited is kept for it, not left unhandled. */
+export function runInBackground(worker: Worker): RunningWorker {
+  const running = worker.run();
   running.catch(() => undefined);
   return {
     async stop() {
-      shutDown(workers);
+      if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
     },
   };
@@ -147,7 +113,7 @@ async function main(): Promise<void> {
       interceptors: tracingClientInterceptors(tracing),
     });
     watchCallBudgets(client, hoiio);
-    const workers = await createWorkers({
+    const worker = await createWorker({
       connection,
       client,
       namespace: config.namespace,
@@ -159,11 +125,10 @@ async function main(): Promise<void> {
       ...tuning,
       tracing,
     });
-    const queues = workers.map((worker) => worker.options.taskQueue).join(' and ');
-    console.log(`Worker polling task queue ${queues} on ${config.address} (namespace ${config.namespace})`);
+    console.log(`Worker polling task queue ${config.taskQueue} on ${config.address} (namespace ${config.namespace})`);
     if (metrics) console.log(`Worker metrics at ${metrics.url}`);
     // The SDK's runtime stops the worker on SIGINT/SIGTERM; run() resolves once in-flight tasks are done.
-    await runWorkers(workers);
+    await worker.run();
   } finally {
     await clientConnection.close();
     await connection.close();

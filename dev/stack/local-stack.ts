@@ -30,7 +30,7 @@ export interface LocalStackOptions {
    * Worker tuning (see `src/config/worker.ts`). Defaults fit a test: a stopping worker waits 2 s for running
    * activities, and a reconcile allows the history 2 s to list a leg.
    */
-  worker?: { shutdownGraceMs?: number; historySettleMs?: number; budgetTaskQueue?: string };
+  worker?: { shutdownGraceMs?: number; historySettleMs?: number };
   /** Serve Alertmanager's webhook, with these policies and token; escalations start on the stack's task queue. */
   alertmanager?: Omit<AlertmanagerOptions, 'taskQueue'>;
 }
@@ -137,7 +137,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       worker: {
         shutdownGraceMs: options.worker?.shutdownGraceMs ?? 2_000,
         historySettleMs: options.worker?.historySettleMs ?? 2_000,
-        budgetTaskQueue: options.worker?.budgetTaskQueue,
       },
     });
     const simulator = wired.simulator!;

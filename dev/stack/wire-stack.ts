@@ -3,7 +3,7 @@ import type { NativeConnection } from '@temporalio/worker';
 import type { WorkerTuning } from '../../src/config/worker';
 import { hoiioConfigFromEnv, type HoiioConfig } from '../../src/hoiio/config';
 import { startReceiver, type RunningReceiver, type StartReceiverOptions } from '../../src/notifications/receiver';
-import { createWorkers, runInBackground } from '../../src/worker';
+import { createWorker, runInBackground } from '../../src/worker';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../simulator';
 import type { StackBuilder } from './stack-builder';
 
@@ -55,7 +55,7 @@ export async function wireStack(wiring: StackWiring): Promise<WiredStack> {
 
   const startWorker = async () =>
     runInBackground(
-      ...(await createWorkers({
+      await createWorker({
         connection: wiring.nativeConnection,
         client: wiring.client,
         namespace: wiring.namespace,
@@ -64,7 +64,7 @@ export async function wireStack(wiring: StackWiring): Promise<WiredStack> {
         publicUrl: publicUrl ?? receiver.url,
         notifySecret: receiverOptions.notifySecret,
         ...wiring.worker,
-      })),
+      }),
     );
   let running = await startWorker();
   builder.onStop(() => running.stop());

@@ -55,11 +55,8 @@ const PROMPT_CONCURRENCY = 20;
  * holder is still running and to ask every holder to report after a reset. Releases, renewals and cancellations are
  * plain external signals from the holder workflow.
  */
-export function createBudgetActivities(client: Client, options: { budgetTaskQueue?: string } = {}) {
-  /**
-   * Where and how the budget is started if a signal-with-start finds it not running: on the budget task queue when the
-   * worker has one (src/config/worker.ts), else on this activity's queue.
-   */
+export function createBudgetActivities(client: Client) {
+  /** Where and how the budget is started if a signal-with-start finds it not running: on this activity's queue. */
   const startOptions = (address: BudgetAddress) => {
     const info = Context.current().info;
     const input: CallBudgetInput = {
@@ -70,7 +67,7 @@ export function createBudgetActivities(client: Client, options: { budgetTaskQueu
     };
     return {
       workflowId: callBudgetWorkflowId(address.budgetKey),
-      taskQueue: options.budgetTaskQueue ?? info.taskQueue,
+      taskQueue: info.taskQueue,
       args: [input] as [CallBudgetInput],
     };
   };

@@ -11,10 +11,6 @@ import { MAX_HISTORY_SETTLE_MS } from '../activities/conference';
  *   BRIDGEKEEPER_MAX_CACHED_WORKFLOWS  how many workflows the worker keeps in memory between their tasks (default: the
  *                                    SDK's, sized from the heap limit, about 600 a GiB). Each costs about 1 MB; one
  *                                    evicted is replayed from its history at its next task. Bounds a worker's memory.
- *   BRIDGEKEEPER_BUDGET_TASK_QUEUE   a task queue for the call budgets (default: none, they run on TEMPORAL_TASK_QUEUE):
- *                                    a budget a session starts runs there, and the worker polls it with a second
- *                                    worker of its own, so a budget's tasks neither queue behind thousands of session
- *                                    tasks nor share their workflow thread. Every worker of the deployment must set it.
  */
 const millis = (name: string) =>
   z
@@ -39,11 +35,6 @@ const WorkerEnv = z.object({
     `BRIDGEKEEPER_HISTORY_SETTLE_MS must be at most ${MAX_HISTORY_SETTLE_MS} ms`,
   ),
   BRIDGEKEEPER_MAX_CACHED_WORKFLOWS: count('BRIDGEKEEPER_MAX_CACHED_WORKFLOWS'),
-  BRIDGEKEEPER_BUDGET_TASK_QUEUE: z
-    .string()
-    .max(200, 'BRIDGEKEEPER_BUDGET_TASK_QUEUE must be at most 200 characters')
-    .regex(/^\S+$/, 'BRIDGEKEEPER_BUDGET_TASK_QUEUE must be a task queue name, without spaces')
-    .optional(),
 });
 
 export const DEFAULT_SHUTDOWN_GRACE_MS = 30_000;
@@ -53,8 +44,6 @@ export interface WorkerTuning {
   historySettleMs?: number;
   /** Unset: the SDK's default. */
   maxCachedWorkflows?: number;
-  /** Unset: budgets run on the worker's own task queue. */
-  budgetTaskQueue?: string;
 }
 
 export function workerTuningFromEnv(env: NodeJS.ProcessEnv = process.env): WorkerTuning {
@@ -62,7 +51,6 @@ export function workerTuningFromEnv(env: NodeJS.ProcessEnv = process.env): Worke
     BRIDGEKEEPER_SHUTDOWN_GRACE_MS: env.BRIDGEKEEPER_SHUTDOWN_GRACE_MS || undefined,
     BRIDGEKEEPER_HISTORY_SETTLE_MS: env.BRIDGEKEEPER_HISTORY_SETTLE_MS || undefined,
     BRIDGEKEEPER_MAX_CACHED_WORKFLOWS: env.BRIDGEKEEPER_MAX_CACHED_WORKFLOWS || undefined,
-    BRIDGEKEEPER_BUDGET_TASK_QUEUE: env.BRIDGEKEEPER_BUDGET_TASK_QUEUE || undefined,
   });
   if (!parsed.success) {
     throw new Error(`Invalid worker configuration: ${parsed.error.issues.map((issue) => issue.message).join('; ')}`);
@@ -72,9 +60,6 @@ export function workerTuningFromEnv(env: NodeJS.ProcessEnv = process.env): Worke
     historySettleMs: parsed.data.BRIDGEKEEPER_HISTORY_SETTLE_MS,
     ...(parsed.data.BRIDGEKEEPER_MAX_CACHED_WORKFLOWS !== undefined
       ? { maxCachedWorkflows: parsed.data.BRIDGEKEEPER_MAX_CACHED_WORKFLOWS }
-      : {}),
-    ...(parsed.data.BRIDGEKEEPER_BUDGET_TASK_QUEUE !== undefined
-      ? { budgetTaskQueue: parsed.data.BRIDGEKEEPER_BUDGET_TASK_QUEUE }
       : {}),
   };
 }

@@ -29,16 +29,6 @@ describe('workerTuningFromEnv', () => {
     );
   });
 
-  it("reads the call budgets' task queue, refusing a name with spaces", () => {
-    expect(workerTuningFromEnv({ BRIDGEKEEPER_BUDGET_TASK_QUEUE: 'bridgekeeper-budgets' })).toMatchObject({
-      budgetTaskQueue: 'bridgekeeper-budgets',
-    });
-    expect(workerTuningFromEnv({ BRIDGEKEEPER_BUDGET_TASK_QUEUE: '' })).not.toHaveProperty('budgetTaskQueue');
-    expect(() => workerTuningFromEnv({ BRIDGEKEEPER_BUDGET_TASK_QUEUE: 'call budgets' })).toThrow(
-      'BRIDGEKEEPER_BUDGET_TASK_QUEUE must be a task queue name, without spaces',
-    );
-  });
-
   it('names the variable and the rule of a bad value', () => {
     expect(() => workerTuningFromEnv({ BRIDGEKEEPER_SHUTDOWN_GRACE_MS: '30s' })).toThrow(
       'Invalid worker configuration: BRIDGEKEEPER_SHUTDOWN_GRACE_MS must be a whole number of milliseconds, at most 999999999',
