@@ -116,7 +116,7 @@ const extraAccounts = Array.from({ length: EXTRA_ACCOUNTS }, (_, i) => ({
 /** The scale scenario's account: a budget of its own, started by (and running on) the scenario's own worker. */
 const scaleAccount = { name: 'benchscale', appId: 'bench-scale-app', accessToken: 'bench-scale-token' };
 const benchAccounts = [...extraAccounts, scaleAccount];
-/** The scale scenario's worker keeps this many workflows cached (BRIDGEKEEPER_MAX_CACHED_WORKFLOWS): ~1 MB each. */
+/** The scale scenario's worker keeps this many workflows cached (BRIDGEKEEPER_MAX_CACHED_WORKFLOWS). */
 const SCALE_WORKER_CACHE = 250;
 
 interface RunFigures {
