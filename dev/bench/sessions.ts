@@ -512,9 +512,9 @@ function scaleSection(run: RunFigures, ten: RunFigures | undefined, cost: Workfl
       ],
       ['makespan ÷ lower bound; wall (real)', '', `${x(vsBound(run))}; ${ms(run.wallMs)}`],
       [
-        `each session started from the built bundle (${cost.workflows} in one reusable V8 context): heap kept; CPU; modules evaluated for it alone`,
+        `each session started from the built bundle (${cost.workflows} in one reusable V8 context): heap kept; CPU`,
         '',
-        `${cost.heapKiBEach.toFixed(0)} KiB; ${cost.createMsEach.toFixed(1)} ms; ${cost.modulesEach}`,
+        `${cost.heapKiBEach.toFixed(0)} KiB; ${cost.createMsEach.toFixed(1)} ms`,
       ],
     ],
   };

@@ -17,14 +17,18 @@ export const txnRefSchema = z
 export const currencySchema = z.string().check(z.regex(/^[A-Z]{3}$/, 'must be an ISO 4217 currency code such as SGD'));
 /** Hoiio's "YYYY-MM-DD HH:MM:SS" (GMT+8). */
 export const hoiioDateText = z.string().check(z.regex(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/));
+/** A whole number from `min` to `max`, as every count and duration of a payload or input is. */
+export const wholeNumber = (min: number, max: number) => z.number().check(z.int(), z.minimum(min), z.maximum(max));
 /** Whole billed minutes. */
-export const billedMinutes = z.number().check(z.int(), z.minimum(0), z.maximum(999_999_999));
+export const billedMinutes = wholeNumber(0, 999_999_999);
+/** A phone number as Hoiio takes and reports it. */
+export const e164Number = z.string().check(z.regex(E164_PATTERN, E164_RULE));
 /** A tag as Hoiio echoes it back. */
 export const echoedTag = z.string().check(z.minLength(1), z.maxLength(MAX_TAG_LENGTH));
 
 export const callEndedSchema = z.strictObject({
   txnRef: txnRefSchema,
-  dest: z.string().check(z.regex(E164_PATTERN, E164_RULE)),
+  dest: e164Number,
   callStatus: z.enum(FINAL_CALL_STATUSES),
   durationMinutes: billedMinutes,
   currency: currencySchema,

@@ -18,7 +18,8 @@ import {
   type InputProblem,
   participantsSchema,
 } from './session-input';
-import { inputRule } from './input-text';
+import { wholeNumber } from './call-ended';
+import { parsePayload } from './input-text';
 
 export { DEFAULT_ACCOUNT, formatProblems, type InputProblem };
 
@@ -37,7 +38,6 @@ export const MAX_TITLE_LENGTH = 200;
 const DIGIT = /^[0-9*#]$/;
 const DIGIT_RULE = 'must be one keypad key: 0-9, * or #';
 
-const wholeNumber = (min: number, max: number) => z.number().check(z.int(), z.minimum(min), z.maximum(max));
 const keypadKey = (defaultKey: string) => z._default(z.string().check(z.regex(DIGIT, DIGIT_RULE)), defaultKey);
 
 const stepSchema = z.strictObject({
@@ -133,7 +133,7 @@ export type PolicyFile = z.output<typeof policyFileSchema>;
 export function validateEscalationInput(
   input: unknown,
 ): { ok: true; value: EscalationPlan } | { ok: false; problems: InputProblem[] } {
-  const parsed = escalationInputSchema.safeParse(input, { error: inputRule });
+  const parsed = parsePayload(escalationInputSchema, input);
   if (parsed.success) return { ok: true, value: parsed.data };
   return { ok: false, problems: parsed.error.issues.map((issue) => describeIssue(issue, input)) };
 }
@@ -141,7 +141,7 @@ export function validateEscalationInput(
 export function validatePolicyFile(
   input: unknown,
 ): { ok: true; value: PolicyFile } | { ok: false; problems: InputProblem[] } {
-  const parsed = policyFileSchema.safeParse(input, { error: inputRule });
+  const parsed = parsePayload(policyFileSchema, input);
   if (parsed.success) return { ok: true, value: parsed.data };
   return { ok: false, problems: parsed.error.issues.map((issue) => describeIssue(issue, input)) };
 }

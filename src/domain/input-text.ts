@@ -44,8 +44,8 @@ export function formatPath(path: readonly PropertyKey[]): string {
 }
 
 /**
- * A signal's or message's payload checked against its schema, every problem in our wording: workflow code loads no
- * zod locale (zod/mini), so a rule without our wording would read only "Invalid input".
+ * An input or a signal's payload checked against its schema, every problem in our wording: workflow code loads no zod
+ * locale (zod/mini), so a rule without our wording would read only "Invalid input".
  */
 export function parsePayload<S extends z.ZodMiniType>(
   schema: S,
@@ -56,7 +56,7 @@ export function parsePayload<S extends z.ZodMiniType>(
 
 /** The problems of a payload in one line, for a log: paths and rules, never the values. */
 export function describePayloadIssues(error: z.core.$ZodError): string {
-  return error.issues.map((issue) => `${issue.path.join('.') || '(payload)'}: ${issue.message}`).join('; ');
+  return error.issues.map((issue) => `${formatPath(issue.path) || '(payload)'}: ${issue.message}`).join('; ');
 }
 
 /**

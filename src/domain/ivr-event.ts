@@ -5,10 +5,11 @@
  * receives against this schema, since anyone can signal it: what does not parse is dropped and counted.
  */
 import * as z from 'zod/mini';
-import { E164_PATTERN, E164_RULE, FINAL_CALL_STATUSES } from './hoiio-rules';
+import { FINAL_CALL_STATUSES } from './hoiio-rules';
 import {
   billedMinutes,
   currencySchema,
+  e164Number,
   echoedTag,
   hoiioDateText,
   signalMoney,
@@ -26,7 +27,7 @@ export const ivrEventSchema = z.strictObject({
   callState: z.enum(IVR_CALL_STATES),
   /** The tag of the block that finished (ours name the block and the try, e.g. `bk-esc:INC-42:t3:gather`). */
   tag: z.optional(echoedTag),
-  dest: z.optional(z.string().check(z.regex(E164_PATTERN, E164_RULE))),
+  dest: z.optional(e164Number),
   /** How the Dial block went. */
   dialStatus: z.optional(z.enum(FINAL_CALL_STATUSES)),
   /** Keys pressed in a Gather block; empty when none were. */

@@ -4,9 +4,10 @@
  * never a token: tokens live in the worker's configuration (docs/design.md, invariant 5).
  */
 import * as z from 'zod/mini';
-import { currencySchema } from './call-ended';
+import { ACCOUNT_NAME_PATTERN, ACCOUNT_NAME_RULE } from './account-names';
+import { currencySchema, e164Number, wholeNumber } from './call-ended';
 import { E164_PATTERN, E164_RULE, ROOM_PATTERN, ROOM_RULE } from './hoiio-rules';
-import { formatPath, formatProblem, inputRule } from './input-text';
+import { formatPath, formatProblem, parsePayload } from './input-text';
 import { NON_NEGATIVE_MONEY_RULE, NON_NEGATIVE_MONEY_TEXT, parseMoney } from './money';
 import { MAX_EXPECTED_MINUTES } from './preflight';
 import type { ParticipantInput } from './session-types';
@@ -14,19 +15,15 @@ import type { ParticipantInput } from './session-types';
 /** Room for our own suffix (`:bk-<session>-<batch>`) within Hoiio's 256-character tag. */
 export const MAX_USER_TAG_LENGTH = 200;
 export const MAX_PARTICIPANTS = 1_000;
-/** The Hoiio account a session uses when its input names none: the one HOIIO_APP_ID / HOIIO_ACCESS_TOKEN describe. */
-export const DEFAULT_ACCOUNT = 'default';
-/** How every input, the CLI and HOIIO_ACCOUNTS name a Hoiio account. */
-export const ACCOUNT_NAME_PATTERN = /^[a-z][a-z0-9_-]{0,63}$/;
-export const ACCOUNT_NAME_RULE = 'must name a configured Hoiio account (lowercase letters, digits, _ and -)';
+export { ACCOUNT_NAME_PATTERN, ACCOUNT_NAME_RULE, DEFAULT_ACCOUNT } from './account-names';
 
-const number = z.string().check(z.regex(E164_PATTERN, E164_RULE));
 const participant = z.union([
-  number,
-  z.strictObject({ number, name: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(100))) }),
+  e164Number,
+  z.strictObject({
+    number: e164Number,
+    name: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(100))),
+  }),
 ]);
-
-const wholeNumber = (min: number, max: number) => z.number().check(z.int(), z.minimum(min), z.maximum(max));
 
 const redialRule = z.strictObject({
   attempts: wholeNumber(0, 10),
@@ -101,7 +98,7 @@ export interface InputProblem {
 export function validateSessionInput(
   input: unknown,
 ): { ok: true; value: SessionInput } | { ok: false; problems: InputProblem[] } {
-  const parsed = sessionInputSchema.safeParse(input, { error: inputRule });
+  const parsed = parsePayload(sessionInputSchema, input);
   if (parsed.success) return { ok: true, value: parsed.data };
   return { ok: false, problems: parsed.error.issues.map((issue) => describe(issue, input)) };
 }
@@ -109,7 +106,7 @@ export function validateSessionInput(
 export function validateParticipants(
   list: unknown,
 ): { ok: true; value: ParticipantInput[] } | { ok: false; problems: InputProblem[] } {
-  const parsed = someParticipants.safeParse(list, { error: inputRule });
+  const parsed = parsePayload(someParticipants, list);
   if (parsed.success) return { ok: true, value: parsed.data };
   return {
     ok: false,

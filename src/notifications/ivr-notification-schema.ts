@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { E164_PATTERN, E164_RULE, FINAL_CALL_STATUSES, MAX_TAG_LENGTH } from '../domain/hoiio-rules';
 import { parseHoiioDate } from '../domain/hoiio-time';
+import { parsePayload } from '../domain/input-text';
 import { IVR_CALL_STATES, type IvrEvent, ivrEventSchema } from '../domain/ivr-event';
 import { formatMoney } from '../domain/money';
 import { nonNegativeMoneyText } from '../hoiio/money-schema';
@@ -114,7 +115,7 @@ export function parseIvrNotification(
     emptyIsAbsent: EMPTY_IS_ABSENT,
   });
   if (!parsed.ok) return parsed;
-  const checked = ivrEventSchema.safeParse(parsed.payload);
+  const checked = parsePayload(ivrEventSchema, parsed.payload);
   if (checked.success) return parsed;
   const issues: NotificationIssue[] = checked.error.issues.map((issue) => {
     const key = issue.path[0];

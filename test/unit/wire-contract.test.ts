@@ -29,7 +29,7 @@ function exportsOf<T>(module: object, keep: (value: unknown) => value is T): Rec
   return Object.fromEntries(Object.entries(module).filter((entry): entry is [string, T] => keep(entry[1])));
 }
 
-function objectKeys(schema: z.ZodMiniType): string[] {
+function objectKeys(schema: z.core.$ZodType): string[] {
   return schema instanceof z.ZodMiniObject ? Object.keys(schema.shape).sort() : [];
 }
 
@@ -37,7 +37,7 @@ describe('wire contract', () => {
   it('serves the workflow types callers start by name', () => {
     expect(Object.keys(workflows).sort()).toEqual(['callBudget', 'conferenceSession', 'escalation']);
     for (const [exported, workflow] of Object.entries(workflows)) {
-      // The worker registers a workflow type under its function's name.
+      // Clients start a workflow type by its function's name; the worker finds it by its export key: they must agree.
       expect(workflow.name).toBe(exported);
     }
   });
@@ -79,7 +79,7 @@ describe('wire contract', () => {
   });
 
   it('keeps the fields of every message payload with a schema', () => {
-    const schemas = exportsOf(messages, (value): value is z.ZodMiniType => value instanceof z.ZodMiniType);
+    const schemas = exportsOf(messages, (value): value is z.core.$ZodType => value instanceof z.core.$ZodType);
     expect(
       Object.fromEntries(Object.entries(schemas).map(([exported, schema]) => [exported, objectKeys(schema)])),
     ).toEqual({

@@ -8,6 +8,7 @@ import { type WorkflowHandle } from '@temporalio/client';
 import { type TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createBudgetActivities } from '../../src/activities/budget';
+import { WORKFLOW_BUNDLER_OPTIONS } from '../../src/workflow-bundler-options';
 import { callBudget } from '../../src/workflows/call-budget';
 import { PAGE_PRIORITY, ROUTINE_PRIORITY } from '../../src/domain/permit-priority';
 import { hoiioConfigFromEnv, selectHoiioAccount } from '../../src/hoiio/config';
@@ -42,6 +43,8 @@ import {
 } from './support/budget-holders';
 
 const workflowsPath = require.resolve('./support/workflows');
+/** How these tests replay a budget's history: bundled as every worker bundles (src/workflow-bundler-options.ts). */
+const replayOptions = { workflowsPath, bundlerOptions: WORKFLOW_BUNDLER_OPTIONS };
 type History = Awaited<ReturnType<WorkflowHandle['fetchHistory']>>;
 type HistoryEvent = NonNullable<History['events']>[number];
 
@@ -128,7 +131,7 @@ async function replayRuns(account: string, runs: { runId: string; history: Histo
       timer = setTimeout(() => reject(new Error(`replay of ${id} did not finish within ${timeoutMs} ms`)), timeoutMs);
     });
     try {
-      await Promise.race([Worker.runReplayHistory({ workflowsPath }, history, id), timedOut]);
+      await Promise.race([Worker.runReplayHistory(replayOptions, history, id), timedOut]);
     } finally {
       clearTimeout(timer);
     }
@@ -227,7 +230,7 @@ test('three holders wanting 6 each share 8 permits: never more than 8 held, FIFO
 
   // The budget's history replays deterministically.
   const history = await budgetHandle(account).fetchHistory();
-  await Worker.runReplayHistory({ workflowsPath }, history, callBudgetWorkflowId(account));
+  await Worker.runReplayHistory(replayOptions, history, callBudgetWorkflowId(account));
   await budgetHandle(account).terminate('test done');
 });
 
@@ -427,7 +430,7 @@ test('a page made after routine requests is served first as permits come back; F
 
   // The budget's history, priorities and all, replays deterministically.
   const history = await budgetHandle(account).fetchHistory();
-  await Worker.runReplayHistory({ workflowsPath }, history, callBudgetWorkflowId(account));
+  await Worker.runReplayHistory(replayOptions, history, callBudgetWorkflowId(account));
   await Promise.all([H, R1, R2, P1, P2].map((h) => h!.signal(holderFinishSignal)));
   await budgetHandle(account).terminate('test done');
 });
@@ -924,7 +927,7 @@ test('budget terminated while 3 holders hold all 8 permits and others wait: ever
   expect(after.recovering).toBe(false);
   expect((await budgetHandle(key).describe()).runId).not.toBe(firstRun);
   // Its recovery (prompt activity, waiting for reports) replays deterministically.
-  await Worker.runReplayHistory({ workflowsPath }, await budgetHandle(key).fetchHistory(), callBudgetWorkflowId(key));
+  await Worker.runReplayHistory(replayOptions, await budgetHandle(key).fetchHistory(), callBudgetWorkflowId(key));
   await budgetHandle(key).terminate('test done');
 });
 

@@ -9,10 +9,10 @@
  * one of them is not counted again. It also adds the run's account to the workflow's log lines.
  */
 import { proxySinks, type WorkflowInterceptors } from '@temporalio/workflow';
-import { callEndedSchema } from '../../domain/call-ended';
-import { ivrEventSchema } from '../../domain/ivr-event';
+import { DEFAULT_ACCOUNT } from '../../domain/account-names';
+import type * as CallEnded from '../../domain/call-ended';
+import type * as IvrEvent from '../../domain/ivr-event';
 import type { LegBookSnapshot } from '../../domain/leg-book';
-import { DEFAULT_ACCOUNT } from '../../domain/session-input';
 import type { LegEndedMetric, LegMetricsSinks } from './leg-sinks';
 
 const { bridgekeeperMetrics } = proxySinks<LegMetricsSinks>();
@@ -91,14 +91,20 @@ function endedInEarlierRuns(resume: unknown): [string, boolean][] {
   ];
 }
 
+// The schemas are required on the first signal of their kind, as src/workflows/index.ts loads the workflows: this
+// module is evaluated for every workflow the worker creates, and only sessions and escalations receive these signals.
 function observeSignal(name: string, payload: unknown, seen: (txnRef: string, end: EndSeen) => void): void {
   if (name === 'callEnded') {
+    // eslint-disable-next-line no-restricted-globals, @typescript-eslint/no-require-imports
+    const { callEndedSchema } = require('../../domain/call-ended') as typeof CallEnded;
     const parsed = callEndedSchema.safeParse(payload);
     if (parsed.success) {
       const { txnRef, callStatus, currency, debit } = parsed.data;
       seen(txnRef, { outcome: callStatus, bill: { currency, debit } });
     }
   } else if (name === 'ivrEvent') {
+    // eslint-disable-next-line no-restricted-globals, @typescript-eslint/no-require-imports
+    const { ivrEventSchema } = require('../../domain/ivr-event') as typeof IvrEvent;
     const parsed = ivrEventSchema.safeParse(payload);
     if (parsed.success && parsed.data.callState === 'ended') {
       const { txnRef, dialStatus, currency, debit } = parsed.data;
