@@ -9,8 +9,9 @@ import { MAX_HISTORY_SETTLE_MS } from '../activities/conference';
  *   BRIDGEKEEPER_HISTORY_SETTLE_MS   how long a placed leg may take to appear in voice/get_history (default 10000, at most 10000):
  *                                    a reconcile that finds nothing looks again after this before it dials.
  *   BRIDGEKEEPER_MAX_CACHED_WORKFLOWS  how many workflows the worker keeps in memory between their tasks (default: the
- *                                    SDK's, sized from the heap limit, about 600 a GiB). A session costs about 0.45 MB; one
- *                                    evicted is replayed from its history at its next task. Bounds a worker's memory.
+ *                                    SDK's, sized from the heap limit, about 600 a GiB). A session costs about 0.45
+ *                                    MB; one evicted is replayed from its history at its next task. Bounds a worker's
+ *                                    memory (docs/deploying.md, "Bounding a worker's memory").
  */
 const millis = (name: string) =>
   z
